@@ -1,0 +1,629 @@
+"""SQL checks on PostgreSQL: tables, columns, constraints, indexes, row counts, contents, learners' queries."""
+from __future__ import annotations
+
+import re
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from labctl.checks import rows
+from labctl.checks.base import Check
+from labctl.checks.context import CheckContext
+from labctl.checks.registry import register
+from labctl.checks.result import CheckError, Outcome, ServiceUnavailable, failed, passed
+
+# ---- helpers ------------------------------------------------------------------------------------
+
+_TYPE_ALIASES = {
+    "int": "integer", "int4": "integer", "serial": "integer", "serial4": "integer",
+    "int8": "bigint", "bigserial": "bigint", "serial8": "bigint",
+    "int2": "smallint", "smallserial": "smallint",
+    "bool": "boolean",
+    "float8": "double precision", "float": "double precision", "float4": "real",
+    "timestamptz": "timestamp with time zone", "timestamp": "timestamp without time zone",
+    "timetz": "time with time zone", "time": "time without time zone",
+    "varchar": "character varying", "char": "character", "decimal": "numeric",
+}
+
+
+def normalize_type(text: str) -> str:
+    """'VARCHAR(100)' -> 'character varying(100)', 'decimal(10, 2)' -> 'numeric(10,2)', 'serial' -> 'integer'."""
+    t = re.sub(r"\s+", " ", text.strip().lower())
+    t = re.sub(r"\s*\(\s*", "(", t)
+    t = re.sub(r"\s*,\s*", ",", t)
+    t = re.sub(r"\s*\)", ")", t)
+    m = re.fullmatch(r"([a-z0-9 ]+?)(\(\d+(?:,\d+)?\))?(\[\])?", t)
+    if not m:
+        return t
+    base, size, array = m.group(1), m.group(2) or "", m.group(3) or ""
+    base = _TYPE_ALIASES.get(base, base)
+    if base in ("timestamp", "timestamp without time zone", "timestamp with time zone") and size:
+        # format_type writes timestamp(3) without time zone
+        base = base.replace("timestamp", f"timestamp{size}", 1)
+        size = ""
+    return f"{base}{size}{array}"
+
+
+def _psycopg_errors():
+    import psycopg
+
+    return psycopg
+
+
+def _query(ctx: CheckContext, check: Check, sql: Any, params: Any = None) -> list[tuple]:
+    """Run lab-authored SQL (catalog queries, counts). Errors are the lab's or the service's, not the learner's."""
+    psycopg = _psycopg_errors()
+    conn = ctx.postgres(check.service)
+    try:
+        return conn.execute(sql, params).fetchall()
+    except psycopg.OperationalError as exc:
+        raise ServiceUnavailable(f"lost the connection to PostgreSQL: {_first_line(exc)}") from exc
+    except psycopg.errors.QueryCanceled as exc:
+        raise CheckError(f"the check's query took too long: {_first_line(exc)}") from exc
+    except psycopg.Error as exc:
+        raise CheckError(f"the check's query failed: {_first_line(exc)}") from exc
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _qualified(schema: str, table: str) -> str:
+    return table if schema == "public" else f"{schema}.{table}"
+
+
+def _relkind(ctx: CheckContext, check: Check, schema: str, table: str) -> str | None:
+    found = _query(
+        ctx, check,
+        "SELECT c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE n.nspname = %s AND c.relname = %s",
+        (schema, table),
+    )
+    return found[0][0] if found else None
+
+
+def _tables_in(ctx: CheckContext, check: Check, schema: str) -> list[str]:
+    found = _query(
+        ctx, check,
+        "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE n.nspname = %s AND c.relkind IN ('r', 'p', 'v', 'm') ORDER BY 1",
+        (schema,),
+    )
+    return [r[0] for r in found]
+
+
+def _missing_table(ctx: CheckContext, check: Check, schema: str, table: str) -> Outcome | None:
+    """A failure when the table (or view) is not there, naming what is; None when it is."""
+    if _relkind(ctx, check, schema, table) is not None:
+        return None
+    existing = _tables_in(ctx, check, schema)
+    seen = f"tables found: {', '.join(existing)}" if existing else "there are no tables yet"
+    return failed(
+        f"table {_qualified(schema, table)} does not exist ({seen})",
+        expected=f"a table named {table}", found=existing,
+    )
+
+
+class _TableCheck(Check):
+    table: str = Field(min_length=1, pattern=r"^[A-Za-z_][A-Za-z0-9_$]*$")
+    schema_: str = Field("public", alias="schema", pattern=r"^[A-Za-z_][A-Za-z0-9_$]*$")
+
+    @property
+    def where(self) -> str:
+        return _qualified(self.schema_, self.table)
+
+    def relation(self):
+        from psycopg import sql
+
+        return sql.Identifier(self.schema_, self.table)
+
+
+def _column_names(ctx: CheckContext, check: _TableCheck) -> dict[int, str]:
+    found = _query(
+        ctx, check,
+        "SELECT a.attnum, a.attname FROM pg_attribute a "
+        "WHERE a.attrelid = %s::regclass AND a.attnum > 0 AND NOT a.attisdropped",
+        (f'"{check.schema_}"."{check.table}"',),
+    )
+    return {num: name for num, name in found}
+
+
+# ---- sql.table_exists ---------------------------------------------------------------------------
+
+@register("sql.table_exists", service_kind="postgres")
+class TableExists(_TableCheck):
+    kind: Literal["table", "view", "any"] = "table"
+
+    def describe(self) -> str:
+        return f"{'relation' if self.kind == 'any' else self.kind} {self.where} exists"
+
+    def run(self, ctx: CheckContext) -> Outcome:
+        relkind = _relkind(ctx, self, self.schema_, self.table)
+        evidence = f"SELECT relkind FROM pg_class WHERE relname = '{self.table}'"
+        if relkind is None:
+            missing = _missing_table(ctx, self, self.schema_, self.table)
+            assert missing is not None
+            return failed(missing.message, expected=missing.expected, found=missing.found, evidence=evidence)
+        actual = "table" if relkind in ("r", "p") else "view" if relkind in ("v", "m") else "other"
+        if self.kind != "any" and actual != self.kind:
+            return failed(f"{self.where} is a {actual}; expected a {self.kind}", expected=self.kind, found=actual, evidence=evidence)
+        return passed(f"{actual} {self.where} exists", evidence=evidence)
+
+
+# ---- sql.columns --------------------------------------------------------------------------------
+
+class ColumnSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    name: str = Field(min_length=1)
+    type: str | list[str] | None = Field(None, description="Accepted type(s), e.g. integer or [varchar(100), text].")
+    nullable: bool | None = None
+    default: str | None = Field(None, description="Text the column default must contain, e.g. now().")
+    auto_increment: bool | None = Field(None, description="SERIAL or GENERATED ... AS IDENTITY.")
+
+    def accepted_types(self) -> list[str]:
+        if self.type is None:
+            return []
+        return [normalize_type(t) for t in ([self.type] if isinstance(self.type, str) else self.type)]
+
+
+@register("sql.columns", service_kind="postgres")
+class Columns(_TableCheck):
+    columns: list[ColumnSpec] = Field(min_length=1)
+    exact: bool = Field(False, description="No other columns allowed.")
+
+    def describe(self) -> str:
+        return f"{self.where} has columns {', '.join(c.name for c in self.columns)}"
+
+    def run(self, ctx: CheckContext) -> Outcome:
+        missing = _missing_table(ctx, self, self.schema_, self.table)
+        if missing:
+            return missing
+        evidence = f"SELECT attname, format_type(atttypid, atttypmod), attnotnull, default FROM pg_attribute WHERE attrelid = '{self.where}'::regclass"
+        found = _query(
+            ctx, self,
+            "SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, "
+            "pg_get_expr(d.adbin, d.adrelid), a.attidentity "
+            "FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
+            "WHERE a.attrelid = %s::regclass AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
+            (f'"{self.schema_}"."{self.table}"',),
+        )
+        actual = {name: (typ, notnull, default or "", identity) for name, typ, notnull, default, identity in found}
+        for col in self.columns:
+            if col.name not in actual:
+                return failed(
+                    f"{self.where} has no column {col.name} (columns found: {', '.join(actual) or 'none'})",
+                    expected=col.name, found=list(actual), evidence=evidence,
+                )
+            typ, notnull, default, identity = actual[col.name]
+            accepted = col.accepted_types()
+            if accepted and normalize_type(typ) not in accepted:
+                want = " or ".join(accepted)
+                return failed(
+                    f"column {self.table}.{col.name} has type {typ}; expected {want}",
+                    expected=want, found=typ, evidence=evidence,
+                )
+            if col.nullable is not None and col.nullable == notnull:
+                if col.nullable:
+                    message = f"column {self.table}.{col.name} is NOT NULL; it should accept NULL"
+                else:
+                    message = f"column {self.table}.{col.name} accepts NULL; it should be NOT NULL"
+                return failed(message, expected="NULL allowed" if col.nullable else "NOT NULL",
+                              found="NOT NULL" if notnull else "NULL allowed", evidence=evidence)
+            if col.default is not None and col.default.lower() not in default.lower():
+                return failed(
+                    f"column {self.table}.{col.name} has default {default or '(none)'}; expected one with {col.default}",
+                    expected=col.default, found=default or None, evidence=evidence,
+                )
+            if col.auto_increment is not None:
+                auto = identity in ("a", "d") or default.startswith("nextval(")
+                if auto != col.auto_increment:
+                    message = (f"column {self.table}.{col.name} does not generate its values; use SERIAL or GENERATED ALWAYS AS IDENTITY"
+                               if col.auto_increment else f"column {self.table}.{col.name} should not generate its own values")
+                    return failed(message, expected=col.auto_increment, found=auto, evidence=evidence)
+        if self.exact:
+            extra = [name for name in actual if name not in {c.name for c in self.columns}]
+            if extra:
+                return failed(
+                    f"{self.where} has columns that are not asked for: {', '.join(extra)}",
+                    expected=[c.name for c in self.columns], found=list(actual), evidence=evidence,
+                )
+        return passed(f"{self.where} has the expected columns", evidence=evidence)
+
+
+# ---- sql.constraint -----------------------------------------------------------------------------
+
+class Reference(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    table: str = Field(min_length=1)
+    columns: list[str] | None = None
+    schema_: str = Field("public", alias="schema")
+
+
+_CONTYPE = {"primary_key": "p", "foreign_key": "f", "unique": "u", "check": "c"}
+_KIND_WORDS = {"primary_key": "primary key", "foreign_key": "foreign key", "unique": "unique constraint",
+               "check": "check constraint", "not_null": "NOT NULL constraint"}
+
+
+@register("sql.constraint", service_kind="postgres")
+class Constraint(_TableCheck):
+    kind: Literal["primary_key", "foreign_key", "unique", "check", "not_null"]
+    columns: list[str] = Field(default_factory=list)
+    references: Reference | None = None
+    on_delete: Literal["cascade", "restrict", "set null", "set default", "no action"] | None = None
+    rejects: list[str] = Field(default_factory=list, description="For check: statements the constraint must refuse.")
+
+    @model_validator(mode="after")
+    def _needs(self) -> "Constraint":
+        if self.kind in ("primary_key", "foreign_key", "unique", "not_null") and not self.columns:
+            raise ValueError(f"a {self.kind} constraint check needs columns")
+        if self.kind == "foreign_key" and self.references is None:
+            raise ValueError("a foreign_key constraint check needs references")
+        if self.kind == "check" and not self.rejects:
+            raise ValueError("a check constraint check needs rejects: statements it must refuse")
+        return self
+
+    def describe(self) -> str:
+        cols = f"({', '.join(self.columns)})" if self.columns else ""
+        return f"{_KIND_WORDS[self.kind]} on {self.where}{cols}"
+
+    def run(self, ctx: CheckContext) -> Outcome:
+        missing = _missing_table(ctx, self, self.schema_, self.table)
+        if missing:
+            return missing
+        if self.kind == "not_null":
+            return self._not_null(ctx)
+        if self.kind == "check":
+            return self._rejects(ctx)
+        names = _column_names(ctx, self)
+        found = _query(
+            ctx, self,
+            "SELECT con.conname, con.conkey, con.confrelid::regclass::text, con.confkey, con.confdeltype, "
+            "pg_get_constraintdef(con.oid) FROM pg_constraint con "
+            "WHERE con.conrelid = %s::regclass AND con.contype = %s",
+            (f'"{self.schema_}"."{self.table}"', _CONTYPE[self.kind]),
+        )
+        evidence = f"SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = '{self.where}'::regclass"
+        want = sorted(self.columns)
+        matching = [row for row in found if sorted(names.get(n, "?") for n in row[1]) == want]
+        cols = ", ".join(self.columns)
+        if self.kind == "unique" and not matching and self._unique_index(ctx):
+            return passed(f"{self.where}({cols}) is unique (through a unique index)", evidence=evidence)
+        if not matching:
+            others = [row[5] for row in found]
+            seen = f"; found: {'; '.join(others)}" if others else ""
+            hint = ""
+            if self.kind == "foreign_key" and self.references:
+                hint = f" referencing {self.references.table}"
+            return failed(
+                f"{self.where}({cols}) has no {_KIND_WORDS[self.kind]}{hint}{seen}",
+                expected=f"{_KIND_WORDS[self.kind]} on ({cols})", found=others, evidence=evidence,
+            )
+        if self.kind != "foreign_key":
+            return passed(f"{self.where}({cols}) has its {_KIND_WORDS[self.kind]}", evidence=evidence)
+        return self._foreign_key(ctx, matching, evidence)
+
+    def _foreign_key(self, ctx: CheckContext, matching: list[tuple], evidence: str) -> Outcome:
+        ref = self.references
+        assert ref is not None
+        want_table = _qualified(ref.schema_, ref.table)
+        problems = []
+        for name, _conkey, target, confkey, deltype, definition in matching:
+            target_plain = target.replace('"', "")
+            if target_plain != want_table:
+                problems.append(f"it references {target_plain}, not {want_table}")
+                continue
+            if ref.columns:
+                target_cols = _query(
+                    ctx, self,
+                    "SELECT attname FROM pg_attribute WHERE attrelid = %s::regclass AND attnum = ANY(%s)",
+                    (f'"{ref.schema_}"."{ref.table}"', list(confkey)),
+                )
+                if sorted(r[0] for r in target_cols) != sorted(ref.columns):
+                    problems.append(f"it references {target_plain}({', '.join(r[0] for r in target_cols)}), not ({', '.join(ref.columns)})")
+                    continue
+            if self.on_delete:
+                actual = {"a": "no action", "r": "restrict", "c": "cascade", "n": "set null", "d": "set default"}[deltype]
+                if actual != self.on_delete:
+                    problems.append(f"it is ON DELETE {actual.upper()}, expected ON DELETE {self.on_delete.upper()}")
+                    continue
+            return passed(f"{self.where}({', '.join(self.columns)}) references {want_table}", evidence=evidence)
+        return failed(
+            f"the foreign key on {self.where}({', '.join(self.columns)}) is not right: {'; '.join(problems)}",
+            expected=want_table, found=[m[5] for m in matching], evidence=evidence,
+        )
+
+    def _unique_index(self, ctx: CheckContext) -> bool:
+        found = _query(
+            ctx, self,
+            "SELECT array_agg(a.attname ORDER BY a.attname) FROM pg_index i "
+            "JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey) "
+            "WHERE i.indrelid = %s::regclass AND i.indisunique AND i.indpred IS NULL AND NOT i.indisprimary "
+            "GROUP BY i.indexrelid",
+            (f'"{self.schema_}"."{self.table}"',),
+        )
+        return any(sorted(r[0]) == sorted(self.columns) for r in found)
+
+    def _not_null(self, ctx: CheckContext) -> Outcome:
+        found = dict(_query(
+            ctx, self,
+            "SELECT attname, attnotnull FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped",
+            (f'"{self.schema_}"."{self.table}"',),
+        ))
+        evidence = f"SELECT attname, attnotnull FROM pg_attribute WHERE attrelid = '{self.where}'::regclass"
+        for col in self.columns:
+            if col not in found:
+                return failed(f"{self.where} has no column {col}", expected=col, found=list(found), evidence=evidence)
+            if not found[col]:
+                return failed(f"column {self.table}.{col} accepts NULL; it should be NOT NULL",
+                              expected="NOT NULL", found="NULL allowed", evidence=evidence)
+        return passed(f"{', '.join(self.columns)} NOT NULL on {self.where}", evidence=evidence)
+
+    def _rejects(self, ctx: CheckContext) -> Outcome:
+        psycopg = _psycopg_errors()
+        conn = ctx.postgres(self.service)
+        for statement in self.rejects:
+            try:
+                with conn.transaction(force_rollback=True):
+                    conn.execute(statement)
+            except psycopg.errors.IntegrityError:
+                continue
+            except psycopg.OperationalError as exc:
+                raise ServiceUnavailable(f"lost the connection to PostgreSQL: {_first_line(exc)}") from exc
+            except psycopg.Error as exc:
+                raise CheckError(f"the check's statement failed for another reason: {_first_line(exc)}") from exc
+            return failed(
+                f"{self.where} accepted a row it should refuse; add a CHECK constraint (the statement was rolled back)",
+                expected="rejected by a constraint", found="accepted", evidence=statement,
+            )
+        return passed(f"{self.where} refuses the rows it should", evidence="; ".join(self.rejects))
+
+
+# ---- sql.index ----------------------------------------------------------------------------------
+
+@register("sql.index", service_kind="postgres")
+class Index(_TableCheck):
+    columns: list[str] = Field(min_length=1)
+    unique: bool | None = None
+
+    def describe(self) -> str:
+        return f"index on {self.where}({', '.join(self.columns)})"
+
+    def run(self, ctx: CheckContext) -> Outcome:
+        missing = _missing_table(ctx, self, self.schema_, self.table)
+        if missing:
+            return missing
+        found = _query(
+            ctx, self,
+            "SELECT ic.relname, i.indisunique, "
+            "ARRAY(SELECT a.attname FROM unnest(i.indkey) WITH ORDINALITY k(attnum, ord) "
+            "      JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum ORDER BY k.ord) "
+            "FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid WHERE i.indrelid = %s::regclass",
+            (f'"{self.schema_}"."{self.table}"',),
+        )
+        evidence = f"SELECT indexname, indexdef FROM pg_indexes WHERE tablename = '{self.table}'"
+        cols = ", ".join(self.columns)
+        for name, unique, columns in found:
+            if list(columns) == self.columns:
+                if self.unique is not None and unique != self.unique:
+                    return failed(
+                        f"index {name} on {self.where}({cols}) is {'' if unique else 'not '}unique; expected {'a unique' if self.unique else 'a non-unique'} index",
+                        expected="unique" if self.unique else "not unique", found="unique" if unique else "not unique", evidence=evidence,
+                    )
+                return passed(f"index {name} covers {self.where}({cols})", evidence=evidence)
+        seen = "; ".join(f"{n} ({', '.join(c)})" for n, _, c in found) or "none"
+        return failed(
+            f"no index on {self.where}({cols}); indexes found: {seen}",
+            expected=f"an index on ({cols})", found=[f"{n} ({', '.join(c)})" for n, _, c in found], evidence=evidence,
+        )
+
+
+# ---- sql.row_count ------------------------------------------------------------------------------
+
+@register("sql.row_count", service_kind="postgres")
+class RowCount(_TableCheck):
+    where_: str | None = Field(None, alias="where", description="A SQL condition, e.g. country = 'FR'.")
+    equals: int | None = Field(None, ge=0)
+    min: int | None = Field(None, ge=0)
+    max: int | None = Field(None, ge=0)
+    message: str | None = Field(None, description="Said to the learner when the count is wrong.")
+
+    @model_validator(mode="after")
+    def _bound(self) -> "RowCount":
+        if self.equals is None and self.min is None and self.max is None:
+            raise ValueError("give equals, min or max")
+        return self
+
+    def _expected(self) -> str:
+        if self.equals is not None:
+            return str(self.equals)
+        if self.min is not None and self.max is not None:
+            return f"between {self.min} and {self.max}"
+        return f"at least {self.min}" if self.min is not None else f"at most {self.max}"
+
+    def describe(self) -> str:
+        cond = f" where {self.where_}" if self.where_ else ""
+        return f"{self.where} has {self._expected()} rows{cond}"
+
+    def run(self, ctx: CheckContext) -> Outcome:
+        from psycopg import sql
+
+        missing = _missing_table(ctx, self, self.schema_, self.table)
+        if missing:
+            return missing
+        query = sql.SQL("SELECT count(*) FROM {}").format(self.relation())
+        if self.where_:
+            query = query + sql.SQL(" WHERE ") + sql.SQL(self.where_)
+        evidence = f"SELECT count(*) FROM {self.where}" + (f" WHERE {self.where_}" if self.where_ else "")
+        count = _query(ctx, self, query)[0][0]
+        ok = (self.equals is None or count == self.equals) and (self.min is None or count >= self.min) and (
+            self.max is None or count <= self.max)
+        cond = f" where {self.where_}" if self.where_ else ""
+        if ok:
+            return passed(f"{self.where} has {count} rows{cond}", evidence=evidence)
+        prefix = f"{self.message}: " if self.message else ""
+        return failed(f"{prefix}{self.where} has {count} rows{cond}; expected {self._expected()}",
+                      expected=self._expected(), found=count, evidence=evidence)
+
+
+# ---- sql.rows_equal -----------------------------------------------------------------------------
+
+@register("sql.rows_equal", service_kind="postgres")
+class RowsEqual(_TableCheck):
+    columns: list[str] = Field(min_length=1)
+    where_: str | None = Field(None, alias="where")
+    expected: list[list[Any]]
+    ordered: bool = False
+    order_by: str | None = Field(None, description="SQL ORDER BY clause used when ordered is true.")
+
+    def describe(self) -> str:
+        return f"{self.where} contains the expected rows"
+
+    def run(self, ctx: CheckContext) -> Outcome:
+        from psycopg import sql
+
+        missing = _missing_table(ctx, self, self.schema_, self.table)
+        if missing:
+            return missing
+        names = set(_column_names(ctx, self).values())
+        absent = [c for c in self.columns if c not in names]
+        if absent:
+            return failed(f"{self.where} has no column {', '.join(absent)}", expected=self.columns, found=sorted(names))
+        query = sql.SQL("SELECT {} FROM {}").format(sql.SQL(", ").join(map(sql.Identifier, self.columns)), self.relation())
+        text = f"SELECT {', '.join(self.columns)} FROM {self.where}"
+        if self.where_:
+            query += sql.SQL(" WHERE ") + sql.SQL(self.where_)
+            text += f" WHERE {self.where_}"
+        if self.ordered and self.order_by:
+            query += sql.SQL(" ORDER BY ") + sql.SQL(self.order_by)
+            text += f" ORDER BY {self.order_by}"
+        found = _query(ctx, self, query)
+        diff = rows.compare(found, self.expected, ordered=self.ordered)
+        if diff.same:
+            return passed(f"{self.where} holds the expected {len(found)} rows", evidence=text)
+        return failed(
+            rows.explain(diff, len(found), len(self.expected), what=self.where),
+            expected=[rows.show(rows.normalize_row(r)) for r in self.expected],
+            found=[rows.show(rows.normalize_row(r)) for r in found[:50]], evidence=text,
+        )
+
+
+# ---- sql.query_file -----------------------------------------------------------------------------
+
+def _strip_sql(text: str) -> str:
+    """The SQL without comments and trailing semicolons."""
+    text = re.sub(r"/\*.*?\*/", " ", text, flags=re.S)
+    text = "\n".join(line.split("--", 1)[0] if "'" not in line else line for line in text.splitlines())
+    return text.strip().rstrip(";").strip()
+
+
+@register("sql.query_file", service_kind="postgres")
+class QueryFile(Check):
+    workspace_paths = ("file",)
+    lab_paths = ("reference_file",)
+
+    file: str = Field(min_length=1, description="The learner's query, relative to the workspace.")
+    reference: str | None = Field(None, description="The reference query.")
+    reference_file: str | None = Field(None, description="A file in the lab folder holding the reference query.")
+    ordered: bool = False
+
+    @model_validator(mode="after")
+    def _one_reference(self) -> "QueryFile":
+        if (self.reference is None) == (self.reference_file is None):
+            raise ValueError("give exactly one of reference or reference_file")
+        return self
+
+    def describe(self) -> str:
+        return f"your query in {self.file} returns the expected result"
+
+    def run(self, ctx: CheckContext) -> Outcome:
+        psycopg = _psycopg_errors()
+        path = ctx.workspace_file(self.file)
+        if not path.is_file():
+            return failed(f"{self.file} is missing from your workspace ({ctx.workspace}); create it and write your query there",
+                          expected=self.file, found=None)
+        learner_sql = _strip_sql(path.read_text(encoding="utf-8", errors="replace"))
+        if not learner_sql:
+            return failed(f"{self.file} has no query yet; write one SELECT statement in it", expected="a query", found="an empty file")
+        if ";" in learner_sql and _strip_sql(learner_sql.split(";", 1)[1]):
+            return failed(f"{self.file} holds more than one statement; keep exactly one query in it",
+                          expected="one statement", found=learner_sql, evidence=learner_sql)
+        reference = self.reference if self.reference is not None else self.lab_file(ctx, self.reference_file).read_text(encoding="utf-8")
+        conn = ctx.postgres(self.service)
+        try:
+            expected = self._read_only(conn, _strip_sql(reference))
+        except psycopg.OperationalError as exc:
+            raise ServiceUnavailable(f"lost the connection to PostgreSQL: {_first_line(exc)}") from exc
+        except psycopg.Error as exc:
+            # The reference depends on the learner's earlier tasks (their tables); say so plainly.
+            return failed(f"the expected result cannot be computed yet ({_first_line(exc)}); finish the earlier tasks first",
+                          evidence=reference)
+        try:
+            found = self._read_only(conn, learner_sql)
+        except psycopg.OperationalError as exc:
+            raise ServiceUnavailable(f"lost the connection to PostgreSQL: {_first_line(exc)}") from exc
+        except psycopg.errors.QueryCanceled:
+            return failed(f"your query in {self.file} ran longer than {ctx.timeout:g}s and was stopped", evidence=learner_sql)
+        except psycopg.errors.ReadOnlySqlTransaction:
+            return failed(f"{self.file} must only read data (SELECT); it tried to change something", evidence=learner_sql)
+        except psycopg.Error as exc:
+            return failed(f"PostgreSQL refused your query in {self.file}: {_first_line(exc)}", evidence=learner_sql)
+        if found is None:
+            return failed(f"{self.file} returns no rows at all; it should be a SELECT", evidence=learner_sql)
+        exp_cols, exp_rows = expected
+        got_cols, got_rows = found
+        if len(got_cols) != len(exp_cols):
+            return failed(
+                f"your query returns {len(got_cols)} column{'s' if len(got_cols) != 1 else ''} ({', '.join(got_cols)}); "
+                f"expected {len(exp_cols)} ({', '.join(exp_cols)})",
+                expected=exp_cols, found=got_cols, evidence=learner_sql,
+            )
+        diff = rows.compare(got_rows, exp_rows, ordered=self.ordered)
+        if diff.same:
+            return passed(f"your query in {self.file} returns the expected {len(got_rows)} rows", evidence=learner_sql)
+        return failed(
+            rows.explain(diff, len(got_rows), len(exp_rows), what="your query's result"),
+            expected=[rows.show(rows.normalize_row(r)) for r in exp_rows[:50]],
+            found=[rows.show(rows.normalize_row(r)) for r in got_rows[:50]], evidence=learner_sql,
+        )
+
+    @staticmethod
+    def _read_only(conn, query: str):
+        # Always rolled back, and read-only: a learner's query can never change their data here.
+        with conn.transaction(force_rollback=True):
+            conn.execute("SET TRANSACTION READ ONLY")
+            cur = conn.execute(query.encode())
+            if cur.description is None:
+                return None
+            return [d.name for d in cur.description], cur.fetchall()
+
+
+# ---- sql.predicate ------------------------------------------------------------------------------
+
+@register("sql.predicate", service_kind="postgres")
+class Predicate(Check):
+    sql: str = Field(min_length=1, description="A query whose first column of the first row is true when the task is done.")
+    message: str = Field(min_length=1, description="Said to the learner when the predicate is false.")
+    description: str | None = None
+
+    def describe(self) -> str:
+        return self.description or "custom condition"
+
+    def run(self, ctx: CheckContext) -> Outcome:
+        psycopg = _psycopg_errors()
+        conn = ctx.postgres(self.service)
+        try:
+            # Rolled back, so a predicate may probe behaviour (try an UPDATE) without changing anything.
+            with conn.transaction(force_rollback=True):
+                row = conn.execute(self.sql.encode()).fetchone()
+        except psycopg.OperationalError as exc:
+            raise ServiceUnavailable(f"lost the connection to PostgreSQL: {_first_line(exc)}") from exc
+        except psycopg.errors.UndefinedTable as exc:
+            return failed(f"{self.message} ({_first_line(exc)})", evidence=self.sql)
+        except psycopg.errors.UndefinedColumn as exc:
+            return failed(f"{self.message} ({_first_line(exc)})", evidence=self.sql)
+        except psycopg.Error as exc:
+            raise CheckError(f"the check's query failed: {_first_line(exc)}") from exc
+        if row and row[0]:
+            return passed(self.describe(), evidence=self.sql)
+        return failed(self.message, expected=True, found=row[0] if row else None, evidence=self.sql)

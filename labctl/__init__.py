@@ -1,0 +1,3 @@
+"""labctl: hands-on backend-development labs in local containers."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,75 @@
+"""Run a lab's checks: each with a timeout, each ending as passed, failed or error, never raising."""
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from typing import Callable, Iterable
+
+from labctl.checks.context import CheckContext
+from labctl.checks.result import CheckError, CheckResult, Outcome, ServiceUnavailable, Status, TaskResult
+from labctl.core.model import CheckSpec, Lab, Task
+
+
+def run_check(task: Task, spec: CheckSpec, ctx: CheckContext) -> CheckResult:
+    check = spec.check
+    timeout = check.timeout or ctx.timeout
+    description = check.describe()
+    answers: queue.Queue = queue.Queue(maxsize=1)
+
+    def work() -> None:
+        try:
+            answers.put(("ok", check.run(ctx)))
+        except BaseException as exc:  # reported, never raised to the learner
+            answers.put(("exc", exc))
+
+    started = time.monotonic()
+    # A daemon thread: a check stuck on a hung service must not keep labctl from exiting.
+    threading.Thread(target=work, name=f"check-{spec.type}", daemon=True).start()
+    try:
+        kind, value = answers.get(timeout=timeout)
+    except queue.Empty:
+        ctx.discard(check.service)
+        return CheckResult(
+            task.id, spec.type, description, Status.ERROR,
+            f"the {check.service or 'service'} service did not answer within {timeout:g}s; "
+            "it may be paused, overloaded or down (run `labctl status`)",
+            time.monotonic() - started,
+        )
+    duration = time.monotonic() - started
+    if kind == "ok":
+        outcome: Outcome = value
+        return CheckResult(
+            task.id, spec.type, description,
+            Status.PASSED if outcome.passed else Status.FAILED,
+            outcome.message, duration, outcome.expected, outcome.found, outcome.evidence,
+        )
+    exc = value
+    if isinstance(exc, ServiceUnavailable):
+        ctx.discard(check.service)
+        message = f"{exc} (run `labctl status`; `labctl start` brings stopped services back)"
+    elif isinstance(exc, CheckError):
+        message = str(exc)
+    else:
+        message = f"the check itself failed ({type(exc).__name__}: {exc}); this is a bug in the lab or in labctl"
+    return CheckResult(task.id, spec.type, description, Status.ERROR, message, duration)
+
+
+def run_tasks(
+    lab: Lab,
+    ctx: CheckContext,
+    task_ids: Iterable[str] | None = None,
+    on_result: Callable[[TaskResult], None] | None = None,
+) -> list[TaskResult]:
+    """Run the checks of the given tasks (all by default), in lab order."""
+    wanted = set(task_ids) if task_ids is not None else None
+    results: list[TaskResult] = []
+    for task in lab.tasks:
+        if wanted is not None and task.id not in wanted:
+            continue
+        checks = tuple(run_check(task, spec, ctx) for spec in task.checks)
+        result = TaskResult(task.id, task.title, checks)
+        results.append(result)
+        if on_result:
+            on_result(result)
+    return results

@@ -1,0 +1,1 @@
+"""labctl's core: no click, no rich, no sys.exit."""

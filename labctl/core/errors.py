@@ -1,0 +1,52 @@
+"""labctl's errors: one base that carries an exit code and a hint for what to do next."""
+from __future__ import annotations
+
+from labctl.core.exit_codes import ExitCode
+
+
+class LabctlError(Exception):
+    """An error the user can act on. `hint` says what to do next."""
+
+    exit_code: ExitCode = ExitCode.ERROR
+
+    def __init__(self, message: str, hint: str | None = None, *, exit_code: ExitCode | None = None):
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+        if exit_code is not None:
+            self.exit_code = exit_code
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class LabFileError(LabctlError):
+    """A lab or compose file is malformed. The message names the file and the field."""
+
+    def __init__(self, path, field: str | None, problem: str, hint: str | None = None):
+        where = f"{path}" + (f": {field}" if field else "")
+        super().__init__(f"{where}: {problem}", hint or "Fix the file and run the command again.")
+        self.path = path
+        self.field = field
+        self.problem = problem
+
+
+class UnknownLabError(LabctlError):
+    def __init__(self, lab_id: str, known: list[str]):
+        close = [k for k in known if lab_id.split("-")[0] in k] or known
+        super().__init__(
+            f"there is no lab called {lab_id!r}",
+            "Run `labctl list` to see the labs. Did you mean: " + ", ".join(close[:5]) + "?",
+        )
+
+
+class EngineUnavailableError(LabctlError):
+    exit_code = ExitCode.ENGINE_UNREACHABLE
+
+
+class ServiceNotReadyError(LabctlError):
+    exit_code = ExitCode.SERVICE_NOT_READY
+
+
+class InstanceNotFoundError(LabctlError):
+    pass

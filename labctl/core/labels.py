@@ -1,0 +1,19 @@
+"""The labels on every container, network and volume labctl creates; nothing without them is touched."""
+
+PREFIX = "io.labctl"
+MANAGED = f"{PREFIX}.managed"
+INSTANCE = f"{PREFIX}.instance"
+LAB = f"{PREFIX}.lab"
+SERVICE = f"{PREFIX}.service"
+CATALOG = f"{PREFIX}.catalog"
+WORKSPACE = f"{PREFIX}.workspace"
+VERSION = f"{PREFIX}.version"
+EPHEMERAL = f"{PREFIX}.ephemeral"
+IMAGE_FOR = f"{PREFIX}.image-for"
+CONTEXT_HASH = f"{PREFIX}.context-hash"
+
+
+def base(instance: str, lab: str) -> dict[str, str]:
+    from labctl import __version__
+
+    return {MANAGED: "true", INSTANCE: instance, LAB: lab, VERSION: __version__}

@@ -1,0 +1,318 @@
+"""Lab instances end to end: start (images, containers, readiness, seed), stop, destroy, reset, status, check."""
+from __future__ import annotations
+
+import string
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator, Mapping
+
+from labctl.checks.context import CheckContext, ServiceAccess
+from labctl.checks.result import ServiceUnavailable, TaskResult
+from labctl.checks.runner import run_tasks
+from labctl.core import events, naming, workspace as workspaces
+from labctl.core.errors import InstanceNotFoundError, LabctlError
+from labctl.core.events import Emit, Event
+from labctl.core.loader import LabLoader
+from labctl.core.model import Lab, ServiceSpec, Step
+from labctl.core.readiness import wait_ready
+from labctl.core.settings import Settings
+from labctl.runtime.base import InstanceSpec, InstanceSummary, Runtime, ServiceState, ServiceStatus
+from labctl.services import driver_for
+
+CURRENT_FILE = "current"
+LOCK_TIMEOUT = 600
+
+
+@dataclass(frozen=True)
+class ServiceView:
+    """A service as the learner sees it: state, URLs, credentials, shell."""
+
+    status: ServiceStatus
+    spec: ServiceSpec | None
+    urls: Mapping[str, str] = field(default_factory=dict)
+    credentials: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class InstanceView:
+    instance: str
+    lab: Lab
+    services: tuple[ServiceView, ...]
+    workspace: Path | None
+
+    @property
+    def ready(self) -> bool:
+        return bool(self.services) and all(s.status.state is ServiceState.RUNNING for s in self.services)
+
+    def env(self) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for view in self.services:
+            out.update(view.urls)
+        if self.workspace:
+            out["LABCTL_WORKSPACE"] = str(self.workspace)
+        return out
+
+
+@dataclass(frozen=True)
+class StartReport:
+    view: InstanceView
+    seeded: bool
+    workspace_files: tuple[Path, ...]
+
+
+def render(template: str, spec: ServiceSpec, status: ServiceStatus) -> str:
+    values: dict[str, object] = dict(spec.environment)
+    values.update(host=status.host, service=spec.name, instance=status.instance)
+    main = spec.main_port
+    values["port"] = status.ports.get(main, main) if main else ""
+    for port in spec.ports:
+        values[f"port_{port}"] = status.ports.get(port, port)
+    return string.Formatter().vformat(template, (), values)
+
+
+class LabManager:
+    """Everything labctl does to lab instances, for the CLI and for tests. Core: no click, no rich."""
+
+    def __init__(self, settings: Settings, runtime: Runtime, loader: LabLoader | None = None):
+        self.settings = settings
+        self.runtime = runtime
+        self.loader = loader or LabLoader(settings.extra_lab_dirs)
+
+    # -- which instance
+
+    def resolve_instance(self, name: str | None) -> str:
+        """The instance a command means: the one named, else the only one, else the last started."""
+        if name:
+            return naming.validate_instance(name)
+        existing = self.runtime.list()
+        if len(existing) == 1:
+            return existing[0].instance
+        current = self._current()
+        if current and any(i.instance == current for i in existing):
+            return current
+        if not existing:
+            raise InstanceNotFoundError("no lab is running", "Start one with `labctl start <lab>` (`labctl list` shows them).")
+        names = ", ".join(i.instance for i in existing)
+        raise LabctlError(f"several labs exist ({names}); say which", "Add the lab's name, e.g. `labctl check --name NAME`.")
+
+    def _current(self) -> str | None:
+        try:
+            return (self.settings.home / CURRENT_FILE).read_text().strip() or None
+        except OSError:
+            return None
+
+    def _set_current(self, instance: str) -> None:
+        self.settings.home.mkdir(parents=True, exist_ok=True)
+        (self.settings.home / CURRENT_FILE).write_text(instance + "\n")
+
+    def _summary(self, instance: str) -> InstanceSummary | None:
+        statuses = self.runtime.status(instance)
+        if not statuses:
+            return None
+        return InstanceSummary(instance, statuses[0].lab, tuple(statuses), statuses[0].workspace)
+
+    def lab_of(self, instance: str) -> Lab:
+        summary = self._summary(instance)
+        if summary is None:
+            raise InstanceNotFoundError(f"there is no lab instance called {instance!r}",
+                                        "Run `labctl list` to see the labs, and `labctl start <lab>` to start one.")
+        return self.loader.load(summary.lab)
+
+    # -- locking
+
+    @contextmanager
+    def _locked(self, instance: str, emit: Emit) -> Iterator[None]:
+        import filelock
+
+        folder = self.settings.home / "locks"
+        folder.mkdir(parents=True, exist_ok=True)
+        lock = filelock.FileLock(str(folder / f"{instance}.lock"))
+        try:
+            lock.acquire(timeout=0)
+        except filelock.Timeout:
+            emit(Event(events.WAITING_FOR_LOCK, f"another labctl is working on {instance}; waiting for it to finish"))
+            try:
+                lock.acquire(timeout=LOCK_TIMEOUT)
+            except filelock.Timeout:
+                raise LabctlError(f"another labctl has been working on {instance} for {LOCK_TIMEOUT}s",
+                                  "If no other labctl runs, try again.") from None
+        try:
+            yield
+        finally:
+            lock.release()
+
+    # -- start
+
+    def start(self, lab_id: str, *, name: str | None = None, workspace: Path | None = None,
+              ephemeral: bool = False, emit: Emit = events.discard) -> StartReport:
+        """Start (or resume) a lab instance and wait until every service answers. Keeps existing data."""
+        lab = self.loader.load(lab_id)
+        instance = naming.validate_instance(name or lab.id)
+        self.runtime.available()
+        with self._locked(instance, emit):
+            summary = self._summary(instance)
+            if summary is not None and summary.lab != lab.id:
+                raise LabctlError(f"the instance {instance!r} runs the lab {summary.lab}, not {lab.id}",
+                                  f"Pick another name with --name, or `labctl destroy --name {instance}` first.")
+            if summary is not None and summary.workspace:
+                folder = Path(summary.workspace)
+            else:
+                folder = (workspace or self.settings.workspaces_dir / instance).expanduser().resolve()
+            copied = workspaces.populate(lab, folder)
+            spec = InstanceSpec(instance, lab, folder, ephemeral)
+            seeded_flags = self._start_services(spec, emit)
+            if not ephemeral:
+                self._set_current(instance)
+            return StartReport(self.view(instance, lab), any(seeded_flags), tuple(copied))
+
+    def _start_services(self, spec: InstanceSpec, emit: Emit) -> list[bool]:
+        names = list(spec.services)
+        if not names:
+            return []
+        with ThreadPoolExecutor(max_workers=len(names)) as pool:
+            futures = [pool.submit(self._start_service, spec, n, emit) for n in names]
+            results, first_error = [], None
+            for future in futures:
+                try:
+                    results.append(future.result())
+                except BaseException as exc:
+                    first_error = first_error or exc
+            if first_error:
+                raise first_error
+            return results
+
+    def _start_service(self, spec: InstanceSpec, name: str, emit: Emit) -> bool:
+        svc = spec.services[name]
+        status = self.runtime.up(spec, name, emit)
+        access = self._access(svc, status)
+        driver = driver_for(svc.kind)
+        emit(Event(events.SERVICE_WAITING, f"waiting for {name} to answer", name))
+        waited = wait_ready(
+            name,
+            probe=lambda: driver.probe(access),
+            state=lambda: next((s for s in self.runtime.status(spec.instance) if s.service == name), None),
+            log_tail=lambda n: list(self.runtime.logs(spec.instance, name, tail=n)),
+            timeout=svc.ready_timeout or self.settings.ready_timeout,
+        )
+        emit(Event(events.SERVICE_READY, f"{name} is ready", name, {"seconds": round(waited, 2)}))
+        seed = [s for s in spec.lab.seed if s.service == name]
+        if not driver.is_seeded(access):
+            # No pristine copy means no start ever finished: the data holds nothing of the learner's.
+            emit(Event(events.SEEDING, f"loading the lab's starting data into {name}", name))
+            driver.seed(access, seed)
+            driver.snapshot(access)
+            return True
+        return False
+
+    # -- views
+
+    def _access(self, spec: ServiceSpec, status: ServiceStatus) -> ServiceAccess:
+        return ServiceAccess(spec.name, spec.kind, status.host, dict(status.ports), dict(spec.environment), spec.main_port)
+
+    def view(self, instance: str, lab: Lab | None = None) -> InstanceView:
+        lab = lab or self.lab_of(instance)
+        statuses = {s.service: s for s in self.runtime.status(instance)}
+        views = []
+        for name, spec in lab.services.items():
+            status = statuses.get(name) or ServiceStatus(instance, lab.id, name, spec.catalog, ServiceState.MISSING,
+                                                          detail="no container")
+            urls = {k: render(t, spec, status) for k, t in spec.urls.items()}
+            creds = {k: render(t, spec, status) for k, t in spec.credentials.items()}
+            views.append(ServiceView(status, spec, urls, creds))
+        workspace = next((Path(s.workspace) for s in statuses.values() if s.workspace), None)
+        return InstanceView(instance, lab, tuple(views), workspace)
+
+    def instances(self) -> list[InstanceSummary]:
+        return self.runtime.list()
+
+    # -- stop, destroy, reset
+
+    def stop(self, instance: str, emit: Emit = events.discard) -> list[str]:
+        if self._summary(instance) is None:
+            raise InstanceNotFoundError(f"there is no lab instance called {instance!r}", "Run `labctl list`.")
+        with self._locked(instance, emit):
+            return self.runtime.down(instance, remove=False, emit=emit)
+
+    def destroy(self, instance: str, emit: Emit = events.discard) -> list[str]:
+        """Remove the instance's containers, volumes and network (learner data included). The workspace stays."""
+        with self._locked(instance, emit):
+            done = self.runtime.down(instance, remove=True, emit=emit)
+        if not done:
+            raise InstanceNotFoundError(f"there is no lab instance called {instance!r}", "Run `labctl list`.")
+        if self._current() == instance:
+            (self.settings.home / CURRENT_FILE).unlink(missing_ok=True)
+        return done
+
+    def reset(self, instance: str, emit: Emit = events.discard, *, workspace_files: bool = False) -> None:
+        """Put every service's data back to the lab's starting state (and the workspace files, if asked)."""
+        view = self.view(instance)
+        if not view.ready:
+            raise LabctlError(f"{instance} is not running, so it cannot be reset", f"Start it first: `labctl start {view.lab.id}`.")
+        with self._locked(instance, emit):
+            for sv in view.services:
+                assert sv.spec is not None
+                driver = driver_for(sv.spec.kind)
+                emit(Event(events.SEEDING, f"restoring {sv.spec.name}'s starting data", sv.spec.name))
+                driver.restore(self._access(sv.spec, sv.status))
+            if workspace_files and view.workspace:
+                workspaces.restore(view.lab, view.workspace)
+
+    # -- checks and steps
+
+    def context(self, view: InstanceView) -> CheckContext:
+        services = {}
+        for sv in view.services:
+            assert sv.spec is not None
+            services[sv.spec.name] = self._access(sv.spec, sv.status)
+        down = {sv.spec.name: sv.status for sv in view.services if sv.status.state is not ServiceState.RUNNING}
+
+        def exec_in(service: str, argv: list[str], user: str | None) -> tuple[int, str]:
+            result = self.runtime.exec(view.instance, service, argv, user=user)
+            return result.exit_code, result.output
+
+        ctx = _GuardedContext(view.lab.path, services, view.workspace, self.settings.check_timeout, exec_in)
+        ctx.down = down
+        return ctx
+
+    def check(self, instance: str, task_ids: list[str] | None = None) -> tuple[InstanceView, list[TaskResult]]:
+        view = self.view(instance)
+        if task_ids:
+            unknown = [t for t in task_ids if view.lab.task(t) is None]
+            if unknown:
+                raise LabctlError(f"{view.lab.id} has no task {unknown[0]!r}", "Run `labctl tasks` to see its tasks.")
+        ctx = self.context(view)
+        try:
+            return view, run_tasks(view.lab, ctx, task_ids)
+        finally:
+            ctx.close()
+
+    def apply_steps(self, view: InstanceView, steps: tuple[Step, ...]) -> None:
+        """Run solution or near-miss steps as a learner would: SQL on the service, files into the workspace."""
+        ctx = self.context(view)
+        for step in steps:
+            if step.action == "copy":
+                if view.workspace is None:
+                    raise LabctlError("this instance has no workspace folder")
+                workspaces.copy_step(step, view.workspace)
+            else:
+                assert step.service is not None
+                spec = view.lab.services[step.service]
+                driver_for(spec.kind).apply(ctx.service(step.service), step)
+
+
+class _GuardedContext(CheckContext):
+    """A CheckContext that reports a stopped service as an error instead of connecting to nothing."""
+
+    down: Mapping[str, ServiceStatus] = {}
+
+    def service(self, name: str) -> ServiceAccess:
+        status = self.down.get(name)
+        if status is not None:
+            raise ServiceUnavailable(f"the {name} service is {status.detail or status.state.value}")
+        return super().service(name)
+
+    def postgres(self, name: str):
+        self.service(name)
+        return super().postgres(name)

@@ -1,0 +1,213 @@
+"""Read labs/<id>/lab.yaml and the catalog into a Lab; every error names the file and the field."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Iterable
+
+from pydantic import ValidationError
+
+from labctl.checks import registry
+from labctl.core import resources
+from labctl.core.catalog import load_service
+from labctl.core.errors import LabFileError, UnknownLabError
+from labctl.core.model import CheckSpec, Lab, NearMiss, ServiceSpec, Step, Task
+from labctl.core.schema import ID_RE, CheckEntry, CopyStep, LabModel, SqlStep
+from labctl.core.validation import raise_for
+from labctl.core.yamlfile import read_yaml
+
+LAB_FILE = "lab.yaml"
+
+
+class LabLoader:
+    """Finds and loads labs from the bundled labs/ folder and any extra folders (LABCTL_LABS_DIR)."""
+
+    def __init__(self, lab_dirs: Iterable[Path] = (), compose_dir: Path | None = None, include_bundled: bool = True):
+        dirs = list(lab_dirs)
+        if include_bundled:
+            dirs.append(resources.labs_dir())
+        self.lab_dirs = dirs
+        self.compose_dir = compose_dir
+
+    def ids(self) -> list[str]:
+        found: set[str] = set()
+        for folder in self.lab_dirs:
+            if folder.is_dir():
+                found.update(p.parent.name for p in folder.glob(f"*/{LAB_FILE}") if ID_RE.match(p.parent.name))
+        return sorted(found)
+
+    def path_of(self, lab_id: str) -> Path:
+        if not ID_RE.match(lab_id):
+            raise UnknownLabError(lab_id, self.ids())
+        for folder in self.lab_dirs:
+            candidate = folder / lab_id
+            if (candidate / LAB_FILE).is_file():
+                return candidate
+        raise UnknownLabError(lab_id, self.ids())
+
+    def load(self, lab_id: str) -> Lab:
+        return load_lab_dir(self.path_of(lab_id), compose_dir=self.compose_dir)
+
+    def load_all(self) -> list[Lab]:
+        return [self.load(i) for i in self.ids()]
+
+
+def load_lab_dir(folder: Path, *, compose_dir: Path | None = None) -> Lab:
+    """Load and validate one lab folder. Raises LabFileError."""
+    path = folder / LAB_FILE
+    data = read_yaml(path)
+    if not isinstance(data, dict):
+        raise LabFileError(path, None, "lab.yaml must be a mapping (id, title, stage, tasks, ...)")
+    try:
+        model = LabModel.model_validate(data)
+    except ValidationError as exc:
+        raise_for(path, exc)
+    if model.id != folder.name:
+        raise LabFileError(path, "id", f"is {model.id!r} but the folder is called {folder.name!r}; they must match")
+    return _Resolver(folder, path, model, compose_dir).lab()
+
+
+class _Resolver:
+    def __init__(self, folder: Path, path: Path, model: LabModel, compose_dir: Path | None):
+        self.folder = folder
+        self.root = folder.resolve()
+        self.path = path
+        self.model = model
+        self.compose_dir = compose_dir
+
+    def lab(self) -> Lab:
+        model = self.model
+        services = self._services()
+        seed = tuple(self._step(s, f"seed[{i}]", services) for i, s in enumerate(model.seed))
+        workspace = self._lab_path(model.workspace, "workspace", folder=True) if model.workspace else None
+        tasks = self._tasks(services)
+        near = self._near_misses(services, {t.id for t in tasks})
+        return Lab(
+            id=model.id, title=model.title, stage=model.stage, summary=model.summary.strip(),
+            minutes=model.minutes, path=self.folder, services=services, seed=seed,
+            workspace=workspace, tasks=tasks, near_misses=near,
+        )
+
+    # -- paths
+
+    def _lab_path(self, relative: str, field: str, *, folder: bool = False) -> Path:
+        """A path inside the lab folder; refuses absolute paths, `..` and symlinks that leave it."""
+        if not relative or Path(relative).is_absolute() or "\\" in relative:
+            raise LabFileError(self.path, field, f"{relative!r} must be a relative path inside the lab folder")
+        resolved = (self.folder / relative).resolve()
+        if not resolved.is_relative_to(self.root):
+            raise LabFileError(self.path, field, f"{relative!r} points outside the lab folder")
+        if folder and not resolved.is_dir():
+            raise LabFileError(self.path, field, f"folder {relative!r} does not exist in {self.folder}")
+        if not folder and not resolved.is_file():
+            raise LabFileError(self.path, field, f"file {relative!r} does not exist in {self.folder}")
+        return resolved
+
+    def _workspace_path(self, relative: str, field: str) -> None:
+        parts = Path(relative).parts
+        if not relative or Path(relative).is_absolute() or ".." in parts or "\\" in relative:
+            raise LabFileError(self.path, field, f"{relative!r} must be a relative path inside the workspace, without '..'")
+
+    # -- services
+
+    def _services(self) -> dict[str, ServiceSpec]:
+        out: dict[str, ServiceSpec] = {}
+        for name, entry in self.model.services.items():
+            catalog = entry.catalog or name
+            try:
+                out[name] = load_service(catalog, name=name, overrides=entry.environment, compose_dir=self.compose_dir)
+            except LabFileError as exc:
+                if exc.path == self.path:
+                    raise
+                raise LabFileError(self.path, f"services.{name}", exc.message, exc.hint) from None
+        return out
+
+    def _default_service(self, kind: str | None, field: str, services: dict[str, ServiceSpec]) -> str | None:
+        if kind is None:
+            return None
+        matching = [n for n, s in services.items() if s.kind == kind]
+        if len(matching) == 1:
+            return matching[0]
+        if not matching:
+            raise LabFileError(self.path, field, f"needs a {kind} service, and the lab has none (add one under services)")
+        raise LabFileError(self.path, f"{field}.service", f"the lab has several {kind} services ({', '.join(matching)}); say which")
+
+    def _step(self, raw: Any, field: str, services: dict[str, ServiceSpec]) -> Step:
+        if isinstance(raw, SqlStep):
+            source = self._lab_path(raw.sql, f"{field}.sql")
+            service = raw.service
+            if service is None:
+                service = self._default_service("postgres", field, services)
+            elif service not in services:
+                raise LabFileError(self.path, f"{field}.service", f"the lab has no service {service!r}")
+            elif services[service].kind != "postgres":
+                raise LabFileError(self.path, f"{field}.service", f"{service!r} is not a PostgreSQL service")
+            return Step("sql", source, service=service)
+        assert isinstance(raw, CopyStep)
+        self._workspace_path(raw.to, f"{field}.to")
+        return Step("copy", self._lab_path(raw.copy_, f"{field}.copy"), target=raw.to)
+
+    # -- tasks and checks
+
+    def _tasks(self, services: dict[str, ServiceSpec]) -> tuple[Task, ...]:
+        seen: set[str] = set()
+        tasks = []
+        for i, t in enumerate(self.model.tasks):
+            field = f"tasks[{i}]"
+            if t.id in seen:
+                raise LabFileError(self.path, f"{field}.id", f"task id {t.id!r} is used twice")
+            for j, need in enumerate(t.needs):
+                if need not in seen:
+                    raise LabFileError(self.path, f"{field}.needs[{j}]", f"{need!r} is not a task that comes before {t.id!r}")
+            checks = tuple(self._check(c, f"{field}.checks[{j}]", j, services) for j, c in enumerate(t.checks))
+            tasks.append(Task(
+                id=t.id, title=t.title,
+                instructions=self._lab_path(t.instructions, f"{field}.instructions"),
+                hints=tuple(h.strip() for h in t.hints),
+                checks=checks, needs=tuple(t.needs),
+                solution=tuple(self._step(s, f"{field}.solution[{j}]", services) for j, s in enumerate(t.solution)),
+                weight=t.weight,
+            ))
+            seen.add(t.id)
+        return tuple(tasks)
+
+    def _check(self, entry: CheckEntry, field: str, index: int, services: dict[str, ServiceSpec]) -> CheckSpec:
+        cls = registry.get(entry.type)
+        if cls is None:
+            known = ", ".join(registry.all_types())
+            raise LabFileError(self.path, f"{field}.type", f"unknown check type {entry.type!r}", f"Known check types: {known}.")
+        params = dict(entry.model_extra or {})
+        try:
+            check = cls.model_validate(params)
+        except ValidationError as exc:
+            raise_for(self.path, exc, prefix=field)
+        if check.service is None:
+            default = self._default_service(cls.service_kind, field, services)
+            if default is not None:
+                check = check.model_copy(update={"service": default})
+        elif check.service not in services:
+            raise LabFileError(self.path, f"{field}.service", f"the lab has no service {check.service!r}")
+        elif cls.service_kind and services[check.service].kind != cls.service_kind:
+            raise LabFileError(self.path, f"{field}.service", f"{entry.type} needs a {cls.service_kind} service, and {check.service!r} is {services[check.service].kind}")
+        for name in cls.workspace_paths:
+            value = getattr(check, name, None)
+            if value is not None:
+                self._workspace_path(value, f"{field}.{name}")
+        for name in cls.lab_paths:
+            value = getattr(check, name, None)
+            if value is not None:
+                self._lab_path(value, f"{field}.{name}")
+        return CheckSpec(entry.type, check, index)
+
+    def _near_misses(self, services: dict[str, ServiceSpec], task_ids: set[str]) -> tuple[NearMiss, ...]:
+        out = []
+        seen: set[str] = set()
+        for i, n in enumerate(self.model.near_misses):
+            field = f"near_misses[{i}]"
+            if n.id in seen:
+                raise LabFileError(self.path, f"{field}.id", f"near miss id {n.id!r} is used twice")
+            seen.add(n.id)
+            if n.task not in task_ids:
+                raise LabFileError(self.path, f"{field}.task", f"{n.task!r} is not a task of this lab")
+            steps = tuple(self._step(s, f"{field}.steps[{j}]", services) for j, s in enumerate(n.steps))
+            out.append(NearMiss(n.id, n.task, n.description.strip(), steps, n.expect))
+        return tuple(out)

@@ -1,0 +1,116 @@
+"""The resolved model: what a lab is once its files have been read and checked."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+ROADMAP_STAGES: dict[int, str] = {
+    1: "Programming basics",
+    2: "How the web works",
+    3: "Git",
+    4: "Framework basics",
+    5: "Databases",
+    6: "Authentication and authorization",
+    7: "RESTful APIs",
+    8: "Deployment",
+    9: "Advanced topics",
+    10: "Practice projects",
+}
+
+
+@dataclass(frozen=True)
+class VolumeMount:
+    name: str  # short name in the compose file; the engine name is labctl-<instance>-<service>-<name>
+    target: str
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    """One service of a lab: a catalog entry with the lab's overrides applied."""
+
+    name: str
+    catalog: str
+    kind: str
+    image: str | None
+    build_context: Path | None
+    dockerfile: str | None
+    image_policy: str  # pull-or-build | build-only | pull-only
+    environment: Mapping[str, str]
+    ports: tuple[int, ...]  # container ports; the first is the main one
+    volumes: tuple[VolumeMount, ...]
+    command: tuple[str, ...] | None
+    urls: Mapping[str, str]  # env var name -> template
+    credentials: Mapping[str, str]  # label shown to the learner -> template
+    shell: tuple[str, ...]
+    ready_timeout: float | None
+    summary: str = ""
+    source: Path | None = None  # the compose file it came from
+
+    @property
+    def main_port(self) -> int | None:
+        return self.ports[0] if self.ports else None
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of a seed, a solution or a near miss: run SQL on a service, or copy a file into the workspace."""
+
+    action: str  # "sql" | "copy"
+    source: Path
+    service: str | None = None
+    target: str | None = None  # for copy: path inside the workspace
+
+
+@dataclass(frozen=True)
+class CheckSpec:
+    type: str
+    check: Any  # the validated check object (labctl.checks.base.Check)
+    index: int
+
+    @property
+    def service(self) -> str | None:
+        return getattr(self.check, "service", None)
+
+
+@dataclass(frozen=True)
+class Task:
+    id: str
+    title: str
+    instructions: Path
+    hints: tuple[str, ...]
+    checks: tuple[CheckSpec, ...]
+    needs: tuple[str, ...]
+    solution: tuple[Step, ...]
+    weight: int = 1
+
+
+@dataclass(frozen=True)
+class NearMiss:
+    id: str
+    task: str
+    description: str
+    steps: tuple[Step, ...]
+    expect: str  # text the failing check's message must contain
+
+
+@dataclass(frozen=True)
+class Lab:
+    id: str
+    title: str
+    stage: int
+    summary: str
+    minutes: int
+    path: Path
+    services: Mapping[str, ServiceSpec]
+    seed: tuple[Step, ...]
+    workspace: Path | None
+    tasks: tuple[Task, ...]
+    near_misses: tuple[NearMiss, ...] = field(default=())
+
+    def task(self, task_id: str) -> Task | None:
+        return next((t for t in self.tasks if t.id == task_id), None)
+
+    @property
+    def stage_name(self) -> str:
+        return ROADMAP_STAGES.get(self.stage, "")

@@ -1,0 +1,31 @@
+"""Names of engine resources, and the validation of instance names."""
+from __future__ import annotations
+
+import re
+
+from labctl.core.errors import LabctlError
+
+INSTANCE_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,47}$")
+
+
+def validate_instance(name: str) -> str:
+    """The name, if it may name an instance. Raises LabctlError otherwise."""
+    if not INSTANCE_RE.match(name or ""):
+        raise LabctlError(
+            f"{name!r} is not a valid instance name",
+            "Use 1 to 48 lowercase letters, digits and dashes, starting with a letter or digit (e.g. alice).",
+        )
+    return name
+
+
+def container(instance: str, service: str) -> str:
+    return f"labctl-{instance}-{service}"
+
+
+def network(instance: str) -> str:
+    return f"labctl-{instance}"
+
+
+def volume(instance: str, service: str, volume_name: str) -> str:
+    suffix = "data" if volume_name == "data" else f"{volume_name}-data"
+    return f"labctl-{instance}-{service}-{suffix}"

@@ -1,0 +1,64 @@
+"""One readiness mechanism for every service: poll a protocol probe, fail fast if the container exits."""
+from __future__ import annotations
+
+import time
+from typing import Callable
+
+from labctl.core.errors import ServiceNotReadyError
+from labctl.runtime.base import ServiceState, ServiceStatus
+
+LOG_TAIL = 20
+
+
+def wait_ready(
+    service: str,
+    probe: Callable[[], None],
+    state: Callable[[], ServiceStatus | None],
+    log_tail: Callable[[int], list[str]],
+    *,
+    timeout: float,
+    interval: float = 0.2,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> float:
+    """Seconds waited until probe() stopped raising. Raises ServiceNotReadyError with the log tail."""
+    started = clock()
+    deadline = started + timeout
+    last_error: BaseException | None = None
+    while True:
+        try:
+            probe()
+            return clock() - started
+        except Exception as exc:  # any exception means "not yet"
+            last_error = exc
+        current = state()
+        if current is None or current.state in (ServiceState.FAILED, ServiceState.STOPPED, ServiceState.MISSING):
+            what = current.detail if current else "disappeared"
+            raise ServiceNotReadyError(
+                f"{service} stopped before it was ready ({what})",
+                _with_logs(log_tail, "Its last log lines:", "Run `labctl logs " + service + "` for more."),
+            )
+        if clock() >= deadline:
+            raise ServiceNotReadyError(
+                f"{service} did not answer within {timeout:g}s (last answer: {_first_line(last_error)})",
+                _with_logs(log_tail, "Its last log lines:",
+                           "The machine may be slow: try again, or raise LABCTL_READY_TIMEOUT."),
+            )
+        sleep(interval)
+
+
+def _first_line(exc: BaseException | None) -> str:
+    if exc is None:
+        return "none"
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _with_logs(log_tail: Callable[[int], list[str]], title: str, advice: str) -> str:
+    try:
+        lines = log_tail(LOG_TAIL)
+    except Exception:
+        lines = []
+    if not lines:
+        return advice
+    return f"{advice}\n{title}\n" + "\n".join(f"  {line}" for line in lines)

@@ -1,0 +1,120 @@
+"""The shapes of lab.yaml and of the compose files, as pydantic models (and so as JSON Schema)."""
+from __future__ import annotations
+
+import re
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,47}$"
+ID_RE = re.compile(ID_PATTERN)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# ---- compose files (a known subset of the compose spec) -------------------------------------
+
+class ComposeBuild(_Strict):
+    context: str
+    dockerfile: str | None = None
+
+
+class ComposeReady(_Strict):
+    timeout: float | None = Field(None, gt=0, le=900)
+
+
+class ComposeLabctl(_Strict):
+    """labctl's own metadata, under the service's `x-labctl` key."""
+
+    kind: Literal["postgres", "redis", "rabbitmq", "mongodb", "linuxbox", "http"]
+    summary: str = ""
+    image_policy: Literal["pull-or-build", "build-only", "pull-only"] = Field("pull-or-build", alias="image-policy")
+    ready: ComposeReady = ComposeReady()
+    urls: dict[str, str] = {}
+    credentials: dict[str, str] = {}
+    shell: list[str] = []
+
+
+class ComposeService(_Strict):
+    image: str | None = None
+    build: str | ComposeBuild | None = None
+    environment: dict[str, str | int | float | bool] | list[str] = {}
+    ports: list[str | int] = []
+    volumes: list[str] = []
+    command: str | list[str] | None = None
+    x_labctl: ComposeLabctl = Field(alias="x-labctl")
+
+
+class ComposeFile(_Strict):
+    name: str | None = None
+    services: dict[str, ComposeService]
+    volumes: dict[str, dict[str, Any] | None] = {}
+
+
+# ---- lab.yaml -------------------------------------------------------------------------------
+
+class LabService(_Strict):
+    catalog: str | None = Field(None, description="Catalog entry (compose/<catalog>.yml); defaults to the key.")
+    environment: dict[str, str | int | float | bool] = {}
+
+
+class SqlStep(_Strict):
+    sql: str = Field(description="A .sql file inside the lab folder, run on the service.")
+    service: str | None = None
+
+
+class CopyStep(_Strict):
+    copy_: str = Field(alias="copy", description="A file inside the lab folder.")
+    to: str = Field(description="Where it goes, relative to the learner's workspace.")
+
+
+StepModel = SqlStep | CopyStep
+
+
+class CheckEntry(BaseModel):
+    """A check: `type` names a registered check type; the other keys are its parameters."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+    type: str
+
+
+class TaskModel(_Strict):
+    id: str = Field(pattern=ID_PATTERN)
+    title: str = Field(min_length=1)
+    instructions: str
+    hints: list[str] = Field(min_length=1)
+    checks: list[CheckEntry] = Field(min_length=1)
+    needs: list[str] = []
+    solution: list[StepModel] = Field(min_length=1)
+    weight: int = Field(1, ge=0, le=100)
+
+
+class NearMissModel(_Strict):
+    id: str = Field(pattern=ID_PATTERN)
+    task: str
+    description: str = ""
+    steps: list[StepModel] = Field(min_length=1)
+    expect: str = Field(min_length=1, description="Text the failing check's message must contain.")
+
+
+class LabModel(_Strict):
+    id: str = Field(pattern=ID_PATTERN)
+    title: str = Field(min_length=1)
+    stage: int = Field(ge=1, le=10)
+    summary: str = Field(min_length=1)
+    minutes: int = Field(ge=1, le=6000)
+    services: dict[str, LabService] = {}
+    seed: list[SqlStep] = []
+    workspace: str | None = None
+    tasks: list[TaskModel] = Field(min_length=1)
+    near_misses: list[NearMissModel] = []
+
+    @field_validator("services")
+    @classmethod
+    def _service_names(cls, value: dict[str, LabService]) -> dict[str, LabService]:
+        for name in value:
+            if not ID_RE.match(name):
+                raise ValueError(f"service name {name!r} must be lowercase letters, digits and dashes")
+        return value

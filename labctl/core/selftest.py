@@ -1,0 +1,111 @@
+"""Prove a lab works: on a fresh instance, each task fails before its solution and passes after,
+and every near-miss solution fails the task it targets with a message naming what is wrong."""
+from __future__ import annotations
+
+import secrets
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from labctl.checks.result import Status, TaskResult
+from labctl.core import events
+from labctl.core.errors import LabctlError
+from labctl.core.events import Emit, Event
+from labctl.core.lifecycle import LabManager
+
+
+@dataclass(frozen=True)
+class SelfTestCase:
+    name: str  # e.g. "create-tables: fails before its solution"
+    task: str
+    ok: bool
+    message: str
+    duration: float
+
+
+@dataclass
+class SelfTestReport:
+    lab: str
+    instance: str
+    cases: list[SelfTestCase] = field(default_factory=list)
+    error: str | None = None  # the lab could not even start
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and bool(self.cases) and all(c.ok for c in self.cases)
+
+
+def _describe(result: TaskResult) -> str:
+    problem = result.first_problem
+    return problem.message if problem else "all checks pass"
+
+
+def run_self_test(manager: LabManager, lab_id: str, *, emit: Emit = events.discard, keep: bool = False) -> SelfTestReport:
+    """Self-test one lab on its own ephemeral instance, always torn down (unless keep)."""
+    lab = manager.loader.load(lab_id)
+    instance = f"selftest-{lab.id[:32]}-{secrets.token_hex(3)}"
+    report = SelfTestReport(lab.id, instance)
+    workspace = Path(tempfile.mkdtemp(prefix=f"labctl-selftest-{lab.id}-"))
+    try:
+        emit(Event(events.INFO, f"starting {lab.id} as {instance}"))
+        manager.start(lab.id, name=instance, workspace=workspace, ephemeral=True, emit=emit)
+        view = manager.view(instance, lab)
+
+        def check(task_id: str) -> TaskResult:
+            return manager.check(instance, [task_id])[1][0]
+
+        for task in lab.tasks:
+            started = time.monotonic()
+            before = check(task.id)
+            ok = before.status is Status.FAILED
+            why = ("fails as it should: " + _describe(before)) if ok else (
+                "passes before its solution is applied: the checks are too weak" if before.status is Status.PASSED
+                else f"errors instead of failing: {_describe(before)}")
+            report.cases.append(SelfTestCase(f"{task.id}: fails before its solution", task.id, ok, why, time.monotonic() - started))
+            emit(Event(events.INFO, f"{task.id}: {'ok' if ok else 'PROBLEM'} before solution"))
+
+            started = time.monotonic()
+            try:
+                manager.apply_steps(view, task.solution)
+                after = check(task.id)
+                ok, why = after.status is Status.PASSED, _describe(after)
+            except LabctlError as exc:
+                ok, why = False, f"its solution did not apply: {exc}"
+            report.cases.append(SelfTestCase(f"{task.id}: passes with its solution", task.id, ok, why, time.monotonic() - started))
+            emit(Event(events.INFO, f"{task.id}: {'ok' if ok else 'PROBLEM'} with solution"))
+
+        for near in lab.near_misses:
+            started = time.monotonic()
+            try:
+                manager.reset(instance, workspace_files=True)
+                for task in lab.tasks:
+                    if task.id == near.task:
+                        break
+                    manager.apply_steps(view, task.solution)
+                manager.apply_steps(view, near.steps)
+                result = check(near.task)
+                messages = [c.message for c in result.checks if c.status is not Status.PASSED]
+                if result.status is Status.PASSED:
+                    ok, why = False, "passes: a wrong answer is accepted"
+                elif result.status is Status.ERROR:
+                    ok, why = False, f"errors instead of failing: {_describe(result)}"
+                elif not any(near.expect.lower() in m.lower() for m in messages):
+                    ok, why = False, f"fails, but no message mentions {near.expect!r}: {' | '.join(messages)}"
+                else:
+                    ok, why = True, "fails as it should: " + next(m for m in messages if near.expect.lower() in m.lower())
+            except LabctlError as exc:
+                ok, why = False, f"could not be applied: {exc}"
+            report.cases.append(SelfTestCase(f"near miss {near.id} fails {near.task}", near.task, ok, why, time.monotonic() - started))
+            emit(Event(events.INFO, f"near miss {near.id}: {'ok' if ok else 'PROBLEM'}"))
+    except LabctlError as exc:
+        report.error = str(exc) + (f"\n{exc.hint}" if exc.hint else "")
+    finally:
+        if not keep:
+            try:
+                manager.destroy(instance)
+            except LabctlError:
+                pass
+            shutil.rmtree(workspace, ignore_errors=True)
+    return report

@@ -1,0 +1,64 @@
+"""Read YAML safely: safe_load only, size and nesting limits, errors that name the file and line."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from labctl.core.errors import LabFileError
+
+MAX_BYTES = 1024 * 1024
+MAX_DEPTH = 32
+MAX_NODES = 200_000
+
+
+def read_yaml(path: Path) -> Any:
+    """The parsed document. Raises LabFileError for unreadable, oversized, invalid or too-deep YAML."""
+    import yaml
+
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise LabFileError(path, None, f"the file is {size} bytes; lab files may be at most {MAX_BYTES} bytes")
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise LabFileError(path, None, "the file does not exist") from None
+    except UnicodeDecodeError as exc:
+        raise LabFileError(path, None, f"the file is not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except OSError as exc:
+        raise LabFileError(path, None, f"cannot read the file: {exc.strerror}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else None
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise LabFileError(path, where, f"not valid YAML: {problem}") from None
+    except RecursionError:
+        raise LabFileError(path, None, f"the YAML is nested too deeply (more than {MAX_DEPTH} levels)") from None
+    _check_shape(path, data)
+    return data
+
+
+def _check_shape(path: Path, data: Any) -> None:
+    """Refuse documents nested too deeply or too large once aliases are expanded."""
+    seen: dict[int, int] = {}
+    nodes = 0
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise LabFileError(path, None, f"the YAML is nested too deeply (more than {MAX_DEPTH} levels)")
+        if isinstance(node, (dict, list)):
+            nodes += 1
+            if nodes > MAX_NODES:
+                raise LabFileError(path, None, f"the YAML has too many elements (more than {MAX_NODES}, counting aliases)")
+            key = id(node)
+            if seen.get(key, 0) >= depth:
+                continue
+            seen[key] = depth
+            children = node.values() if isinstance(node, dict) else node
+            if isinstance(node, dict):
+                for k in node:
+                    if not isinstance(k, (str, int, float, bool)) and k is not None:
+                        raise LabFileError(path, None, f"mapping keys must be plain text, found {type(k).__name__}")
+            stack.extend((child, depth + 1) for child in children)

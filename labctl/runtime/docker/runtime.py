@@ -1,0 +1,398 @@
+"""DockerRuntime: the Runtime interface on any Docker-compatible engine, through the docker SDK."""
+from __future__ import annotations
+
+import re
+import shutil
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import Iterator
+
+from labctl.core import events, labels, naming
+from labctl.core.errors import InstanceNotFoundError, LabctlError
+from labctl.core.events import Emit, Event
+from labctl.core.settings import Settings
+from labctl.runtime.base import (
+    CAN_BUILD, CAN_EXEC, CAN_FOLLOW_LOGS, CAN_INTERACTIVE, EngineInfo, ExecResult, InstanceSpec,
+    InstanceSummary, ServiceState, ServiceStatus,
+)
+from labctl.runtime.docker import ports as hostports
+from labctl.runtime.docker.client import connect, translated
+from labctl.runtime.docker.images import resolve_image
+
+PORTS_LABEL = f"{labels.PREFIX}.ports"  # "5432:5433,15672:15672": container:host, as chosen at creation
+STOP_TIMEOUT = 15
+_EXIT_RE = re.compile(r"Exited \((\d+)\)")
+
+
+class DockerRuntime:
+    capabilities = frozenset({CAN_BUILD, CAN_EXEC, CAN_FOLLOW_LOGS, CAN_INTERACTIVE})
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self._client = None
+        self._candidate = None
+        self._lock = threading.RLock()
+
+    # -- engine
+
+    @property
+    def client(self):
+        with self._lock:
+            if self._client is None:
+                environ = dict(self.settings.environ)
+                if self.settings.docker_host:
+                    environ["LABCTL_DOCKER_HOST"] = self.settings.docker_host
+                self._client, self._candidate = connect(environ)
+            return self._client
+
+    def available(self) -> EngineInfo:
+        client = self.client
+        with translated("asking the engine about itself"):
+            info = client.info()
+            version = client.version()
+        name = "Docker Engine"
+        operating = str(info.get("OperatingSystem", ""))
+        components = " ".join(c.get("Name", "") for c in version.get("Components", []) or [])
+        if "Docker Desktop" in operating:
+            name = "Docker Desktop"
+        elif "podman" in components.lower() or "podman" in operating.lower():
+            name = "Podman"
+        elif "OrbStack" in operating:
+            name = "OrbStack"
+        elif "colima" in str(info.get("Name", "")).lower():
+            name = "Colima"
+        return EngineInfo(
+            endpoint=self._candidate.url, how=self._candidate.how, name=name,
+            version=str(version.get("Version", "?")), api_version=str(version.get("ApiVersion", "?")),
+            os=f"{operating} ({info.get('OSType', '?')})", arch=str(info.get("Architecture", "?")),
+            cpus=int(info.get("NCPU", 0) or 0), memory_bytes=int(info.get("MemTotal", 0) or 0),
+            storage_driver=str(info.get("Driver", "")), cgroup_version=str(info.get("CgroupVersion", "")),
+            root_dir=str(info.get("DockerRootDir", "")),
+        )
+
+    def smoke_test(self) -> str:
+        """Run a throwaway container and return what it printed. Raises LabctlError."""
+        client = self.client
+        image = None
+        with translated("looking for an image to test with"):
+            for ref in ("debian:bookworm-slim",):
+                if client.api.images(name=ref):
+                    image = ref
+                    break
+            if image is None:
+                local = client.api.images(filters={"label": f"{labels.MANAGED}=true"})
+                image = local[0]["RepoTags"][0] if local and local[0].get("RepoTags") else None
+        if image is None:
+            raise LabctlError("no image to run a test container with",
+                              "Run `labctl start <lab>` once (it builds one), or scripts/ensure-engine.")
+        with translated(f"running a test container from {image}"):
+            output = client.containers.run(
+                image, ["echo", "labctl-ok"], remove=True, network_disabled=True,
+                labels={labels.MANAGED: "true", labels.EPHEMERAL: "true"},
+            )
+        return output.decode().strip()
+
+    # -- up
+
+    def up(self, spec: InstanceSpec, service: str, emit: Emit) -> ServiceStatus:
+        svc = spec.services[service]
+        client = self.client
+        with translated(f"preparing the image for {service}"):
+            image = resolve_image(client, svc, self.settings.image_source, emit)
+        with translated(f"creating the network for {spec.instance}"):
+            network = self._ensure_network(spec)
+        with translated(f"creating the data volume for {service}"):
+            mounts = self._ensure_volumes(spec, service)
+        name = naming.container(spec.instance, service)
+        existing = self._find_container(name)
+        if existing is not None:
+            self._assert_ours(existing, "container", name)
+            state = existing["State"]["Status"]
+            if state == "running":
+                return self._status_of(client.api.containers(all=True, filters={"name": f"^/{name}$"})[0])
+            if state == "paused":
+                with translated(f"resuming {name}"):
+                    client.api.unpause(existing["Id"])
+                return self._status_by_name(name)
+            emit(Event(events.CONTAINER_STARTING, f"starting {name}", service))
+            try:
+                with translated(f"starting {name}"):
+                    client.api.start(existing["Id"])
+                return self._status_by_name(name)
+            except LabctlError as exc:
+                if not hostports.is_port_conflict(str(exc)):
+                    raise
+                # Its port was taken while it was stopped: re-create the container on a free port.
+                # The data lives in the named volume, so nothing is lost.
+                emit(Event(events.WARNING, f"{name}'s port is taken now; re-creating it on a free port (data kept)", service))
+                with translated(f"removing {name}"):
+                    client.api.remove_container(existing["Id"], force=True)
+        return self._create(spec, service, image, network, mounts, emit)
+
+    def _create(self, spec: InstanceSpec, service: str, image: str, network: str, mounts, emit: Emit) -> ServiceStatus:
+        import docker.types
+
+        client = self.client
+        svc = spec.services[service]
+        name = naming.container(spec.instance, service)
+        last_error: LabctlError | None = None
+        for attempt in range(4):
+            claimed = self._claimed_ports(exclude=name)
+            chosen: dict[int, int] = {}
+            for port in svc.ports:
+                host = hostports.choose(port, claimed | set(chosen.values()))
+                chosen[port] = host
+                if host != port and attempt == 0:
+                    emit(Event(events.PORT_MOVED, f"port {port} is in use on 127.0.0.1; {service} gets {host} instead",
+                               service, {"container_port": port, "host_port": host}))
+            container_labels = {
+                **labels.base(spec.instance, spec.lab.id),
+                labels.SERVICE: service,
+                labels.CATALOG: svc.catalog,
+                PORTS_LABEL: ",".join(f"{c}:{h}" for c, h in chosen.items()),
+            }
+            if spec.workspace is not None:
+                container_labels[labels.WORKSPACE] = str(spec.workspace)
+            if spec.ephemeral:
+                container_labels[labels.EPHEMERAL] = "true"
+            emit(Event(events.CONTAINER_CREATING, f"creating {name}", service))
+            with translated(f"creating {name}"):
+                host_config = client.api.create_host_config(
+                    port_bindings={f"{c}/tcp": (hostports.LOOPBACK, h) for c, h in chosen.items()},
+                    mounts=mounts,
+                    network_mode=network,
+                    privileged=False,
+                    init=False,
+                )
+                created = client.api.create_container(
+                    image=image, name=name, hostname=service, labels=container_labels,
+                    environment=dict(svc.environment), ports=[f"{p}/tcp" for p in svc.ports],
+                    command=list(svc.command) if svc.command else None, host_config=host_config,
+                    networking_config=client.api.create_networking_config(
+                        {network: client.api.create_endpoint_config(aliases=[service])}),
+                )
+            try:
+                with translated(f"starting {name}"):
+                    client.api.start(created["Id"])
+            except LabctlError as exc:
+                if not hostports.is_port_conflict(str(exc)):
+                    raise
+                last_error = exc
+                with translated(f"removing {name}"):
+                    client.api.remove_container(created["Id"], force=True)
+                continue
+            return self._status_by_name(name)
+        raise LabctlError(f"could not find a free port for {service}: {last_error}",
+                          "Free some ports on 127.0.0.1 (`labctl list` shows running labs) and try again.")
+
+    def _claimed_ports(self, exclude: str) -> set[int]:
+        """Host ports that other labctl containers were created with (running or not)."""
+        claimed: set[int] = set()
+        for summary in self.client.api.containers(all=True, filters={"label": f"{labels.MANAGED}=true"}):
+            if f"/{exclude}" in summary.get("Names", []):
+                continue
+            for pair in (summary.get("Labels") or {}).get(PORTS_LABEL, "").split(","):
+                if ":" in pair:
+                    claimed.add(int(pair.split(":")[1]))
+        return claimed
+
+    def _ensure_network(self, spec: InstanceSpec) -> str:
+        name = naming.network(spec.instance)
+        with self._lock:
+            found = [n for n in self.client.api.networks(names=[name]) if n["Name"] == name]
+            if found:
+                self._assert_ours(found[0], "network", name)
+                return name
+            self.client.api.create_network(
+                name, driver="bridge", check_duplicate=True,
+                labels={**labels.base(spec.instance, spec.lab.id), **({labels.EPHEMERAL: "true"} if spec.ephemeral else {})},
+            )
+            return name
+
+    def _ensure_volumes(self, spec: InstanceSpec, service: str) -> list:
+        import docker.errors
+        import docker.types
+
+        mounts = []
+        for mount in spec.services[service].volumes:
+            name = naming.volume(spec.instance, service, mount.name)
+            try:
+                existing = self.client.api.inspect_volume(name)
+                self._assert_ours(existing, "volume", name)
+            except docker.errors.NotFound:
+                self.client.api.create_volume(name, labels={
+                    **labels.base(spec.instance, spec.lab.id), labels.SERVICE: service,
+                    **({labels.EPHEMERAL: "true"} if spec.ephemeral else {}),
+                })
+            mounts.append(docker.types.Mount(target=mount.target, source=name, type="volume"))
+        return mounts
+
+    @staticmethod
+    def _assert_ours(obj: dict, kind: str, name: str) -> None:
+        found = (obj.get("Labels") or obj.get("Config", {}).get("Labels") or {})
+        if found.get(labels.MANAGED) != "true":
+            raise LabctlError(
+                f"a {kind} named {name} already exists and was not made by labctl; labctl will not touch it",
+                f"Remove or rename it yourself, or start the lab under another name (--name).",
+            )
+
+    def _find_container(self, name: str) -> dict | None:
+        import docker.errors
+
+        try:
+            return self.client.api.inspect_container(name)
+        except docker.errors.NotFound:
+            return None
+
+    # -- status
+
+    def _status_by_name(self, name: str) -> ServiceStatus:
+        found = self.client.api.containers(all=True, filters={"name": f"^/{name}$"})
+        if not found:
+            raise LabctlError(f"{name} disappeared right after it was started")
+        return self._status_of(found[0])
+
+    @staticmethod
+    def _status_of(summary: dict) -> ServiceStatus:
+        lab_labels = summary.get("Labels") or {}
+        raw_state = summary.get("State", "")
+        text = summary.get("Status", "")
+        published = {p["PrivatePort"]: p["PublicPort"] for p in summary.get("Ports", []) if p.get("PublicPort")}
+        if not published:
+            for pair in lab_labels.get(PORTS_LABEL, "").split(","):
+                if ":" in pair:
+                    c, h = pair.split(":")
+                    published[int(c)] = int(h)
+        detail = ""
+        if raw_state == "running":
+            state = ServiceState.RUNNING
+        elif raw_state == "paused":
+            state, detail = ServiceState.PAUSED, "paused"
+        elif raw_state == "restarting":
+            state, detail = ServiceState.STARTING, "restarting"
+        elif raw_state in ("exited", "dead"):
+            m = _EXIT_RE.search(text)
+            code = int(m.group(1)) if m else None
+            # 0 and the stop signals (SIGINT, SIGTERM, SIGKILL after the grace period) are a stop, not a crash
+            if raw_state == "exited" and code in (0, 130, 137, 143):
+                state, detail = ServiceState.STOPPED, "stopped"
+            else:
+                state, detail = ServiceState.FAILED, f"exited with code {code}" if code is not None else raw_state
+        else:
+            state, detail = ServiceState.STOPPED, raw_state or "created"
+        return ServiceStatus(
+            instance=lab_labels.get(labels.INSTANCE, ""), lab=lab_labels.get(labels.LAB, ""),
+            service=lab_labels.get(labels.SERVICE, ""), catalog=lab_labels.get(labels.CATALOG, ""),
+            state=state, ports=published, container=(summary.get("Names") or ["?"])[0].lstrip("/"),
+            image=summary.get("Image", ""), detail=detail, workspace=lab_labels.get(labels.WORKSPACE, ""),
+        )
+
+    def status(self, instance: str) -> list[ServiceStatus]:
+        with translated(f"reading the state of {instance}"):
+            found = self.client.api.containers(all=True, filters={
+                "label": [f"{labels.MANAGED}=true", f"{labels.INSTANCE}={instance}"]})
+        return sorted((self._status_of(s) for s in found), key=lambda s: s.service)
+
+    def list(self) -> list[InstanceSummary]:
+        with translated("listing labctl's containers"):
+            found = self.client.api.containers(all=True, filters={"label": f"{labels.MANAGED}=true"})
+        by_instance: dict[str, list[ServiceStatus]] = {}
+        for summary in found:
+            status = self._status_of(summary)
+            if status.instance:
+                by_instance.setdefault(status.instance, []).append(status)
+        return [
+            InstanceSummary(name, services[0].lab, tuple(sorted(services, key=lambda s: s.service)), services[0].workspace)
+            for name, services in sorted(by_instance.items())
+        ]
+
+    # -- down
+
+    def down(self, instance: str, *, remove: bool, emit: Emit) -> list[str]:
+        client = self.client
+        selector = {"label": [f"{labels.MANAGED}=true", f"{labels.INSTANCE}={instance}"]}
+        done: list[str] = []
+        with translated(f"finding {instance}'s containers"):
+            containers = client.api.containers(all=True, filters=selector)
+
+        def stop(summary: dict) -> str:
+            name = summary["Names"][0].lstrip("/")
+            if summary["State"] == "paused":
+                client.api.unpause(summary["Id"])
+            if summary["State"] in ("running", "paused", "restarting"):
+                emit(Event(events.STOPPING, f"stopping {name}", summary["Labels"].get(labels.SERVICE)))
+                client.api.stop(summary["Id"], timeout=STOP_TIMEOUT)
+            if remove:
+                emit(Event(events.REMOVING, f"removing {name}", summary["Labels"].get(labels.SERVICE)))
+                client.api.remove_container(summary["Id"], force=True)
+                return f"removed container {name}"
+            return f"stopped container {name}"
+
+        with translated(f"stopping {instance}"):
+            if containers:
+                with ThreadPoolExecutor(max_workers=min(8, len(containers))) as pool:
+                    done.extend(pool.map(stop, containers))
+        if remove:
+            with translated(f"removing {instance}'s volumes and network"):
+                for volume in client.api.volumes(filters=selector).get("Volumes") or []:
+                    emit(Event(events.REMOVING, f"removing volume {volume['Name']}"))
+                    client.api.remove_volume(volume["Name"], force=True)
+                    done.append(f"removed volume {volume['Name']}")
+                for network in client.api.networks(filters=selector):
+                    emit(Event(events.REMOVING, f"removing network {network['Name']}"))
+                    client.api.remove_network(network["Id"])
+                    done.append(f"removed network {network['Name']}")
+        return done
+
+    # -- exec, endpoints, logs
+
+    def _running_container(self, instance: str, service: str) -> str:
+        name = naming.container(instance, service)
+        found = self._find_container(name)
+        if found is None or (found.get("Config", {}).get("Labels") or {}).get(labels.MANAGED) != "true":
+            raise InstanceNotFoundError(f"{service} of {instance} does not exist", f"Start it with `labctl start`.")
+        if found["State"]["Status"] != "running":
+            raise LabctlError(f"{service} of {instance} is not running ({found['State']['Status']})",
+                              "Start it again with `labctl start`.")
+        return found["Id"]
+
+    def exec(self, instance: str, service: str, argv: list[str], *, user: str | None = None) -> ExecResult:
+        container = self._running_container(instance, service)
+        with translated(f"running {argv[0]} in {service}"):
+            created = self.client.api.exec_create(container, argv, user=user or "", stdout=True, stderr=True)
+            output = self.client.api.exec_start(created["Id"])
+            code = self.client.api.exec_inspect(created["Id"]).get("ExitCode")
+        return ExecResult(int(code if code is not None else -1), output.decode(errors="replace"))
+
+    def endpoint(self, instance: str, service: str, port: int) -> tuple[str, int]:
+        for status in self.status(instance):
+            if status.service == service and port in status.ports:
+                return status.host, status.ports[port]
+        raise InstanceNotFoundError(f"{service} of {instance} publishes no port {port}", "Run `labctl status`.")
+
+    def logs(self, instance: str, service: str, *, tail: int = 100, follow: bool = False) -> Iterator[str]:
+        name = naming.container(instance, service)
+        found = self._find_container(name)
+        if found is None or (found.get("Config", {}).get("Labels") or {}).get(labels.MANAGED) != "true":
+            raise InstanceNotFoundError(f"{service} of {instance} does not exist", "Run `labctl status`.")
+        with translated(f"reading {name}'s logs"):
+            if not follow:
+                text = self.client.api.logs(found["Id"], tail=tail, stdout=True, stderr=True).decode(errors="replace")
+                yield from text.splitlines()
+                return
+            buffer = ""
+            for chunk in self.client.api.logs(found["Id"], tail=tail, stream=True, follow=True):
+                buffer += chunk.decode(errors="replace")
+                while "\n" in buffer:
+                    line, buffer = buffer.split("\n", 1)
+                    yield line
+            if buffer:
+                yield buffer
+
+    def interactive_command(self, instance: str, service: str, argv: list[str]) -> list[str] | None:
+        docker_cli = shutil.which("docker")
+        if docker_cli is None:
+            return None
+        self._running_container(instance, service)
+        _ = self.client  # resolve the endpoint
+        return [docker_cli, "-H", self._candidate.url, "exec", "-it", naming.container(instance, service), *argv]
