@@ -11,7 +11,7 @@ from pathlib import Path
 
 from labctl.checks.result import Status, TaskResult
 from labctl.core import events
-from labctl.core.errors import LabctlError
+from labctl.core.errors import EngineUnavailableError, LabctlError
 from labctl.core.events import Emit, Event
 from labctl.core.lifecycle import LabManager
 
@@ -99,6 +99,8 @@ def run_self_test(manager: LabManager, lab_id: str, *, emit: Emit = events.disca
                 ok, why = False, f"could not be applied: {exc}"
             report.cases.append(SelfTestCase(f"near miss {near.id} fails {near.task}", near.task, ok, why, time.monotonic() - started))
             emit(Event(events.INFO, f"near miss {near.id}: {'ok' if ok else 'PROBLEM'}"))
+    except EngineUnavailableError:
+        raise
     except LabctlError as exc:
         report.error = str(exc) + (f"\n{exc.hint}" if exc.hint else "")
     finally:

@@ -40,25 +40,33 @@ def read_yaml(path: Path) -> Any:
 
 
 def _check_shape(path: Path, data: Any) -> None:
-    """Refuse documents nested too deeply or too large once aliases are expanded."""
-    seen: dict[int, int] = {}
-    nodes = 0
-    stack: list[tuple[Any, int]] = [(data, 1)]
-    while stack:
-        node, depth = stack.pop()
+    """Refuse documents nested too deeply, or too large once aliases are expanded.
+
+    Sizes are memoised per node, so an alias bomb is measured without being expanded.
+    """
+    sizes: dict[int, int] = {}
+
+    def size(node: Any, depth: int) -> int:
+        if not isinstance(node, (dict, list)):
+            return 1
         if depth > MAX_DEPTH:
             raise LabFileError(path, None, f"the YAML is nested too deeply (more than {MAX_DEPTH} levels)")
-        if isinstance(node, (dict, list)):
-            nodes += 1
-            if nodes > MAX_NODES:
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        if isinstance(node, dict):
+            for k in node:
+                if not isinstance(k, (str, int, float, bool)) and k is not None:
+                    raise LabFileError(path, None, f"mapping keys must be plain text, found {type(k).__name__}")
+            children = node.values()
+        else:
+            children = node
+        total = 1
+        for child in children:
+            total += size(child, depth + 1)
+            if total > MAX_NODES:
                 raise LabFileError(path, None, f"the YAML has too many elements (more than {MAX_NODES}, counting aliases)")
-            key = id(node)
-            if seen.get(key, 0) >= depth:
-                continue
-            seen[key] = depth
-            children = node.values() if isinstance(node, dict) else node
-            if isinstance(node, dict):
-                for k in node:
-                    if not isinstance(k, (str, int, float, bool)) and k is not None:
-                        raise LabFileError(path, None, f"mapping keys must be plain text, found {type(k).__name__}")
-            stack.extend((child, depth + 1) for child in children)
+        sizes[key] = total
+        return total
+
+    size(data, 1)

@@ -1,0 +1,65 @@
+"""labctl check: verify the learner's work against the live services, task by task."""
+from __future__ import annotations
+
+import click
+from rich.markup import escape
+
+from labctl.checks.result import Status
+from labctl.cli import ui
+from labctl.cli.app import App
+from labctl.cli.options import json_option, name_option
+from labctl.core.exit_codes import ExitCode
+
+
+def exit_code_for(results) -> ExitCode:
+    statuses = {r.status for r in results}
+    if Status.ERROR in statuses:
+        return ExitCode.SERVICE_NOT_READY
+    if Status.FAILED in statuses:
+        return ExitCode.CHECKS_FAILED
+    return ExitCode.OK
+
+
+@click.command()
+@click.argument("task_ids", metavar="[TASK]...", nargs=-1)
+@name_option
+@json_option
+@click.option("-v", "--verbose", is_flag=True, help="Show every check, what was expected and found, and the query run.")
+@click.pass_obj
+def check(app: App, task_ids: tuple[str, ...], name: str | None, as_json: bool, verbose: bool) -> None:
+    """Check every task (or the TASKs named) against the live services.
+
+    Exit 0 when all pass, 3 when some fail, 5 when a service did not answer.
+    """
+    instance = app.manager.resolve_instance(name)
+    view, results = app.manager.check(instance, list(task_ids) or None)
+    newly = app.progress.record_checks(view.lab.id, results)
+    done = app.progress.lab(view.lab.id)
+    code = exit_code_for(results)
+    if as_json:
+        app.print_json({
+            "instance": view.instance, "lab": view.lab.id,
+            "status": {ExitCode.OK: "passed", ExitCode.CHECKS_FAILED: "failed"}.get(code, "error"),
+            "passed": sum(r.status is Status.PASSED for r in results), "total": len(results),
+            "tasks": [r.to_dict() for r in results],
+        })
+        raise click.exceptions.Exit(code)
+    console = app.console
+    ui.check_results(console, results, verbose=verbose)
+    console.print()
+    for task_id in newly:
+        console.print(f"[green]★ {escape(view.lab.task(task_id).title)}: done for the first time.[/]")
+    passed_now = sum(r.status is Status.PASSED for r in results)
+    console.print(f"[bold]{passed_now} of {len(results)} tasks pass.[/]")
+    if code is ExitCode.SERVICE_NOT_READY:
+        console.print("Some checks could not run because a service did not answer: "
+                      f"[cyan]labctl status[/], then [cyan]labctl start {view.lab.id}[/] if something is down.")
+    elif code is ExitCode.CHECKS_FAILED:
+        failing = next(r for r in results if r.status is Status.FAILED)
+        task = view.lab.task(failing.task)
+        console.print(f"Next: [bold]{escape(task.title)}[/]. Read it with [cyan]labctl task {task.id}[/]; "
+                      f"stuck? [cyan]labctl hint {task.id}[/]. Add -v to see what was expected and found.")
+    elif not task_ids:
+        all_done = all(done.get(t.id, {}).get("first_passed") for t in view.lab.tasks)
+        console.print("[green]Every task passes. Well done![/]" + (" `labctl list` shows what comes next." if all_done else ""))
+    raise click.exceptions.Exit(code)

@@ -1,0 +1,87 @@
+"""labctl lab: for lab authors and course CI: self-test labs, validate lab folders, print the JSON Schema."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+from rich.markup import escape
+
+from labctl.cli.app import App
+from labctl.core.exit_codes import ExitCode
+
+
+@click.group()
+def lab() -> None:
+    """Tools for lab authors and course CI."""
+
+
+@lab.command("test")
+@click.argument("lab_ids", metavar="[LAB]...", nargs=-1)
+@click.option("--all", "all_labs", is_flag=True, help="Self-test every lab.")
+@click.option("--keep", is_flag=True, help="Leave the test instance running (to look at it).")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.pass_obj
+def test(app: App, lab_ids: tuple[str, ...], all_labs: bool, keep: bool, as_json: bool) -> None:
+    """Prove each LAB works: checks fail before each solution, pass after, and near misses fail.
+
+    Runs on a fresh, throwaway instance that is removed afterwards. Exit 3 when a lab has a problem.
+    """
+    from labctl.core.selftest import run_self_test
+
+    ids = app.loader.ids() if all_labs else list(lab_ids)
+    if not ids:
+        app.abort("name at least one lab, or use --all", code=ExitCode.USAGE, hint="e.g. labctl lab test databases-101")
+    reports = []
+    for lab_id in ids:
+        if not as_json:
+            app.err.print(f"Self-testing [bold]{lab_id}[/] ...")
+        report = run_self_test(app.manager, lab_id, emit=app.emit if not as_json else (lambda e: None), keep=keep)
+        reports.append(report)
+        if as_json:
+            continue
+        if report.error:
+            app.console.print(f"[red]✘ {lab_id}: could not run: {escape(report.error)}[/]")
+        for case in report.cases:
+            mark = "[green]✔[/]" if case.ok else "[red]✘[/]"
+            app.console.print(f"  {mark} {escape(case.name)} [dim]{case.duration:.2f}s[/]")
+            if not case.ok:
+                app.console.print(f"      {escape(case.message)}")
+        bad = sum(not c.ok for c in report.cases)
+        summary = "ok" if report.ok else f"{bad} problem{'s' if bad != 1 else ''}" if not report.error else "error"
+        app.console.print(f"[bold]{lab_id}: {summary}[/] ({len(report.cases)} cases)")
+    if as_json:
+        app.print_json([{
+            "lab": r.lab, "ok": r.ok, "error": r.error,
+            "cases": [{"name": c.name, "task": c.task, "ok": c.ok, "message": c.message, "duration": round(c.duration, 3)}
+                      for c in r.cases]} for r in reports])
+    if not all(r.ok for r in reports):
+        raise click.exceptions.Exit(ExitCode.CHECKS_FAILED)
+
+
+@lab.command("validate")
+@click.argument("paths", metavar="[LAB_OR_FOLDER]...", nargs=-1)
+@click.pass_obj
+def validate(app: App, paths: tuple[str, ...]) -> None:
+    """Load and validate lab folders (or lab ids; default: every lab) without starting anything."""
+    from labctl.core.loader import load_lab_dir
+
+    targets = list(paths) or app.loader.ids()
+    for target in targets:
+        folder = Path(target)
+        loaded = load_lab_dir(folder) if (folder / "lab.yaml").is_file() else app.loader.load(target)
+        app.console.print(f"[green]✔[/] {loaded.id}: {len(loaded.tasks)} tasks, {len(loaded.near_misses)} near misses, "
+                          f"services: {', '.join(loaded.services) or 'none'}")
+
+
+@lab.command("schema")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to a file.")
+def schema(output: Path | None) -> None:
+    """Print the JSON Schema of lab.yaml (check types included), for editors."""
+    from labctl.core.lab_schema import lab_json_schema
+
+    text = json.dumps(lab_json_schema(), indent=2) + "\n"
+    if output:
+        output.write_text(text)
+    else:
+        click.echo(text, nl=False)

@@ -1,0 +1,46 @@
+"""labctl tasks / labctl task: the lab's tasks, and one task's instructions."""
+from __future__ import annotations
+
+import click
+from rich.markup import escape
+
+from labctl.cli import ui
+from labctl.cli.app import App
+from labctl.cli.options import name_option
+
+
+def _lab_and_done(app: App, name: str | None, lab_id: str | None):
+    lab = app.loader.load(lab_id) if lab_id else app.manager.lab_of(app.manager.resolve_instance(name))
+    return lab, app.progress.lab(lab.id)
+
+
+@click.command()
+@name_option
+@click.option("--lab", "lab_id", metavar="LAB", help="Any lab, running or not.")
+@click.pass_obj
+def tasks(app: App, name: str | None, lab_id: str | None) -> None:
+    """List the lab's tasks; ✔ marks those you have done."""
+    lab, done = _lab_and_done(app, name, lab_id)
+    app.console.print(f"[bold]{escape(lab.title)}[/] ({lab.id}), stage {lab.stage}: {lab.stage_name}")
+    for number, task in enumerate(lab.tasks, 1):
+        mark = "[green]✔[/]" if done.get(task.id, {}).get("first_passed") else " "
+        app.console.print(f" {mark} {number}. {escape(task.title)} [dim]({task.id})[/]")
+    app.console.print("Read one with [cyan]labctl task ID[/]; check your work with [cyan]labctl check[/].")
+
+
+@click.command()
+@click.argument("task_id", metavar="TASK", required=False)
+@name_option
+@click.option("--lab", "lab_id", metavar="LAB", help="Any lab, running or not.")
+@click.pass_obj
+def task(app: App, task_id: str | None, name: str | None, lab_id: str | None) -> None:
+    """Show TASK's instructions (default: the first task not done yet)."""
+    lab, done = _lab_and_done(app, name, lab_id)
+    if task_id:
+        chosen = lab.task(task_id)
+        if chosen is None:
+            app.abort(f"{lab.id} has no task {task_id!r}", hint=f"Its tasks: {', '.join(t.id for t in lab.tasks)}.")
+    else:
+        chosen = next((t for t in lab.tasks if not done.get(t.id, {}).get("first_passed")), lab.tasks[-1])
+    ui.task_header(app.console, lab, chosen, bool(done.get(chosen.id, {}).get("first_passed")))
+    ui.markdown_file(app.console, chosen.instructions)

@@ -1,0 +1,18 @@
+"""Options shared by several commands."""
+from __future__ import annotations
+
+import click
+
+name_option = click.option(
+    "--name", "name", metavar="NAME", envvar="LABCTL_INSTANCE", show_envvar=True,
+    help="Which lab instance (default: the only one running, else the last started).",
+)
+json_option = click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
+yes_option = click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
+
+
+def pick_instance(app, positional: str | None, name: str | None) -> str:
+    """The instance meant by a positional INSTANCE or --name (they must agree)."""
+    if positional and name and positional != name:
+        app.abort(f"two different instances given ({positional} and {name})", hint="Give one of them.")
+    return app.manager.resolve_instance(positional or name)

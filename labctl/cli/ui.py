@@ -1,0 +1,105 @@
+"""rich renderers: the only place that draws lines, tables and markdown."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterable
+
+from rich.console import Console
+from rich.markdown import Markdown
+from rich.markup import escape
+from rich.table import Table
+
+from labctl.checks.result import Status, TaskResult
+from labctl.core import events
+from labctl.core.events import Event
+from labctl.core.lifecycle import InstanceView
+from labctl.core.model import ROADMAP_STAGES, Lab, Task
+from labctl.runtime.base import ServiceState
+
+MARK = {Status.PASSED: "[green]✔[/]", Status.FAILED: "[red]✘[/]", Status.ERROR: "[yellow]![/]"}
+STATE_STYLE = {
+    ServiceState.RUNNING: "green", ServiceState.STOPPED: "yellow", ServiceState.PAUSED: "yellow",
+    ServiceState.STARTING: "cyan", ServiceState.MISSING: "red", ServiceState.FAILED: "red",
+}
+_QUIET_EVENTS = {events.IMAGE_PROGRESS, events.CONTAINER_CREATING, events.CONTAINER_STARTING, events.SERVICE_WAITING}
+
+
+def show_event(err: Console, event: Event) -> None:
+    if event.kind in _QUIET_EVENTS:
+        if event.kind == events.IMAGE_PROGRESS and event.message.startswith("Step "):
+            err.print(f"  [dim]{escape(event.service or '')}: {escape(event.message[:100])}[/]")
+        return
+    prefix = f"{event.service}: " if event.service and not event.message.startswith(event.service) else ""
+    style = {events.WARNING: "yellow", events.PORT_MOVED: "yellow", events.IMAGE_PULL_FAILED: "yellow",
+             events.SERVICE_READY: "green"}.get(event.kind, "")
+    text = escape(prefix + event.message)
+    if event.kind == events.SERVICE_READY and "seconds" in event.data:
+        text += f" [dim]({event.data['seconds']:.1f}s)[/]"
+    err.print(f"  [{style}]{text}[/]" if style else f"  {text}")
+
+
+def markdown_file(console: Console, path: Path) -> None:
+    console.print(Markdown(path.read_text(encoding="utf-8")))
+
+
+def services_table(console: Console, view: InstanceView) -> None:
+    table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
+    table.add_column("service")
+    table.add_column("state")
+    table.add_column("reach it at")
+    for sv in view.services:
+        st = sv.status
+        state = f"[{STATE_STYLE[st.state]}]{st.state.value}[/]"
+        if st.detail and st.detail != st.state.value and st.state is not ServiceState.RUNNING:
+            state += f" [dim]({escape(st.detail)})[/]"
+        where = "\n".join(f"{k}={escape(v)}" for k, v in sv.urls.items()) or ", ".join(
+            f"127.0.0.1:{h}" for h in st.ports.values())
+        table.add_row(escape(st.service), state, where)
+    console.print(table)
+
+
+def connection_help(console: Console, view: InstanceView) -> None:
+    for sv in view.services:
+        for key, url in sv.urls.items():
+            console.print(f"  [bold]{key}[/]={escape(url)}")
+        if sv.spec is not None and sv.spec.kind == "postgres":
+            url = next(iter(sv.urls.values()), "")
+            console.print(f"  Connect with: [cyan]psql \"{escape(url)}\"[/]  or  [cyan]labctl shell[/]")
+    console.print('  Load them into your shell with: [cyan]eval "$(labctl env)"[/]')
+    if view.workspace:
+        console.print(f"  Your files: {escape(str(view.workspace))}")
+
+
+def task_header(console: Console, lab: Lab, task: Task, done: bool = False) -> None:
+    number = lab.tasks.index(task) + 1
+    mark = " [green]✔ done[/]" if done else ""
+    console.rule(f"[bold]Task {number} of {len(lab.tasks)}: {escape(task.title)}[/]{mark}", align="left")
+
+
+def check_results(console: Console, results: Iterable[TaskResult], verbose: bool = False) -> None:
+    for result in results:
+        console.print(f"{MARK[result.status]} [bold]{escape(result.title)}[/] [dim]({result.task})[/]")
+        said: set[str] = set()
+        for check in result.checks:
+            if (check.status is Status.PASSED and not verbose) or check.message in said:
+                continue
+            said.add(check.message)
+            console.print(f"    {MARK[check.status]} {escape(check.message)}")
+            if check.status is not Status.PASSED and check.expected is not None and verbose:
+                console.print(f"      [dim]expected:[/] {escape(str(check.expected))}")
+                console.print(f"      [dim]found:   [/] {escape(str(check.found))}")
+            if verbose and check.evidence:
+                console.print(f"      [dim]ran: {escape(check.evidence)}[/]")
+
+
+def stages_table(console: Console, rows: list[tuple[int, int, int]]) -> None:
+    """rows: (stage, labs done, labs in stage)."""
+    table = Table(box=None, show_header=True, header_style="bold", pad_edge=False)
+    table.add_column("stage", justify="right")
+    table.add_column("topic")
+    table.add_column("labs done")
+    table.add_column("")
+    for stage, done, total in rows:
+        bar = "[green]" + "■" * done + "[/]" + "[dim]" + "□" * (total - done) + "[/]" if total else "[dim]no labs yet[/]"
+        table.add_row(str(stage), ROADMAP_STAGES[stage], f"{done}/{total}", bar)
+    console.print(table)

@@ -1,0 +1,1 @@
+CREATE TABLE anything (id int);

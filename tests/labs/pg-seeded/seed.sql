@@ -1,0 +1,1 @@
+CREATE TABLE marker (id int); INSERT INTO marker VALUES (1);

@@ -1,0 +1,1 @@
+INSERT INTO marker VALUES (2);

@@ -1,0 +1,64 @@
+"""Live fixtures: a running PostgreSQL instance shared by the SQL check tests, torn down by label."""
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import make_manager, new_instance_name
+
+
+@pytest.fixture(scope="session")
+def pg(engine, tmp_path_factory):
+    """(manager, view) of a running pg-only instance for the whole session."""
+    manager = make_manager(tmp_path_factory.mktemp("pg-home"))
+    name = new_instance_name("pg")
+    workspace = tmp_path_factory.mktemp("pg-workspace")
+    manager.start("pg-only", name=name, workspace=workspace, ephemeral=True)
+    view = manager.view(name)
+    yield manager, view
+    manager.destroy(name)
+
+
+@pytest.fixture
+def pg_ctx(pg):
+    """A CheckContext on a clean database (public schema emptied before each test)."""
+    from labctl.services import postgres
+
+    manager, view = pg
+    ctx = manager.context(view)
+    conn = ctx.postgres("postgres")
+    conn.execute("DROP SCHEMA public CASCADE")
+    conn.execute("CREATE SCHEMA public")
+    yield ctx
+    ctx.close()
+
+
+@pytest.fixture
+def sql(pg_ctx):
+    """Run setup SQL on the clean test database."""
+    conn = pg_ctx.postgres("postgres")
+
+    def run(statement: str) -> None:
+        conn.execute(statement.encode())
+
+    return run
+
+
+@pytest.fixture
+def run_check(pg_ctx, pg):
+    """Validate a check from its lab.yaml form and run it: run_check({"type": ..., ...}) -> CheckResult."""
+    from labctl.checks import registry
+    from labctl.checks.runner import run_check as run_one
+    from labctl.core.model import CheckSpec, Task
+
+    def run(entry: dict, *, workspace=None):
+        params = dict(entry)
+        cls = registry.get(params.pop("type"))
+        assert cls is not None, entry
+        params.setdefault("service", "postgres")
+        check = cls.model_validate(params)
+        task = Task("t", "t", pg[1].lab.path, ("h",), (), (), ())
+        if workspace is not None:
+            pg_ctx.workspace = workspace
+        return run_one(task, CheckSpec(cls.type_name, check, 0), pg_ctx)
+
+    return run

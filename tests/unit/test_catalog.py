@@ -1,0 +1,69 @@
+"""Compose files: a known subset of keys, loopback-only ports, named volumes only."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from labctl.core.catalog import load_service
+from labctl.core.errors import LabFileError
+
+BASE = {
+    "services": {"svc": {
+        "image": "example:1",
+        "build": {"context": "./images/svc"},
+        "environment": {"USER": "u", "PASSWORD": "p"},
+        "ports": ["127.0.0.1:1234:1234"],
+        "volumes": ["data:/data"],
+        "x-labctl": {"kind": "postgres", "urls": {"URL": "x://{USER}:{PASSWORD}@{host}:{port}"}},
+    }},
+    "volumes": {"data": {}},
+}
+
+
+def write(tmp_path: Path, data) -> Path:
+    (tmp_path / "images" / "svc").mkdir(parents=True, exist_ok=True)
+    (tmp_path / "images" / "svc" / "Dockerfile").write_text("FROM scratch\n")
+    (tmp_path / "svc.yml").write_text(yaml.safe_dump(data))
+    return tmp_path
+
+
+def changed(path: str, value):
+    data = yaml.safe_load(yaml.safe_dump(BASE))
+    node = data["services"]["svc"]
+    *parents, last = path.split(".")
+    for p in parents:
+        node = node[p]
+    node[last] = value
+    return data
+
+
+def test_real_catalog_postgres_loads():
+    spec = load_service("postgres")
+    assert spec.ports == (5432,)
+    assert spec.environment["POSTGRES_DB"] == "lab"
+    assert spec.volumes[0].target == "/var/lib/postgresql/data"
+    assert spec.build_context is not None and (spec.build_context / "Dockerfile").is_file()
+
+
+def test_overrides_apply(tmp_path):
+    spec = load_service("svc", overrides={"USER": "other"}, compose_dir=write(tmp_path, BASE))
+    assert spec.environment["USER"] == "other"
+
+
+@pytest.mark.parametrize("path, value, words", [
+    ("ports", ["0.0.0.0:1234:1234"], "only be published on 127.0.0.1"),
+    ("ports", ["nonsense"], "not a port mapping"),
+    ("volumes", ["/var/run/docker.sock:/var/run/docker.sock"], "named volume"),
+    ("volumes", ["other:/data"], "not declared"),
+    ("privileged", True, "not a known field"),
+    ("network_mode", "host", "not a known field"),
+    ("x-labctl.urls", {"URL": "{nope}"}, "unknown placeholder {nope}"),
+    ("build", {"context": "../../"}, "leaves the compose folder"),
+])
+def test_bad_compose_is_refused(tmp_path, path, value, words):
+    with pytest.raises(LabFileError) as info:
+        load_service("svc", compose_dir=write(tmp_path, changed(path, value)))
+    assert words in str(info.value)
+    assert "svc.yml" in str(info.value)
