@@ -158,7 +158,8 @@ class ColumnSpec(BaseModel):
     name: str = Field(min_length=1)
     type: str | list[str] | None = Field(None, description="Accepted type(s), e.g. integer or [varchar(100), text].")
     nullable: bool | None = None
-    default: str | None = Field(None, description="Text the column default must contain, e.g. now().")
+    default: str | list[str] | None = Field(
+        None, description="Text the column default must contain, e.g. now(); a list accepts any of them.")
     auto_increment: bool | None = Field(None, description="SERIAL or GENERATED ... AS IDENTITY.")
 
     def accepted_types(self) -> list[str]:
@@ -210,10 +211,12 @@ class Columns(_TableCheck):
                     message = f"column {self.table}.{col.name} accepts NULL; it should be NOT NULL"
                 return failed(message, expected="NULL allowed" if col.nullable else "NOT NULL",
                               found="NOT NULL" if notnull else "NULL allowed", evidence=evidence)
-            if col.default is not None and col.default.lower() not in default.lower():
+            accepted_defaults = [col.default] if isinstance(col.default, str) else (col.default or [])
+            if accepted_defaults and not any(d.lower() in default.lower() for d in accepted_defaults):
+                want = " or ".join(accepted_defaults)
                 return failed(
-                    f"column {self.table}.{col.name} has default {default or '(none)'}; expected one with {col.default}",
-                    expected=col.default, found=default or None, evidence=evidence,
+                    f"column {self.table}.{col.name} has default {default or '(none)'}; expected one with {want}",
+                    expected=want, found=default or None, evidence=evidence,
                 )
             if col.auto_increment is not None:
                 auto = identity in ("a", "d") or default.startswith("nextval(")
@@ -366,12 +369,18 @@ class Constraint(_TableCheck):
             try:
                 with conn.transaction(force_rollback=True):
                     conn.execute(statement)
-            except psycopg.errors.IntegrityError:
+            except psycopg.errors.CheckViolation:
                 continue
             except psycopg.OperationalError as exc:
                 raise ServiceUnavailable(f"lost the connection to PostgreSQL: {_first_line(exc)}") from exc
             except psycopg.Error as exc:
-                raise CheckError(f"the check's statement failed for another reason: {_first_line(exc)}") from exc
+                # Refused, but not by a CHECK constraint (a foreign key, NOT NULL, a wrong column...):
+                # that proves nothing about the CHECK the task asks for.
+                return failed(
+                    f"{self.where} refused a row it should refuse, but not with a CHECK constraint "
+                    f"({_first_line(exc)}); add the CHECK constraint the task asks for",
+                    expected="refused by a CHECK constraint", found=_first_line(exc), evidence=statement,
+                )
             return failed(
                 f"{self.where} accepted a row it should refuse; add a CHECK constraint (the statement was rolled back)",
                 expected="rejected by a constraint", found="accepted", evidence=statement,
@@ -475,6 +484,7 @@ class RowsEqual(_TableCheck):
     expected: list[list[Any]]
     ordered: bool = False
     order_by: str | None = Field(None, description="SQL ORDER BY clause used when ordered is true.")
+    message: str | None = Field(None, description="Said to the learner before the difference.")
 
     def describe(self) -> str:
         return f"{self.where} contains the expected rows"
@@ -501,8 +511,10 @@ class RowsEqual(_TableCheck):
         diff = rows.compare(found, self.expected, ordered=self.ordered)
         if diff.same:
             return passed(f"{self.where} holds the expected {len(found)} rows", evidence=text)
+        what = self.where + (f" (where {self.where_})" if self.where_ else "")
+        prefix = f"{self.message}: " if self.message else ""
         return failed(
-            rows.explain(diff, len(found), len(self.expected), what=self.where),
+            prefix + rows.explain(diff, len(found), len(self.expected), what=what),
             expected=[rows.show(rows.normalize_row(r)) for r in self.expected],
             found=[rows.show(rows.normalize_row(r)) for r in found[:50]], evidence=text,
         )
@@ -510,11 +522,57 @@ class RowsEqual(_TableCheck):
 
 # ---- sql.query_file -----------------------------------------------------------------------------
 
-def _strip_sql(text: str) -> str:
-    """The SQL without comments and trailing semicolons."""
-    text = re.sub(r"/\*.*?\*/", " ", text, flags=re.S)
-    text = "\n".join(line.split("--", 1)[0] if "'" not in line else line for line in text.splitlines())
-    return text.strip().rstrip(";").strip()
+def split_sql(text: str) -> list[str]:
+    """The statements of a SQL text, comments removed, quotes respected ('..', "..", $tag$..$tag$)."""
+    statements: list[str] = []
+    current: list[str] = []
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch == "-" and text.startswith("--", i):
+            end = text.find("\n", i)
+            i = n if end < 0 else end
+            current.append(" ")
+            continue
+        if ch == "/" and text.startswith("/*", i):
+            end = text.find("*/", i + 2)
+            i = n if end < 0 else end + 2
+            current.append(" ")
+            continue
+        if ch in ("'", '"'):
+            end = i + 1
+            while end < n:
+                if text[end] == ch:
+                    if end + 1 < n and text[end + 1] == ch:  # doubled quote inside the literal
+                        end += 2
+                        continue
+                    break
+                end += 1
+            current.append(text[i:end + 1])
+            i = end + 1
+            continue
+        if ch == "$":
+            m = re.match(r"\$[A-Za-z_]*\$", text[i:])
+            if m:
+                tag = m.group(0)
+                end = text.find(tag, i + len(tag))
+                end = n if end < 0 else end + len(tag)
+                current.append(text[i:end])
+                i = end
+                continue
+        if ch == ";":
+            statement = "".join(current).strip()
+            if statement:
+                statements.append(statement)
+            current = []
+            i += 1
+            continue
+        current.append(ch)
+        i += 1
+    statement = "".join(current).strip()
+    if statement:
+        statements.append(statement)
+    return statements
 
 
 @register("sql.query_file", service_kind="postgres")
@@ -542,16 +600,17 @@ class QueryFile(Check):
         if not path.is_file():
             return failed(f"{self.file} is missing from your workspace ({ctx.workspace}); create it and write your query there",
                           expected=self.file, found=None)
-        learner_sql = _strip_sql(path.read_text(encoding="utf-8", errors="replace"))
-        if not learner_sql:
+        statements = split_sql(path.read_text(encoding="utf-8", errors="replace"))
+        if not statements:
             return failed(f"{self.file} has no query yet; write one SELECT statement in it", expected="a query", found="an empty file")
-        if ";" in learner_sql and _strip_sql(learner_sql.split(";", 1)[1]):
-            return failed(f"{self.file} holds more than one statement; keep exactly one query in it",
-                          expected="one statement", found=learner_sql, evidence=learner_sql)
+        if len(statements) > 1:
+            return failed(f"{self.file} holds {len(statements)} statements; keep exactly one query in it",
+                          expected="one statement", found=statements, evidence=";\n".join(statements))
+        learner_sql = statements[0]
         reference = self.reference if self.reference is not None else self.lab_file(ctx, self.reference_file).read_text(encoding="utf-8")
         conn = ctx.postgres(self.service)
         try:
-            expected = self._read_only(conn, _strip_sql(reference))
+            expected = self._read_only(conn, ";".join(split_sql(reference)))
         except psycopg.OperationalError as exc:
             raise ServiceUnavailable(f"lost the connection to PostgreSQL: {_first_line(exc)}") from exc
         except psycopg.Error as exc:

@@ -1,0 +1,8 @@
+-- Near miss for create-orders: customer_id is a plain integer with no FOREIGN KEY to customers.
+CREATE TABLE orders (
+    id          SERIAL PRIMARY KEY,
+    customer_id integer NOT NULL,
+    total       numeric(10,2) NOT NULL CHECK (total >= 0),
+    status      text NOT NULL DEFAULT 'pending',
+    ordered_at  timestamptz DEFAULT now()
+);

@@ -1,0 +1,4 @@
+-- Task 4 (select-filter)
+-- Return 2 columns, name and email, of the customers from France,
+-- sorted by name from A to Z, and only the first 2 of them.
+-- Write ONE SELECT statement below these comments, save the file, then run: labctl check

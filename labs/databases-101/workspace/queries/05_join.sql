@@ -1,0 +1,5 @@
+-- Task 5 (join)
+-- Return 3 columns for every order whose status is paid:
+-- the name of the customer who placed it, the order total, the order status.
+-- Use an INNER JOIN between orders and customers. Biggest total first.
+-- Write ONE SELECT statement below these comments, save the file, then run: labctl check

@@ -1,0 +1,6 @@
+-- Task 6 (aggregate)
+-- Return 3 columns, one row per customer: the customer name, how many orders
+-- they have (order_count) and the sum of those order totals (total_spent).
+-- Leave out cancelled orders, keep only customers with at least 2 such orders,
+-- and put the biggest total_spent first.
+-- Write ONE SELECT statement below these comments, save the file, then run: labctl check
