@@ -56,10 +56,10 @@ def _query(ctx: CheckContext, check: Check, sql: Any, params: Any = None) -> lis
     conn = ctx.postgres(check.service)
     try:
         return conn.execute(sql, params).fetchall()
+    except psycopg.errors.QueryCanceled as exc:  # a subclass of OperationalError: test it first
+        raise CheckError(f"the check's query took too long: {_first_line(exc)}") from exc
     except psycopg.OperationalError as exc:
         raise ServiceUnavailable(f"lost the connection to PostgreSQL: {_first_line(exc)}") from exc
-    except psycopg.errors.QueryCanceled as exc:
-        raise CheckError(f"the check's query took too long: {_first_line(exc)}") from exc
     except psycopg.Error as exc:
         raise CheckError(f"the check's query failed: {_first_line(exc)}") from exc
 
@@ -339,13 +339,10 @@ class Constraint(_TableCheck):
     def _unique_index(self, ctx: CheckContext) -> bool:
         found = _query(
             ctx, self,
-            "SELECT array_agg(a.attname ORDER BY a.attname) FROM pg_index i "
-            "JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey) "
-            "WHERE i.indrelid = %s::regclass AND i.indisunique AND i.indpred IS NULL AND NOT i.indisprimary "
-            "GROUP BY i.indexrelid",
+            _INDEX_KEYS_SQL + " WHERE i.indrelid = %s::regclass AND i.indisunique AND i.indpred IS NULL AND NOT i.indisprimary",
             (f'"{self.schema_}"."{self.table}"',),
         )
-        return any(sorted(r[0]) == sorted(self.columns) for r in found)
+        return any(sorted(_plain(c) for c in r[2]) == sorted(self.columns) for r in found)
 
     def _not_null(self, ctx: CheckContext) -> Outcome:
         found = dict(_query(
@@ -373,6 +370,8 @@ class Constraint(_TableCheck):
                 continue
             except psycopg.OperationalError as exc:
                 raise ServiceUnavailable(f"lost the connection to PostgreSQL: {_first_line(exc)}") from exc
+            except psycopg.errors.SyntaxError as exc:
+                raise CheckError(f"the check's statement is not valid SQL (a bug in the lab): {_first_line(exc)}") from exc
             except psycopg.Error as exc:
                 # Refused, but not by a CHECK constraint (a foreign key, NOT NULL, a wrong column...):
                 # that proves nothing about the CHECK the task asks for.
@@ -386,6 +385,18 @@ class Constraint(_TableCheck):
                 expected="rejected by a constraint", found="accepted", evidence=statement,
             )
         return passed(f"{self.where} refuses the rows it should", evidence="; ".join(self.rejects))
+
+
+# Key columns only (not INCLUDE columns), expressions as PostgreSQL prints them: lower(email), not email.
+_INDEX_KEYS_SQL = (
+    "SELECT ic.relname, i.indisunique, "
+    "ARRAY(SELECT pg_get_indexdef(i.indexrelid, k, true) FROM generate_series(1, i.indnkeyatts) k ORDER BY k) "
+    "FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid"
+)
+
+
+def _plain(name: str) -> str:
+    return name[1:-1].replace('""', '"') if name.startswith('"') and name.endswith('"') else name
 
 
 # ---- sql.index ----------------------------------------------------------------------------------
@@ -404,22 +415,22 @@ class Index(_TableCheck):
             return missing
         found = _query(
             ctx, self,
-            "SELECT ic.relname, i.indisunique, "
-            "ARRAY(SELECT a.attname FROM unnest(i.indkey) WITH ORDINALITY k(attnum, ord) "
-            "      JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum ORDER BY k.ord) "
-            "FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid WHERE i.indrelid = %s::regclass",
+            _INDEX_KEYS_SQL + " WHERE i.indrelid = %s::regclass ORDER BY ic.relname",
             (f'"{self.schema_}"."{self.table}"',),
         )
         evidence = f"SELECT indexname, indexdef FROM pg_indexes WHERE tablename = '{self.table}'"
         cols = ", ".join(self.columns)
-        for name, unique, columns in found:
-            if list(columns) == self.columns:
-                if self.unique is not None and unique != self.unique:
-                    return failed(
-                        f"index {name} on {self.where}({cols}) is {'' if unique else 'not '}unique; expected {'a unique' if self.unique else 'a non-unique'} index",
-                        expected="unique" if self.unique else "not unique", found="unique" if unique else "not unique", evidence=evidence,
-                    )
+        found = [(name, unique, [_plain(c) for c in columns]) for name, unique, columns in found]
+        same_columns = [(name, unique) for name, unique, columns in found if columns == self.columns]
+        for name, unique in same_columns:
+            if self.unique is None or unique == self.unique:
                 return passed(f"index {name} covers {self.where}({cols})", evidence=evidence)
+        if same_columns:
+            name, unique = same_columns[0]
+            return failed(
+                f"index {name} on {self.where}({cols}) is {'' if unique else 'not '}unique; expected {'a unique' if self.unique else 'a non-unique'} index",
+                expected="unique" if self.unique else "not unique", found="unique" if unique else "not unique", evidence=evidence,
+            )
         seen = "; ".join(f"{n} ({', '.join(c)})" for n, _, c in found) or "none"
         return failed(
             f"no index on {self.where}({cols}); indexes found: {seen}",
@@ -535,13 +546,27 @@ def split_sql(text: str) -> list[str]:
             current.append(" ")
             continue
         if ch == "/" and text.startswith("/*", i):
-            end = text.find("*/", i + 2)
-            i = n if end < 0 else end + 2
+            depth, i = 1, i + 2  # PostgreSQL nests block comments
+            while i < n and depth:
+                if text.startswith("/*", i):
+                    depth, i = depth + 1, i + 2
+                elif text.startswith("*/", i):
+                    depth, i = depth - 1, i + 2
+                else:
+                    i += 1
             current.append(" ")
             continue
+        escapes = ch in "eE" and text.startswith("'", i + 1) and not (i and (text[i - 1].isalnum() or text[i - 1] == "_"))
+        if escapes:  # E'...' strings take backslash escapes
+            current.append(ch)
+            i += 1
+            ch = "'"
         if ch in ("'", '"'):
             end = i + 1
             while end < n:
+                if escapes and text[end] == "\\":
+                    end += 2
+                    continue
                 if text[end] == ch:
                     if end + 1 < n and text[end + 1] == ch:  # doubled quote inside the literal
                         end += 2
@@ -619,10 +644,10 @@ class QueryFile(Check):
                           evidence=reference)
         try:
             found = self._read_only(conn, learner_sql)
+        except psycopg.errors.QueryCanceled:  # a subclass of OperationalError: test it first
+            return failed(f"your query in {self.file} ran longer than {ctx.timeout:g}s and was stopped", evidence=learner_sql)
         except psycopg.OperationalError as exc:
             raise ServiceUnavailable(f"lost the connection to PostgreSQL: {_first_line(exc)}") from exc
-        except psycopg.errors.QueryCanceled:
-            return failed(f"your query in {self.file} ran longer than {ctx.timeout:g}s and was stopped", evidence=learner_sql)
         except psycopg.errors.ReadOnlySqlTransaction:
             return failed(f"{self.file} must only read data (SELECT); it tried to change something", evidence=learner_sql)
         except psycopg.Error as exc:

@@ -11,6 +11,12 @@ from labctl.checks.result import CheckError, CheckResult, Outcome, ServiceUnavai
 from labctl.core.model import CheckSpec, Lab, Task
 
 
+# The runner waits a little longer than the check's timeout, so that a server-side limit (PostgreSQL's
+# statement_timeout, set to the check timeout) ends a slow learner query first and is reported as the
+# learner's failure; the runner's own limit only catches a service that does not answer at all.
+RUNNER_GRACE = 1.5
+
+
 def run_check(task: Task, spec: CheckSpec, ctx: CheckContext) -> CheckResult:
     check = spec.check
     timeout = check.timeout or ctx.timeout
@@ -27,7 +33,7 @@ def run_check(task: Task, spec: CheckSpec, ctx: CheckContext) -> CheckResult:
     # A daemon thread: a check stuck on a hung service must not keep labctl from exiting.
     threading.Thread(target=work, name=f"check-{spec.type}", daemon=True).start()
     try:
-        kind, value = answers.get(timeout=timeout)
+        kind, value = answers.get(timeout=timeout + RUNNER_GRACE)
     except queue.Empty:
         ctx.discard(check.service)
         return CheckResult(
