@@ -37,6 +37,11 @@ class CheckContext:
     exec: Callable[[str, list[str], str | None], tuple[int, str]] | None = None
     _connections: dict[str, Any] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    # A connection is used by one thread at a time. A retired connection (its check timed out)
+    # is closed by the thread that last used it, once that thread is done with it: closing it
+    # from another thread while libpq is still inside a call crashes the process.
+    _last_user: dict[int, int] = field(default_factory=dict, repr=False)
+    _retired: list[Any] = field(default_factory=list, repr=False)
 
     def service(self, name: str) -> ServiceAccess:
         try:
@@ -56,24 +61,50 @@ class CheckContext:
         with self._lock:
             conn = self._connections.get(name)
             if conn is not None and not conn.closed:
+                self._last_user[id(conn)] = threading.get_ident()
                 return conn
         conn = postgres.connect(self.service(name), timeout=self.timeout)
         with self._lock:
             self._connections[name] = conn
+            self._last_user[id(conn)] = threading.get_ident()
         return conn
 
     def discard(self, name: str | None) -> None:
-        """Forget a connection that may be stuck (after a timeout); closing it could block, so don't wait."""
+        """Retire a connection whose check timed out: cancel its query, and leave the closing to its user."""
         with self._lock:
             conn = self._connections.pop(name, None) if name else None
-        if conn is not None:
-            threading.Thread(target=_quiet_close, args=(conn,), daemon=True).start()
+            if conn is None:
+                return
+            self._retired.append(conn)
+        # PQcancel is made to be called from another thread; it cannot block us for long.
+        threading.Thread(target=_quiet_cancel, args=(conn,), daemon=True).start()
+
+    def release(self) -> None:
+        """Called by a check's thread when it ends: close the retired connections it was last to use."""
+        me = threading.get_ident()
+        with self._lock:
+            mine = [c for c in self._retired if self._last_user.get(id(c)) == me]
+            self._retired = [c for c in self._retired if self._last_user.get(id(c)) != me]
+            for conn in mine:
+                self._last_user.pop(id(conn), None)
+        for conn in mine:
+            _quiet_close(conn)
 
     def close(self) -> None:
+        """Close the live connections (retired ones are closed by the threads still using them)."""
         with self._lock:
             connections, self._connections = list(self._connections.values()), {}
+            for conn in connections:
+                self._last_user.pop(id(conn), None)
         for conn in connections:
             _quiet_close(conn)
+
+
+def _quiet_cancel(conn: Any) -> None:
+    try:
+        conn.cancel_safe(timeout=5)
+    except Exception:
+        pass
 
 
 def _quiet_close(conn: Any) -> None:

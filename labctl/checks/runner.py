@@ -28,6 +28,8 @@ def run_check(task: Task, spec: CheckSpec, ctx: CheckContext) -> CheckResult:
             answers.put(("ok", check.run(ctx)))
         except BaseException as exc:  # reported, never raised to the learner
             answers.put(("exc", exc))
+        finally:
+            ctx.release()
 
     started = time.monotonic()
     # A daemon thread: a check stuck on a hung service must not keep labctl from exiting.

@@ -1077,10 +1077,6 @@ for _ in range(4):
 """
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: after a check times out, CheckContext.discard closes the connection from "
-                                       "another thread while the check's worker still waits on it; the next "
-                                       "connection the process opens hangs until connect_timeout or gets a garbled "
-                                       "handshake, and the process may die of a segmentation fault")
 def test_connection_after_a_timed_out_check_works(pg, tmp_path):
     """Run in a child process: the bug can crash the interpreter."""
     manager, view = pg
