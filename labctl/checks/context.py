@@ -54,20 +54,28 @@ class CheckContext:
             raise CheckError("this lab instance has no workspace folder")
         return self.workspace / relative
 
-    def postgres(self, name: str):
-        """A cached autocommit psycopg connection to the service (statement timeout = check timeout)."""
-        from labctl.services import postgres
+    def connection(self, name: str, opener: Callable[[ServiceAccess], Any]) -> Any:
+        """A client for the service, opened once per check run by opener(access) and cached.
 
+        Clients with a close() are closed at the end; if a check times out its client is retired
+        (cancelled when it has cancel_safe()) and closed by the thread that last used it.
+        """
         with self._lock:
             conn = self._connections.get(name)
-            if conn is not None and not conn.closed:
+            if conn is not None and not getattr(conn, "closed", False):
                 self._last_user[id(conn)] = threading.get_ident()
                 return conn
-        conn = postgres.connect(self.service(name), timeout=self.timeout)
+        conn = opener(self.service(name))
         with self._lock:
             self._connections[name] = conn
             self._last_user[id(conn)] = threading.get_ident()
         return conn
+
+    def postgres(self, name: str):
+        """A cached autocommit psycopg connection to the service (statement timeout = check timeout)."""
+        from labctl.services import postgres
+
+        return self.connection(name, lambda access: postgres.connect(access, timeout=self.timeout))
 
     def discard(self, name: str | None) -> None:
         """Retire a connection whose check timed out: cancel its query, and leave the closing to its user."""
@@ -101,8 +109,11 @@ class CheckContext:
 
 
 def _quiet_cancel(conn: Any) -> None:
+    cancel = getattr(conn, "cancel_safe", None)
+    if cancel is None:
+        return
     try:
-        conn.cancel_safe(timeout=5)
+        cancel(timeout=5)
     except Exception:
         pass
 

@@ -116,7 +116,7 @@ def template_fields(template: str) -> list[str]:
 
 def _check_templates(path: Path, catalog: str, env: Mapping[str, str], ports: tuple[int, ...],
                      templates: Mapping[str, str], key: str) -> None:
-    known = set(env) | {"host", "port", "service", "instance"} | {f"port_{p}" for p in ports}
+    known = set(env) | {"host", "port", "service", "instance", "home"} | {f"port_{p}" for p in ports}
     for name, template in templates.items():
         try:
             fields = template_fields(template)

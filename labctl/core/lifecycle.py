@@ -62,9 +62,9 @@ class StartReport:
     workspace_files: tuple[Path, ...]
 
 
-def render(template: str, spec: ServiceSpec, status: ServiceStatus) -> str:
+def render(template: str, spec: ServiceSpec, status: ServiceStatus, home: Path | None = None) -> str:
     values: dict[str, object] = dict(spec.environment)
-    values.update(host=status.host, service=spec.name, instance=status.instance)
+    values.update(host=status.host, service=spec.name, instance=status.instance, home=str(home or ""))
     main = spec.main_port
     values["port"] = status.ports.get(main, main) if main else ""
     for port in spec.ports:
@@ -161,7 +161,9 @@ class LabManager:
             else:
                 folder = (workspace or self.settings.workspaces_dir / instance).expanduser().resolve()
             copied = workspaces.populate(lab, folder)
-            spec = InstanceSpec(instance, lab, folder, ephemeral)
+            extra_env = {name: driver_for(svc.kind).prepare(instance, svc, self.settings.home)
+                         for name, svc in lab.services.items()}
+            spec = InstanceSpec(instance, lab, folder, ephemeral, extra_env)
             seeded_flags = self._start_services(spec, emit)
             if not ephemeral:
                 self._set_current(instance)
@@ -218,8 +220,8 @@ class LabManager:
         for name, spec in lab.services.items():
             status = statuses.get(name) or ServiceStatus(instance, lab.id, name, spec.catalog, ServiceState.MISSING,
                                                           detail="no container")
-            urls = {k: render(t, spec, status) for k, t in spec.urls.items()}
-            creds = {k: render(t, spec, status) for k, t in spec.credentials.items()}
+            urls = {k: render(t, spec, status, self.settings.home) for k, t in spec.urls.items()}
+            creds = {k: render(t, spec, status, self.settings.home) for k, t in spec.credentials.items()}
             views.append(ServiceView(status, spec, urls, creds))
         workspace = next((Path(s.workspace) for s in statuses.values() if s.workspace), None)
         return InstanceView(instance, lab, tuple(views), workspace)
@@ -255,7 +257,7 @@ class LabManager:
                 assert sv.spec is not None
                 driver = driver_for(sv.spec.kind)
                 emit(Event(events.SEEDING, f"restoring {sv.spec.name}'s starting data", sv.spec.name))
-                driver.restore(self._access(sv.spec, sv.status))
+                driver.restore(self._access(sv.spec, sv.status), [s for s in view.lab.seed if s.service == sv.spec.name])
             if workspace_files and view.workspace:
                 workspaces.restore(view.lab, view.workspace)
 
@@ -313,6 +315,6 @@ class _GuardedContext(CheckContext):
             raise ServiceUnavailable(f"the {name} service is {status.detail or status.state.value}")
         return super().service(name)
 
-    def postgres(self, name: str):
+    def connection(self, name: str, opener):
         self.service(name)
-        return super().postgres(name)
+        return super().connection(name, opener)

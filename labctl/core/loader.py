@@ -11,7 +11,7 @@ from labctl.core import resources
 from labctl.core.catalog import load_service
 from labctl.core.errors import LabFileError, UnknownLabError
 from labctl.core.model import CheckSpec, Lab, NearMiss, ServiceSpec, Step, Task
-from labctl.core.schema import ID_RE, CheckEntry, CopyStep, LabModel, SqlStep
+from labctl.core.schema import ID_RE, CheckEntry, CopyStep, LabModel, RunStep, SqlStep
 from labctl.core.validation import raise_for
 from labctl.core.yamlfile import read_yaml
 
@@ -142,6 +142,10 @@ class _Resolver:
             elif services[service].kind != "postgres":
                 raise LabFileError(self.path, f"{field}.service", f"{service!r} is not a PostgreSQL service")
             return Step("sql", source, service=service)
+        if isinstance(raw, RunStep):
+            if raw.service not in services:
+                raise LabFileError(self.path, f"{field}.service", f"the lab has no service {raw.service!r}")
+            return Step("run", self._lab_path(raw.run, f"{field}.run"), service=raw.service)
         assert isinstance(raw, CopyStep)
         self._workspace_path(raw.to, f"{field}.to")
         return Step("copy", self._lab_path(raw.copy_, f"{field}.copy"), target=raw.to)

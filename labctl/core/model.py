@@ -56,7 +56,7 @@ class ServiceSpec:
 class Step:
     """One step of a seed, a solution or a near miss: run SQL on a service, or copy a file into the workspace."""
 
-    action: str  # "sql" | "copy"
+    action: str  # "sql" | "run" (a file run by the service's driver) | "copy" (into the workspace)
     source: Path
     service: str | None = None
     target: str | None = None  # for copy: path inside the workspace

@@ -65,12 +65,18 @@ class SqlStep(_Strict):
     service: str | None = None
 
 
+class RunStep(_Strict):
+    run: str = Field(description="A file inside the lab folder, run by the service's driver "
+                                 "(SQL for postgres, commands for redis, a script for linuxbox...).")
+    service: str
+
+
 class CopyStep(_Strict):
     copy_: str = Field(alias="copy", description="A file inside the lab folder.")
     to: str = Field(description="Where it goes, relative to the learner's workspace.")
 
 
-StepModel = SqlStep | CopyStep
+StepModel = SqlStep | RunStep | CopyStep
 
 
 class CheckEntry(BaseModel):
@@ -106,7 +112,7 @@ class LabModel(_Strict):
     summary: str = Field(min_length=1)
     minutes: int = Field(ge=1, le=6000)
     services: dict[str, LabService] = {}
-    seed: list[SqlStep] = []
+    seed: list[SqlStep | RunStep] = []
     workspace: str | None = None
     tasks: list[TaskModel] = Field(min_length=1)
     near_misses: list[NearMissModel] = []

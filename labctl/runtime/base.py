@@ -56,6 +56,8 @@ class InstanceSpec:
     lab: Lab
     workspace: Path | None
     ephemeral: bool = False  # torn down by tests and graders; eligible for cleanup by label
+    # Per service: environment the drivers add at creation (e.g. the instance's SSH public key).
+    extra_env: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
     @property
     def services(self) -> Mapping[str, ServiceSpec]:

@@ -1,14 +1,21 @@
 """Service drivers: how to probe, seed, snapshot and restore each kind of service, from the host."""
 from __future__ import annotations
 
+import importlib
+from pathlib import Path
 from typing import Protocol
 
 from labctl.checks.context import ServiceAccess
-from labctl.core.model import Step
+from labctl.core.model import ServiceSpec, Step
 
 
 class ServiceDriver(Protocol):
+    """One per service kind, in labctl/services/<kind>.py as the class `Driver`."""
+
     kind: str
+
+    def prepare(self, instance: str, service: ServiceSpec, home: Path) -> dict[str, str]:
+        """Before the container is created: extra environment for it (e.g. an SSH public key)."""
 
     def probe(self, access: ServiceAccess) -> None:
         """Return when the service answers its protocol; raise anything while it does not."""
@@ -25,8 +32,8 @@ class ServiceDriver(Protocol):
     def snapshot(self, access: ServiceAccess) -> None:
         """Keep a pristine copy of the seeded data, for reset."""
 
-    def restore(self, access: ServiceAccess) -> None:
-        """Put the data back to the pristine copy."""
+    def restore(self, access: ServiceAccess, seed: list[Step]) -> None:
+        """Put the data back to the starting state (the pristine copy, or an empty service plus `seed`)."""
 
 
 class NullDriver:
@@ -34,6 +41,9 @@ class NullDriver:
 
     def __init__(self, kind: str):
         self.kind = kind
+
+    def prepare(self, instance: str, service: ServiceSpec, home: Path) -> dict[str, str]:
+        return {}
 
     def probe(self, access: ServiceAccess) -> None:
         return None
@@ -52,13 +62,16 @@ class NullDriver:
     def snapshot(self, access: ServiceAccess) -> None:
         return None
 
-    def restore(self, access: ServiceAccess) -> None:
+    def restore(self, access: ServiceAccess, seed: list[Step]) -> None:
         return None
 
 
 def driver_for(kind: str) -> ServiceDriver:
-    if kind == "postgres":
-        from labctl.services.postgres import PostgresDriver
-
-        return PostgresDriver()
-    return NullDriver(kind)
+    """The driver of a service kind: labctl.services.<kind>.Driver, or a NullDriver when there is none."""
+    try:
+        module = importlib.import_module(f"labctl.services.{kind}")
+    except ModuleNotFoundError as exc:
+        if exc.name != f"labctl.services.{kind}":
+            raise
+        return NullDriver(kind)
+    return module.Driver()

@@ -72,6 +72,9 @@ def run_sql_file(access: ServiceAccess, path: Path, *, timeout: float = 60.0) ->
 class PostgresDriver:
     kind = "postgres"
 
+    def prepare(self, instance: str, service, home) -> dict[str, str]:
+        return {}
+
     def probe(self, access: ServiceAccess) -> None:
         conn = connect(access, timeout=3)
         try:
@@ -80,7 +83,7 @@ class PostgresDriver:
             conn.close()
 
     def apply(self, access: ServiceAccess, step: Step) -> None:
-        if step.action != "sql":
+        if step.action not in ("sql", "run"):
             raise LabctlError(f"PostgreSQL services cannot run {step.action} steps")
         run_sql_file(access, step.source)
 
@@ -128,7 +131,7 @@ class PostgresDriver:
         finally:
             conn.close()
 
-    def restore(self, access: ServiceAccess) -> None:
+    def restore(self, access: ServiceAccess, seed: list[Step] | None = None) -> None:
         user, _, db = credentials(access)
         conn = connect(access, dbname=maintenance_db(access), timeout=60)
         try:
@@ -136,3 +139,6 @@ class PostgresDriver:
             conn.execute(f'CREATE DATABASE "{db}" TEMPLATE {PRISTINE_DB} OWNER "{user}"')
         finally:
             conn.close()
+
+
+Driver = PostgresDriver

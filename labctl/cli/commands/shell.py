@@ -32,7 +32,7 @@ def shell(app: App, service: str | None, name: str | None) -> None:
     chosen = candidates[0]
     if chosen.status.state is not ServiceState.RUNNING:
         app.abort(f"{chosen.status.service} is not running", hint=f"Start it: `labctl start {view.lab.id}`.")
-    argv = [render(a, chosen.spec, chosen.status) for a in chosen.spec.shell]
+    argv = [render(a, chosen.spec, chosen.status, app.settings.home) for a in chosen.spec.shell]
     command = app.runtime.interactive_command(view.instance, chosen.status.service, argv)
     if command is None and chosen.spec.kind == "postgres" and shutil.which("psql"):
         command = ["psql", next(iter(chosen.urls.values()))]

@@ -166,7 +166,7 @@ class DockerRuntime:
                 )
                 created = client.api.create_container(
                     image=image, name=name, hostname=service, labels=container_labels,
-                    environment=dict(svc.environment), ports=[f"{p}/tcp" for p in svc.ports],
+                    environment={**svc.environment, **spec.extra_env.get(service, {})}, ports=[f"{p}/tcp" for p in svc.ports],
                     command=list(svc.command) if svc.command else None, host_config=host_config,
                     networking_config=client.api.create_networking_config(
                         {network: client.api.create_endpoint_config(aliases=[service])}),
