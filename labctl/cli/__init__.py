@@ -27,6 +27,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "reset": ("reset", "reset", "Put a lab's data back to its starting state (asks first)."),
     "progress": ("progress", "progress", "Show your progress along the ten roadmap stages."),
     "doctor": ("doctor", "doctor", "Check the container engine and this machine."),
+    "images": ("images", "images", "Images for the labs: list, pull, build, save/load bundles, prune."),
     "lab": ("lab", "lab", "For lab authors: self-test, validate, JSON Schema."),
 }
 

@@ -104,6 +104,8 @@ class ExecResult:
 
 class Runtime(Protocol):
     capabilities: frozenset[str]
+    # Image operations (inspect, pull, build, export, load, tag, remove): see runtime/docker/image_store.py.
+    images: object
 
     def available(self) -> EngineInfo:
         """The engine's identity. Raises EngineUnavailableError with what to do."""

@@ -36,10 +36,12 @@ def test_every_command_has_help(name):
     assert "Usage: " in result.output and len(result.output.splitlines()) > 3
 
 
-@pytest.mark.parametrize("name", LAB_GROUP)
-def test_lab_subcommands_have_help(name):
-    result = CliRunner().invoke(cli, ["lab", name, "--help"], catch_exceptions=False)
+@pytest.mark.parametrize("group, name", [("lab", n) for n in LAB_GROUP] +
+                         [("images", n) for n in ("list", "pull", "build", "save", "load", "prune")])
+def test_group_subcommands_have_help(group, name):
+    result = CliRunner().invoke(cli, [group, name, "--help"], catch_exceptions=False)
     assert result.exit_code == 0
+    assert "Usage: " in result.output
 
 
 def test_version():

@@ -32,6 +32,9 @@ class DockerRuntime:
         self._client = None
         self._candidate = None
         self._lock = threading.RLock()
+        from labctl.runtime.docker.image_store import DockerImageStore
+
+        self.images = DockerImageStore(lambda: self.client)
 
     # -- engine
 
