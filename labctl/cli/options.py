@@ -16,3 +16,13 @@ def pick_instance(app, positional: str | None, name: str | None) -> str:
     if positional and name and positional != name:
         app.abort(f"two different instances given ({positional} and {name})", hint="Give one of them.")
     return app.manager.resolve_instance(positional or name)
+
+
+def pick_task(app, lab, task_id: str | None, done: dict):
+    """The task named, or else the first one not done yet (the last one when all are done)."""
+    if task_id:
+        task = lab.task(task_id)
+        if task is None:
+            app.abort(f"{lab.id} has no task {task_id!r}", hint=f"Its tasks: {', '.join(t.id for t in lab.tasks)}.")
+        return task
+    return next((t for t in lab.tasks if not done.get(t.id, {}).get("first_passed")), lab.tasks[-1])

@@ -9,7 +9,7 @@ from labctl.checks.registry import load_families
 @pytest.fixture(scope="module")
 def split_sql():
     load_families()
-    return sys.modules["labctl._families.sql"].split_sql
+    return sys.modules["labctl._families.sql_data"].split_sql
 
 
 @pytest.mark.parametrize("text, statements", [

@@ -5,7 +5,7 @@ import click
 from rich.markup import escape
 
 from labctl.cli.app import App
-from labctl.cli.options import name_option
+from labctl.cli.options import name_option, pick_task
 
 
 @click.command()
@@ -16,12 +16,7 @@ def hint(app: App, task_id: str | None, name: str | None) -> None:
     """Reveal the next hint for TASK (default: the first task not done yet)."""
     lab = app.manager.lab_of(app.manager.resolve_instance(name))
     done = app.progress.lab(lab.id)
-    if task_id:
-        task = lab.task(task_id)
-        if task is None:
-            app.abort(f"{lab.id} has no task {task_id!r}", hint=f"Its tasks: {', '.join(t.id for t in lab.tasks)}.")
-    else:
-        task = next((t for t in lab.tasks if not done.get(t.id, {}).get("first_passed")), lab.tasks[-1])
+    task = pick_task(app, lab, task_id, done)
     shown = app.progress.reveal_hint(lab.id, task.id, len(task.hints))
     app.console.print(f"[bold]Hints for {escape(task.title)}[/] ({shown} of {len(task.hints)} revealed)")
     for number, text in enumerate(task.hints[:shown], 1):

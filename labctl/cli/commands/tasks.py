@@ -6,7 +6,7 @@ from rich.markup import escape
 
 from labctl.cli import ui
 from labctl.cli.app import App
-from labctl.cli.options import name_option
+from labctl.cli.options import name_option, pick_task
 
 
 def _lab_and_done(app: App, name: str | None, lab_id: str | None):
@@ -36,11 +36,6 @@ def tasks(app: App, name: str | None, lab_id: str | None) -> None:
 def task(app: App, task_id: str | None, name: str | None, lab_id: str | None) -> None:
     """Show TASK's instructions (default: the first task not done yet)."""
     lab, done = _lab_and_done(app, name, lab_id)
-    if task_id:
-        chosen = lab.task(task_id)
-        if chosen is None:
-            app.abort(f"{lab.id} has no task {task_id!r}", hint=f"Its tasks: {', '.join(t.id for t in lab.tasks)}.")
-    else:
-        chosen = next((t for t in lab.tasks if not done.get(t.id, {}).get("first_passed")), lab.tasks[-1])
+    chosen = pick_task(app, lab, task_id, done)
     ui.task_header(app.console, lab, chosen, bool(done.get(chosen.id, {}).get("first_passed")))
     ui.markdown_file(app.console, chosen.instructions)

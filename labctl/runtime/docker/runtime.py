@@ -133,8 +133,6 @@ class DockerRuntime:
         return self._create(spec, service, image, network, mounts, emit)
 
     def _create(self, spec: InstanceSpec, service: str, image: str, network: str, mounts, emit: Emit) -> ServiceStatus:
-        import docker.types
-
         client = self.client
         svc = spec.services[service]
         name = naming.container(spec.instance, service)
@@ -236,7 +234,7 @@ class DockerRuntime:
         if found.get(labels.MANAGED) != "true":
             raise LabctlError(
                 f"a {kind} named {name} already exists and was not made by labctl; labctl will not touch it",
-                f"Remove or rename it yourself, or start the lab under another name (--name).",
+                "Remove or rename it yourself, or start the lab under another name (--name).",
             )
 
     def _find_container(self, name: str) -> dict | None:
@@ -353,7 +351,7 @@ class DockerRuntime:
         name = naming.container(instance, service)
         found = self._find_container(name)
         if found is None or (found.get("Config", {}).get("Labels") or {}).get(labels.MANAGED) != "true":
-            raise InstanceNotFoundError(f"{service} of {instance} does not exist", f"Start it with `labctl start`.")
+            raise InstanceNotFoundError(f"{service} of {instance} does not exist", "Start it with `labctl start`.")
         if found["State"]["Status"] != "running":
             raise LabctlError(f"{service} of {instance} is not running ({found['State']['Status']})",
                               "Start it again with `labctl start`.")

@@ -1,0 +1,288 @@
+"""SQL checks on PostgreSQL, the data half: row counts, table contents, learners' query files, predicates."""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from pydantic import Field, model_validator
+
+from labctl._families.sql import _column_names, _first_line, _missing_table, _psycopg_errors, _query, _TableCheck
+from labctl.checks import rows
+from labctl.checks.base import Check
+from labctl.checks.context import CheckContext
+from labctl.checks.registry import register
+from labctl.checks.result import CheckError, Outcome, ServiceUnavailable, failed, passed
+
+# ---- sql.row_count ------------------------------------------------------------------------------
+
+@register("sql.row_count", service_kind="postgres")
+class RowCount(_TableCheck):
+    where_: str | None = Field(None, alias="where", description="A SQL condition, e.g. country = 'FR'.")
+    equals: int | None = Field(None, ge=0)
+    min: int | None = Field(None, ge=0)
+    max: int | None = Field(None, ge=0)
+    message: str | None = Field(None, description="Said to the learner when the count is wrong.")
+
+    @model_validator(mode="after")
+    def _bound(self) -> "RowCount":
+        if self.equals is None and self.min is None and self.max is None:
+            raise ValueError("give equals, min or max")
+        return self
+
+    def _expected(self) -> str:
+        if self.equals is not None:
+            return str(self.equals)
+        if self.min is not None and self.max is not None:
+            return f"between {self.min} and {self.max}"
+        return f"at least {self.min}" if self.min is not None else f"at most {self.max}"
+
+    def describe(self) -> str:
+        cond = f" where {self.where_}" if self.where_ else ""
+        return f"{self.where} has {self._expected()} rows{cond}"
+
+    def run(self, ctx: CheckContext) -> Outcome:
+        from psycopg import sql
+
+        missing = _missing_table(ctx, self, self.schema_, self.table)
+        if missing:
+            return missing
+        query = sql.SQL("SELECT count(*) FROM {}").format(self.relation())
+        if self.where_:
+            query = query + sql.SQL(" WHERE ") + sql.SQL(self.where_)
+        evidence = f"SELECT count(*) FROM {self.where}" + (f" WHERE {self.where_}" if self.where_ else "")
+        count = _query(ctx, self, query)[0][0]
+        ok = (self.equals is None or count == self.equals) and (self.min is None or count >= self.min) and (
+            self.max is None or count <= self.max)
+        cond = f" where {self.where_}" if self.where_ else ""
+        if ok:
+            return passed(f"{self.where} has {count} rows{cond}", evidence=evidence)
+        prefix = f"{self.message}: " if self.message else ""
+        return failed(f"{prefix}{self.where} has {count} rows{cond}; expected {self._expected()}",
+                      expected=self._expected(), found=count, evidence=evidence)
+
+
+# ---- sql.rows_equal -----------------------------------------------------------------------------
+
+@register("sql.rows_equal", service_kind="postgres")
+class RowsEqual(_TableCheck):
+    columns: list[str] = Field(min_length=1)
+    where_: str | None = Field(None, alias="where")
+    expected: list[list[Any]]
+    ordered: bool = False
+    order_by: str | None = Field(None, description="SQL ORDER BY clause used when ordered is true.")
+    message: str | None = Field(None, description="Said to the learner before the difference.")
+
+    def describe(self) -> str:
+        return f"{self.where} contains the expected rows"
+
+    def run(self, ctx: CheckContext) -> Outcome:
+        from psycopg import sql
+
+        missing = _missing_table(ctx, self, self.schema_, self.table)
+        if missing:
+            return missing
+        names = set(_column_names(ctx, self).values())
+        absent = [c for c in self.columns if c not in names]
+        if absent:
+            return failed(f"{self.where} has no column {', '.join(absent)}", expected=self.columns, found=sorted(names))
+        query = sql.SQL("SELECT {} FROM {}").format(sql.SQL(", ").join(map(sql.Identifier, self.columns)), self.relation())
+        text = f"SELECT {', '.join(self.columns)} FROM {self.where}"
+        if self.where_:
+            query += sql.SQL(" WHERE ") + sql.SQL(self.where_)
+            text += f" WHERE {self.where_}"
+        if self.ordered and self.order_by:
+            query += sql.SQL(" ORDER BY ") + sql.SQL(self.order_by)
+            text += f" ORDER BY {self.order_by}"
+        found = _query(ctx, self, query)
+        diff = rows.compare(found, self.expected, ordered=self.ordered)
+        if diff.same:
+            return passed(f"{self.where} holds the expected {len(found)} rows", evidence=text)
+        what = self.where + (f" (where {self.where_})" if self.where_ else "")
+        prefix = f"{self.message}: " if self.message else ""
+        return failed(
+            prefix + rows.explain(diff, len(found), len(self.expected), what=what),
+            expected=[rows.show(rows.normalize_row(r)) for r in self.expected],
+            found=[rows.show(rows.normalize_row(r)) for r in found[:50]], evidence=text,
+        )
+
+
+# ---- sql.query_file -----------------------------------------------------------------------------
+
+def split_sql(text: str) -> list[str]:
+    """The statements of a SQL text, comments removed, quotes respected ('..', "..", $tag$..$tag$)."""
+    statements: list[str] = []
+    current: list[str] = []
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch == "-" and text.startswith("--", i):
+            end = text.find("\n", i)
+            i = n if end < 0 else end
+            current.append(" ")
+            continue
+        if ch == "/" and text.startswith("/*", i):
+            depth, i = 1, i + 2  # PostgreSQL nests block comments
+            while i < n and depth:
+                if text.startswith("/*", i):
+                    depth, i = depth + 1, i + 2
+                elif text.startswith("*/", i):
+                    depth, i = depth - 1, i + 2
+                else:
+                    i += 1
+            current.append(" ")
+            continue
+        escapes = ch in "eE" and text.startswith("'", i + 1) and not (i and (text[i - 1].isalnum() or text[i - 1] == "_"))
+        if escapes:  # E'...' strings take backslash escapes
+            current.append(ch)
+            i += 1
+            ch = "'"
+        if ch in ("'", '"'):
+            end = i + 1
+            while end < n:
+                if escapes and text[end] == "\\":
+                    end += 2
+                    continue
+                if text[end] == ch:
+                    if end + 1 < n and text[end + 1] == ch:  # doubled quote inside the literal
+                        end += 2
+                        continue
+                    break
+                end += 1
+            current.append(text[i:end + 1])
+            i = end + 1
+            continue
+        if ch == "$":
+            m = re.match(r"\$[A-Za-z_]*\$", text[i:])
+            if m:
+                tag = m.group(0)
+                end = text.find(tag, i + len(tag))
+                end = n if end < 0 else end + len(tag)
+                current.append(text[i:end])
+                i = end
+                continue
+        if ch == ";":
+            statement = "".join(current).strip()
+            if statement:
+                statements.append(statement)
+            current = []
+            i += 1
+            continue
+        current.append(ch)
+        i += 1
+    statement = "".join(current).strip()
+    if statement:
+        statements.append(statement)
+    return statements
+
+
+@register("sql.query_file", service_kind="postgres")
+class QueryFile(Check):
+    workspace_paths = ("file",)
+    lab_paths = ("reference_file",)
+
+    file: str = Field(min_length=1, description="The learner's query, relative to the workspace.")
+    reference: str | None = Field(None, description="The reference query.")
+    reference_file: str | None = Field(None, description="A file in the lab folder holding the reference query.")
+    ordered: bool = False
+
+    @model_validator(mode="after")
+    def _one_reference(self) -> "QueryFile":
+        if (self.reference is None) == (self.reference_file is None):
+            raise ValueError("give exactly one of reference or reference_file")
+        return self
+
+    def describe(self) -> str:
+        return f"your query in {self.file} returns the expected result"
+
+    def run(self, ctx: CheckContext) -> Outcome:
+        psycopg = _psycopg_errors()
+        path = ctx.workspace_file(self.file)
+        if not path.is_file():
+            return failed(f"{self.file} is missing from your workspace ({ctx.workspace}); create it and write your query there",
+                          expected=self.file, found=None)
+        statements = split_sql(path.read_text(encoding="utf-8", errors="replace"))
+        if not statements:
+            return failed(f"{self.file} has no query yet; write one SELECT statement in it", expected="a query", found="an empty file")
+        if len(statements) > 1:
+            return failed(f"{self.file} holds {len(statements)} statements; keep exactly one query in it",
+                          expected="one statement", found=statements, evidence=";\n".join(statements))
+        learner_sql = statements[0]
+        reference = self.reference if self.reference is not None else self.lab_file(ctx, self.reference_file).read_text(encoding="utf-8")
+        conn = ctx.postgres(self.service)
+        try:
+            expected = self._read_only(conn, ";".join(split_sql(reference)))
+        except psycopg.OperationalError as exc:
+            raise ServiceUnavailable(f"lost the connection to PostgreSQL: {_first_line(exc)}") from exc
+        except psycopg.Error as exc:
+            # The reference depends on the learner's earlier tasks (their tables); say so plainly.
+            return failed(f"the expected result cannot be computed yet ({_first_line(exc)}); finish the earlier tasks first",
+                          evidence=reference)
+        try:
+            found = self._read_only(conn, learner_sql)
+        except psycopg.errors.QueryCanceled:  # a subclass of OperationalError: test it first
+            return failed(f"your query in {self.file} ran longer than {ctx.timeout:g}s and was stopped", evidence=learner_sql)
+        except psycopg.OperationalError as exc:
+            raise ServiceUnavailable(f"lost the connection to PostgreSQL: {_first_line(exc)}") from exc
+        except psycopg.errors.ReadOnlySqlTransaction:
+            return failed(f"{self.file} must only read data (SELECT); it tried to change something", evidence=learner_sql)
+        except psycopg.Error as exc:
+            return failed(f"PostgreSQL refused your query in {self.file}: {_first_line(exc)}", evidence=learner_sql)
+        if found is None:
+            return failed(f"{self.file} returns no rows at all; it should be a SELECT", evidence=learner_sql)
+        exp_cols, exp_rows = expected
+        got_cols, got_rows = found
+        if len(got_cols) != len(exp_cols):
+            return failed(
+                f"your query returns {len(got_cols)} column{'s' if len(got_cols) != 1 else ''} ({', '.join(got_cols)}); "
+                f"expected {len(exp_cols)} ({', '.join(exp_cols)})",
+                expected=exp_cols, found=got_cols, evidence=learner_sql,
+            )
+        diff = rows.compare(got_rows, exp_rows, ordered=self.ordered)
+        if diff.same:
+            return passed(f"your query in {self.file} returns the expected {len(got_rows)} rows", evidence=learner_sql)
+        return failed(
+            rows.explain(diff, len(got_rows), len(exp_rows), what="your query's result"),
+            expected=[rows.show(rows.normalize_row(r)) for r in exp_rows[:50]],
+            found=[rows.show(rows.normalize_row(r)) for r in got_rows[:50]], evidence=learner_sql,
+        )
+
+    @staticmethod
+    def _read_only(conn, query: str):
+        # Always rolled back, and read-only: a learner's query can never change their data here.
+        with conn.transaction(force_rollback=True):
+            conn.execute("SET TRANSACTION READ ONLY")
+            cur = conn.execute(query.encode())
+            if cur.description is None:
+                return None
+            return [d.name for d in cur.description], cur.fetchall()
+
+
+# ---- sql.predicate ------------------------------------------------------------------------------
+
+@register("sql.predicate", service_kind="postgres")
+class Predicate(Check):
+    sql: str = Field(min_length=1, description="A query whose first column of the first row is true when the task is done.")
+    message: str = Field(min_length=1, description="Said to the learner when the predicate is false.")
+    description: str | None = None
+
+    def describe(self) -> str:
+        return self.description or "custom condition"
+
+    def run(self, ctx: CheckContext) -> Outcome:
+        psycopg = _psycopg_errors()
+        conn = ctx.postgres(self.service)
+        try:
+            # Rolled back, so a predicate may probe behaviour (try an UPDATE) without changing anything.
+            with conn.transaction(force_rollback=True):
+                row = conn.execute(self.sql.encode()).fetchone()
+        except psycopg.OperationalError as exc:
+            raise ServiceUnavailable(f"lost the connection to PostgreSQL: {_first_line(exc)}") from exc
+        except psycopg.errors.UndefinedTable as exc:
+            return failed(f"{self.message} ({_first_line(exc)})", evidence=self.sql)
+        except psycopg.errors.UndefinedColumn as exc:
+            return failed(f"{self.message} ({_first_line(exc)})", evidence=self.sql)
+        except psycopg.Error as exc:
+            raise CheckError(f"the check's query failed: {_first_line(exc)}") from exc
+        if row and row[0]:
+            return passed(self.describe(), evidence=self.sql)
+        return failed(self.message, expected=True, found=row[0] if row else None, evidence=self.sql)
