@@ -150,7 +150,6 @@ class LabManager:
         """Start (or resume) a lab instance and wait until every service answers. Keeps existing data."""
         lab = self.loader.load(lab_id)
         instance = naming.validate_instance(name or lab.id)
-        self.runtime.available()
         with self._locked(instance, emit):
             summary = self._summary(instance)
             if summary is not None and summary.lab != lab.id:

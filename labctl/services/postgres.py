@@ -103,12 +103,14 @@ class PostgresDriver:
         import psycopg
 
         user, _, db = credentials(access)
-        conn = connect(access, dbname=maintenance_db(access), timeout=60)
-        try:
-            conn.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{db}" OWNER "{user}"')
-        finally:
-            conn.close()
+        if not self._is_empty(access):
+            # A start was interrupted half-way through seeding: begin again from nothing.
+            conn = connect(access, dbname=maintenance_db(access), timeout=60)
+            try:
+                conn.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+                conn.execute(f'CREATE DATABASE "{db}" OWNER "{user}"')
+            finally:
+                conn.close()
         if not steps:
             return
         conn = connect(access, timeout=120, autocommit=False)
@@ -120,6 +122,25 @@ class PostgresDriver:
                     except psycopg.Error as exc:
                         raise LabctlError(f"the lab's seed file {step.source.name} failed: {_first_line(exc)}",
                                           "This is a bug in the lab; tell its author.") from exc
+        finally:
+            conn.close()
+
+    @staticmethod
+    def _is_empty(access: ServiceAccess) -> bool:
+        """True when the lab database holds no relation of its own (a brand-new container)."""
+        import psycopg
+
+        try:
+            conn = connect(access, timeout=10)
+        except ServiceUnavailable:
+            return False  # e.g. the database itself is missing: re-create it
+        try:
+            return not conn.execute(
+                "SELECT EXISTS (SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%')"
+            ).fetchone()[0]
+        except psycopg.Error:
+            return False
         finally:
             conn.close()
 

@@ -98,8 +98,22 @@ def test_wait_ready_returns_when_probe_answers():
             raise ConnectionError("refused")
 
     waited = wait_ready("db", probe, lambda: _status(ServiceState.RUNNING), lambda n: [], timeout=10,
-                        clock=clock, sleep=clock.sleep)
+                        interval=0.2, clock=clock, sleep=clock.sleep)
     assert len(calls) == 3 and waited == pytest.approx(0.4)
+
+
+def test_wait_ready_asks_the_engine_only_every_state_every_seconds():
+    clock = FakeClock()
+    asked = []
+
+    def state():
+        asked.append(clock.now)
+        return _status(ServiceState.RUNNING)
+
+    with pytest.raises(ServiceNotReadyError):
+        wait_ready("db", lambda: (_ for _ in ()).throw(ConnectionError("refused")), state, lambda n: [],
+                   timeout=2, interval=0.05, state_every=0.5, clock=clock, sleep=clock.sleep)
+    assert len(asked) == 4  # at 0, 0.5, 1.0, 1.5 s: not at every one of the 40 probes
 
 
 def test_wait_ready_fails_fast_when_container_exits():
