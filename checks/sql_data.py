@@ -8,6 +8,7 @@ from pydantic import Field, model_validator
 
 from labctl._families.sql import _column_names, _first_line, _missing_table, _psycopg_errors, _query, _TableCheck
 from labctl.checks import rows
+from labctl.checks.bounds import CountBounds
 from labctl.checks.base import Check
 from labctl.checks.context import CheckContext
 from labctl.checks.registry import register
@@ -16,25 +17,12 @@ from labctl.checks.result import CheckError, Outcome, ServiceUnavailable, failed
 # ---- sql.row_count ------------------------------------------------------------------------------
 
 @register("sql.row_count", service_kind="postgres")
-class RowCount(_TableCheck):
+class RowCount(_TableCheck, CountBounds):
     where_: str | None = Field(None, alias="where", description="A SQL condition, e.g. country = 'FR'.")
-    equals: int | None = Field(None, ge=0)
-    min: int | None = Field(None, ge=0)
-    max: int | None = Field(None, ge=0)
     message: str | None = Field(None, description="Said to the learner when the count is wrong.")
 
-    @model_validator(mode="after")
-    def _bound(self) -> "RowCount":
-        if self.equals is None and self.min is None and self.max is None:
-            raise ValueError("give equals, min or max")
-        return self
-
     def _expected(self) -> str:
-        if self.equals is not None:
-            return str(self.equals)
-        if self.min is not None and self.max is not None:
-            return f"between {self.min} and {self.max}"
-        return f"at least {self.min}" if self.min is not None else f"at most {self.max}"
+        return self.bounds_text()
 
     def describe(self) -> str:
         cond = f" where {self.where_}" if self.where_ else ""
@@ -51,8 +39,7 @@ class RowCount(_TableCheck):
             query = query + sql.SQL(" WHERE ") + sql.SQL(self.where_)
         evidence = f"SELECT count(*) FROM {self.where}" + (f" WHERE {self.where_}" if self.where_ else "")
         count = _query(ctx, self, query)[0][0]
-        ok = (self.equals is None or count == self.equals) and (self.min is None or count >= self.min) and (
-            self.max is None or count <= self.max)
+        ok = self.within(count)
         cond = f" where {self.where_}" if self.where_ else ""
         if ok:
             return passed(f"{self.where} has {count} rows{cond}", evidence=evidence)

@@ -19,6 +19,8 @@ class ServiceAccess:
     ports: Mapping[int, int]  # container port -> host port on 127.0.0.1
     environment: Mapping[str, str]
     main_port: int | None = None
+    instance: str = ""
+    home: Path | None = None  # LABCTL_HOME: per-instance files (e.g. SSH keys) live under it
 
     @property
     def port(self) -> int:
@@ -62,7 +64,8 @@ class CheckContext:
         """
         with self._lock:
             conn = self._connections.get(name)
-            if conn is not None and not getattr(conn, "closed", False):
+            # `is not True`: some clients (pymongo) answer any attribute name with an object.
+            if conn is not None and getattr(conn, "closed", False) is not True:
                 self._last_user[id(conn)] = threading.get_ident()
                 return conn
         conn = opener(self.service(name))

@@ -67,8 +67,10 @@ def _scalar(value: object) -> str:
     return str(value)
 
 
-def _ports(path: Path, catalog: str, service: ComposeService) -> tuple[int, ...]:
+def _ports(path: Path, catalog: str, service: ComposeService) -> tuple[tuple[int, ...], dict[int, int]]:
+    """Container ports in order, and the host port each prefers (the compose file's, else the same)."""
     out = []
+    preferred: dict[int, int] = {}
     for i, raw in enumerate(service.ports):
         m = _PORT_RE.match(str(raw))
         field = f"services.{catalog}.ports[{i}]"
@@ -78,10 +80,13 @@ def _ports(path: Path, catalog: str, service: ComposeService) -> tuple[int, ...]
         if ip is not None and ip != LOOPBACK:
             raise LabFileError(path, field, f"ports may only be published on {LOOPBACK}, not {ip}")
         port = int(m.group("container"))
-        if not 0 < port < 65536:
-            raise LabFileError(path, field, f"{port} is not a port number")
+        host = int(m.group("host") or port)
+        for number in (port, host):
+            if not 0 < number < 65536:
+                raise LabFileError(path, field, f"{number} is not a port number")
         out.append(port)
-    return tuple(out)
+        preferred[port] = host
+    return tuple(out), preferred
 
 
 def _volumes(path: Path, catalog: str, service: ComposeService, compose: ComposeFile) -> tuple[VolumeMount, ...]:
@@ -133,7 +138,7 @@ def _resolve(path: Path, catalog: str, name: str, service: ComposeService, compo
     meta = service.x_labctl
     env = _environment(path, service)
     env.update({k: _scalar(v) for k, v in overrides.items()})
-    ports = _ports(path, catalog, service)
+    ports, host_ports = _ports(path, catalog, service)
     context, dockerfile = _build(path, catalog, service.build)
     if meta.image_policy != "build-only" and not service.image:
         raise LabFileError(path, f"services.{catalog}.image", f"is required with image-policy {meta.image_policy}")
@@ -165,4 +170,6 @@ def _resolve(path: Path, catalog: str, name: str, service: ComposeService, compo
         ready_timeout=meta.ready.timeout,
         summary=meta.summary,
         source=path,
+        offline_hint=meta.offline_hint,
+        host_ports=host_ports,
     )

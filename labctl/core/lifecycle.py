@@ -210,7 +210,8 @@ class LabManager:
     # -- views
 
     def _access(self, spec: ServiceSpec, status: ServiceStatus) -> ServiceAccess:
-        return ServiceAccess(spec.name, spec.kind, status.host, dict(status.ports), dict(spec.environment), spec.main_port)
+        return ServiceAccess(spec.name, spec.kind, status.host, dict(status.ports), dict(spec.environment),
+                             spec.main_port, status.instance, self.settings.home)
 
     def view(self, instance: str, lab: Lab | None = None) -> InstanceView:
         lab = lab or self.lab_of(instance)

@@ -46,6 +46,8 @@ class ServiceSpec:
     ready_timeout: float | None
     summary: str = ""
     source: Path | None = None  # the compose file it came from
+    offline_hint: str = ""  # why there is no local build, when there is none
+    host_ports: Mapping[int, int] = field(default_factory=dict)  # preferred host port per container port
 
     @property
     def main_port(self) -> int | None:

@@ -31,6 +31,8 @@ class ComposeLabctl(_Strict):
     kind: Literal["postgres", "redis", "rabbitmq", "mongodb", "linuxbox", "http"]
     summary: str = ""
     image_policy: Literal["pull-or-build", "build-only", "pull-only"] = Field("pull-or-build", alias="image-policy")
+    offline_hint: str = Field("", alias="offline-hint",
+                              description="Said when the image can't be pulled and there is no local build.")
     ready: ComposeReady = ComposeReady()
     urls: dict[str, str] = {}
     credentials: dict[str, str] = {}

@@ -66,8 +66,11 @@ def resolve_image(client, service: ServiceSpec, source: str, emit: Emit) -> str:
     if reason is None:
         return service.image
     if source == "pull" or not can_build:
-        hint = ("Make the registry reachable, or load a workshop bundle with `labctl images load FILE`."
-                if not can_build else "Set LABCTL_IMAGE_SOURCE=auto to build it locally instead.")
+        if can_build:
+            hint = "Set LABCTL_IMAGE_SOURCE=auto to build it locally instead."
+        else:
+            hint = ((service.offline_hint + " ") if service.offline_hint else "labctl has no local build of it. ") + \
+                "Make a registry reachable, or load a workshop bundle: `labctl images load FILE`."
         raise LabctlError(f"cannot pull {service.image} for {service.name}: {reason}", hint)
     emit(Event(events.IMAGE_PULL_FAILED,
                f"{service.image} can't be pulled ({reason}); building the equivalent from compose/images/{service.catalog}",
@@ -85,7 +88,7 @@ def pull(client, image: str, service: str, emit: Emit) -> str | None:
     try:
         for line in client.api.pull(repository, tag=tag, stream=True, decode=True):
             if "error" in line:
-                return str(line["error"]).strip()
+                return _short(str(line["error"]).strip())
             if line.get("id") and line.get("status"):
                 detail = line.get("progressDetail") or {}
                 emit(Event(events.IMAGE_PROGRESS, line["status"], service,

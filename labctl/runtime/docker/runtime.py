@@ -141,10 +141,11 @@ class DockerRuntime:
             claimed = self._claimed_ports(exclude=name)
             chosen: dict[int, int] = {}
             for port in svc.ports:
-                host = hostports.choose(port, claimed | set(chosen.values()))
+                wanted = svc.host_ports.get(port, port)
+                host = hostports.choose(wanted, claimed | set(chosen.values()))
                 chosen[port] = host
-                if host != port and attempt == 0:
-                    emit(Event(events.PORT_MOVED, f"port {port} is in use on 127.0.0.1; {service} gets {host} instead",
+                if host != wanted and attempt == 0:
+                    emit(Event(events.PORT_MOVED, f"port {wanted} is in use on 127.0.0.1; {service} gets {host} instead",
                                service, {"container_port": port, "host_port": host}))
             container_labels = {
                 **labels.base(spec.instance, spec.lab.id),
