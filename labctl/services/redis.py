@@ -1,0 +1,159 @@
+"""Redis from the host: connect, probe, run files of Redis commands, seed and reset the keyspace."""
+from __future__ import annotations
+
+import shlex
+from pathlib import Path
+
+from labctl.checks.context import ServiceAccess
+from labctl.checks.result import ServiceUnavailable
+from labctl.core.errors import LabctlError
+from labctl.core.model import Step
+
+# The "seeded" marker is a Redis function library, not a key: the learner's keyspace stays exactly
+# the lab's, and a learner's FLUSHALL (common in Redis labs) does not erase it. Were it erased, the
+# next `labctl start` would re-seed and wipe what the learner wrote since. Functions are persisted
+# in the AOF and RDB files like keys, so the marker survives a stop.
+MARKER_LIBRARY = "labctl"
+MARKER_CODE = (
+    f"#!lua name={MARKER_LIBRARY}\n"
+    "redis.register_function('labctl_seeded', function() return 'seeded by labctl' end)"
+)
+# Commands sent per round trip while a file runs: big seeds load fast, errors still name their line.
+BATCH = 500
+
+
+def connect(access: ServiceAccess, *, timeout: float = 10.0, db: int = 0):
+    """A redis.Redis client (strings decoded). It connects lazily: errors come with the first command."""
+    import redis
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
+    return redis.Redis(
+        host=access.host,
+        port=access.port,
+        db=db,
+        socket_timeout=timeout,
+        socket_connect_timeout=min(timeout, 5.0),
+        decode_responses=True,
+        # No silent retries: a down service is reported once, within the timeout.
+        retry=Retry(NoBackoff(), 0),
+        client_name="labctl",
+    )
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def unavailable(access: ServiceAccess, exc: BaseException) -> ServiceUnavailable:
+    return ServiceUnavailable(f"Redis at {access.host}:{access.port} did not answer: {_first_line(exc)}")
+
+
+def parse_commands(path: Path) -> list[tuple[int, list[str]]]:
+    """(line number, argv) of each command in a file: one per line, shell-like quoting, # comments.
+
+    Raises LabctlError naming the file and line.
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise LabctlError(f"cannot read {path}: {exc.strerror}") from exc
+    commands = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        try:
+            argv = shlex.split(stripped)
+        except ValueError as exc:
+            raise LabctlError(f"{path.name}, line {number}: cannot read the command: {exc}") from None
+        commands.append((number, argv))
+    return commands
+
+
+def run_file(client, access: ServiceAccess, path: Path) -> None:
+    """Send every command of a file, in order. Raises LabctlError naming the file, line and Redis's answer."""
+    import redis
+
+    commands = parse_commands(path)
+    for start in range(0, len(commands), BATCH):
+        batch = commands[start:start + BATCH]
+        pipe = client.pipeline(transaction=False)
+        for _, argv in batch:
+            pipe.execute_command(*argv)
+        try:
+            answers = pipe.execute(raise_on_error=False)
+        except (redis.ConnectionError, redis.TimeoutError) as exc:
+            raise unavailable(access, exc) from exc
+        for (number, argv), answer in zip(batch, answers):
+            if isinstance(answer, redis.ResponseError):
+                shown = shlex.join(argv)
+                shown = shown if len(shown) <= 80 else shown[:77] + "..."
+                raise LabctlError(f"{path.name}, line {number}: Redis refused `{shown}`: {_first_line(answer)}")
+
+
+class RedisDriver:
+    kind = "redis"
+
+    def prepare(self, instance: str, service, home) -> dict[str, str]:
+        return {}
+
+    def probe(self, access: ServiceAccess) -> None:
+        # Raises ConnectionError while the port is closed, BusyLoadingError while the AOF loads.
+        client = connect(access, timeout=2.0)
+        try:
+            client.ping()
+        finally:
+            client.close()
+
+    def apply(self, access: ServiceAccess, step: Step) -> None:
+        if step.action != "run":
+            raise LabctlError(f"Redis services cannot run {step.action} steps; use `run:` with a file of Redis commands")
+        client = connect(access, timeout=60)
+        try:
+            run_file(client, access, step.source)
+        finally:
+            client.close()
+
+    def is_seeded(self, access: ServiceAccess) -> bool:
+        import redis
+
+        client = connect(access, timeout=10)
+        try:
+            return bool(client.function_list(library=MARKER_LIBRARY))
+        except (redis.ConnectionError, redis.TimeoutError) as exc:
+            raise unavailable(access, exc) from exc
+        finally:
+            client.close()
+
+    def seed(self, access: ServiceAccess, steps: list[Step]) -> None:
+        """Empty every database (and drop functions), run the seed files, then set the marker."""
+        import redis
+
+        client = connect(access, timeout=60)
+        try:
+            client.function_flush()
+            client.flushall()
+            for step in steps:
+                try:
+                    run_file(client, access, step.source)
+                except LabctlError as exc:
+                    raise LabctlError(f"the lab's seed failed: {exc}", "This is a bug in the lab; tell its author.") from exc
+            client.function_load(MARKER_CODE, replace=True)
+        except (redis.ConnectionError, redis.TimeoutError) as exc:
+            raise unavailable(access, exc) from exc
+        except redis.ResponseError as exc:
+            raise LabctlError(f"Redis refused to reset its data: {_first_line(exc)}") from exc
+        finally:
+            client.close()
+
+    def snapshot(self, access: ServiceAccess) -> None:
+        # Nothing to keep: restore replays the seed files, which is as fast as copying for lab-sized data.
+        return None
+
+    def restore(self, access: ServiceAccess, seed: list[Step] | None = None) -> None:
+        self.seed(access, list(seed or []))
+
+
+Driver = RedisDriver

@@ -1,0 +1,405 @@
+"""Live tests of the Redis service: its driver (run steps, seed, reset, persistence) and the redis.* checks."""
+from __future__ import annotations
+
+import socket
+
+import pydantic
+import pytest
+
+from labctl.checks.context import CheckContext, ServiceAccess
+from labctl.core.errors import LabctlError
+from labctl.core.model import Step
+from tests.conftest import make_manager, new_instance_name
+
+pytestmark = pytest.mark.live
+
+
+@pytest.fixture(scope="module")
+def redis_lab(engine, tmp_path_factory):
+    """(manager, instance name) of a running redis-only instance for this module."""
+    manager = make_manager(tmp_path_factory.mktemp("redis-home"))
+    name = new_instance_name("redis")
+    manager.start("redis-only", name=name, workspace=tmp_path_factory.mktemp("redis-ws"), ephemeral=True)
+    yield manager, name
+    manager.destroy(name)
+
+
+@pytest.fixture
+def rctx(redis_lab):
+    manager, name = redis_lab
+    ctx = manager.context(manager.view(name))
+    yield ctx
+    ctx.close()
+
+
+@pytest.fixture
+def r(rctx):
+    """A client on db 0 of an emptied server (every database flushed before each test)."""
+    from labctl.services.redis import connect
+
+    client = connect(rctx.service("redis"))
+    client.flushall()
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def run_check(rctx, redis_lab, r):
+    """Validate a check from its lab.yaml form and run it: run_check({"type": ..., ...}) -> CheckResult."""
+    from labctl.checks import registry
+    from labctl.checks.runner import run_check as run_one
+    from labctl.core.model import CheckSpec, Task
+
+    manager, name = redis_lab
+    lab_path = manager.view(name).lab.path
+
+    def run(entry: dict, ctx: CheckContext | None = None):
+        params = dict(entry)
+        cls = registry.get(params.pop("type"))
+        assert cls is not None, entry
+        params.setdefault("service", "redis")
+        check = cls.model_validate(params)
+        task = Task("t", "t", lab_path, ("h",), (), (), ())
+        return run_one(task, CheckSpec(cls.type_name, check, 0), ctx or rctx)
+
+    return run
+
+
+def validate(entry: dict):
+    from labctl.checks import registry
+
+    params = dict(entry)
+    return registry.get(params.pop("type")).model_validate(params)
+
+
+def outcome(result) -> tuple[str, str]:
+    return result.status.value, result.message
+
+
+# ---- redis.key_exists ---------------------------------------------------------------------------
+
+def test_key_exists_passes_and_fails_listing_keys(r, run_check):
+    r.set("greeting", "hi")
+    assert outcome(run_check({"type": "redis.key_exists", "key": "greeting"})) == ("passed", "key greeting exists")
+    status, message = outcome(run_check({"type": "redis.key_exists", "key": "greting"}))
+    assert status == "failed"
+    assert message == "key greting does not exist (did you mean greeting?); expected it to exist"
+    status, message = outcome(run_check({"type": "redis.key_exists", "key": "user:1"}))
+    assert (status, message) == ("failed", "key user:1 does not exist (keys found: greeting); expected it to exist")
+    r.mset({f"k{i}": i for i in range(7)})
+    assert run_check({"type": "redis.key_exists", "key": "user:1"}).message == (
+        "key user:1 does not exist (keys found: greeting, k0, k1, k2, k3, ...); expected it to exist")
+
+
+def test_key_exists_absent(r, run_check):
+    assert run_check({"type": "redis.key_exists", "key": "old", "absent": True}).status.value == "passed"
+    r.rpush("old", "x")
+    status, message = outcome(run_check({"type": "redis.key_exists", "key": "old", "absent": True}))
+    assert status == "failed"
+    assert message == "key old still exists (a list); it should be gone (deleted or expired)"
+
+
+def test_key_exists_on_an_empty_database_and_another_db(r, run_check, rctx):
+    status, message = outcome(run_check({"type": "redis.key_exists", "key": "k", "db": 2}))
+    assert (status, message) == ("failed", "key k (db 2) does not exist (the database has no keys); expected it to exist")
+    from labctl.services.redis import connect
+
+    other = connect(rctx.service("redis"), db=2)
+    other.set("k", "v")
+    other.close()
+    assert run_check({"type": "redis.key_exists", "key": "k", "db": 2}).status.value == "passed"
+    assert run_check({"type": "redis.key_exists", "key": "k"}).status.value == "failed"
+
+
+# ---- redis.key_type -----------------------------------------------------------------------------
+
+def test_key_type(r, run_check):
+    r.zadd("leaderboard", {"alice": 10})
+    assert outcome(run_check({"type": "redis.key_type", "key": "leaderboard", "kind": "zset"})) == (
+        "passed", "key leaderboard is a zset")
+    r.delete("leaderboard")
+    r.rpush("leaderboard", "alice")
+    result = run_check({"type": "redis.key_type", "key": "leaderboard", "kind": "zset"})
+    assert outcome(result) == ("failed", "key leaderboard is a list; expected a zset")
+    assert (result.expected, result.found, result.evidence) == ("zset", "list", "TYPE leaderboard")
+
+
+def test_key_type_rejects_unknown_kinds():
+    with pytest.raises(pydantic.ValidationError):
+        validate({"type": "redis.key_type", "key": "k", "kind": "sortedset"})
+
+
+# ---- redis.string_value -------------------------------------------------------------------------
+
+def test_string_value_equals(r, run_check):
+    r.set("greeting", "hello world")
+    r.set("visits", "42")
+    assert run_check({"type": "redis.string_value", "key": "greeting", "equals": "hello world"}).status.value == "passed"
+    # YAML's 42 is the string "42" to Redis.
+    assert run_check({"type": "redis.string_value", "key": "visits", "equals": 42}).status.value == "passed"
+    assert outcome(run_check({"type": "redis.string_value", "key": "greeting", "equals": "hello"})) == (
+        "failed", 'key greeting is "hello world"; expected "hello"')
+
+
+def test_string_value_matches_and_wrong_type(r, run_check):
+    r.set("token", "abc-123")
+    assert run_check({"type": "redis.string_value", "key": "token", "matches": r"[a-z]+-\d+"}).status.value == "passed"
+    assert outcome(run_check({"type": "redis.string_value", "key": "token", "matches": r"\d+"})) == (
+        "failed", r'key token is "abc-123"; expected a value matching /\d+/')
+    r.hset("h", "a", "1")
+    assert outcome(run_check({"type": "redis.string_value", "key": "h", "equals": "1"})) == (
+        "failed", "key h is a hash; expected a string")
+
+
+def test_string_value_parameters_are_validated():
+    for bad in ({}, {"equals": "a", "matches": "a"}, {"matches": "("}, {"equals": True}):
+        with pytest.raises(pydantic.ValidationError):
+            validate({"type": "redis.string_value", "key": "k", **bad})
+
+
+# ---- redis.ttl ----------------------------------------------------------------------------------
+
+def test_ttl(r, run_check):
+    check = {"type": "redis.ttl", "key": "session:42", "min": 60, "max": 3600}
+    r.set("session:42", "x", ex=1800)
+    status, message = outcome(run_check(check))
+    assert status == "passed" and message.startswith("session:42 expires in 1")
+    r.persist("session:42")
+    assert outcome(run_check(check)) == (
+        "failed", "session:42 has no expiry; expected a TTL between 60 and 3600 s "
+                  "(set one with EXPIRE session:42 SECONDS, or SET ... EX SECONDS)")
+    r.expire("session:42", 30)
+    assert outcome(run_check(check)) == ("failed", "session:42 expires in 30 s; expected a TTL between 60 and 3600 s")
+    r.delete("session:42")
+    assert run_check(check).message.startswith("key session:42 does not exist")
+
+
+def test_ttl_needs_a_bound():
+    with pytest.raises(pydantic.ValidationError):
+        validate({"type": "redis.ttl", "key": "k"})
+    with pytest.raises(pydantic.ValidationError):
+        validate({"type": "redis.ttl", "key": "k", "min": 10, "max": 5})
+
+
+# ---- redis.hash ---------------------------------------------------------------------------------
+
+def test_hash(r, run_check):
+    r.hset("user:1", mapping={"name": "Ada", "born": "1815", "city": "London"})
+    check = {"type": "redis.hash", "key": "user:1", "fields": {"name": "Ada", "born": 1815}}
+    assert outcome(run_check(check)) == ("passed", "hash user:1 has the expected fields")
+    assert outcome(run_check({**check, "exact": True})) == (
+        "failed", "hash user:1: fields that are not asked for: city")
+    wrong = {"type": "redis.hash", "key": "user:1", "fields": {"name": "Ada Lovelace", "email": "ada@example.org"}}
+    result = run_check(wrong)
+    assert outcome(result) == (
+        "failed", 'hash user:1: field name is "Ada", expected "Ada Lovelace"; no field email')
+    assert result.found == {"name": "Ada", "born": "1815", "city": "London"}
+
+
+# ---- redis.list ---------------------------------------------------------------------------------
+
+def test_list_equals(r, run_check):
+    r.rpush("queue", "a", "b", "c")
+    assert outcome(run_check({"type": "redis.list", "key": "queue", "equals": ["a", "b", "c"]})) == (
+        "passed", 'list queue is ["a", "b", "c"]')
+    assert outcome(run_check({"type": "redis.list", "key": "queue", "equals": ["c", "b", "a"]})) == (
+        "failed", 'list queue is ["a", "b", "c"]; expected ["c", "b", "a"] (item 0 is "a", expected "c")')
+    assert outcome(run_check({"type": "redis.list", "key": "queue", "equals": ["a", "b"]})) == (
+        "failed", 'list queue has 3 items ["a", "b", "c"]; expected 2 ["a", "b"]')
+
+
+def test_list_contains(r, run_check):
+    r.rpush("queue", "a", "b", "c")
+    assert run_check({"type": "redis.list", "key": "queue", "contains": ["c", "a"]}).status.value == "passed"
+    assert outcome(run_check({"type": "redis.list", "key": "queue", "contains": ["a", "x", "y"]})) == (
+        "failed", 'list queue does not contain "x", "y" (it holds ["a", "b", "c"])')
+    with pytest.raises(pydantic.ValidationError):
+        validate({"type": "redis.list", "key": "queue"})
+
+
+# ---- redis.set ----------------------------------------------------------------------------------
+
+def test_set_equals(r, run_check):
+    r.sadd("tags", "redis", "cache", "nosql")
+    assert run_check({"type": "redis.set", "key": "tags", "equals": ["nosql", "redis", "cache"]}).status.value == "passed"
+    result = run_check({"type": "redis.set", "key": "tags", "equals": ["redis", "cache", "db"]})
+    assert outcome(result) == ("failed", 'set tags lacks "db" and has members not asked for: "nosql"')
+
+
+def test_set_contains(r, run_check):
+    r.sadd("tags", "redis", "cache")
+    assert outcome(run_check({"type": "redis.set", "key": "tags", "contains": ["cache"]})) == (
+        "passed", 'set tags contains ["cache"]')
+    assert outcome(run_check({"type": "redis.set", "key": "tags", "contains": ["cache", "db"]})) == (
+        "failed", 'set tags lacks "db"')
+    r.delete("tags")
+    r.rpush("tags", "redis")
+    assert outcome(run_check({"type": "redis.set", "key": "tags", "contains": ["redis"]})) == (
+        "failed", "key tags is a list; expected a set")
+
+
+# ---- redis.sorted_set ---------------------------------------------------------------------------
+
+def test_sorted_set_members_and_scores(r, run_check):
+    r.zadd("leaderboard", {"alice": 10, "bob": 5, "carol": 7.5})
+    check = {"type": "redis.sorted_set", "key": "leaderboard",
+             "members": [["bob", 5], ["carol", 7.5], ["alice", 10]]}
+    assert outcome(run_check(check)) == ("passed", "sorted set leaderboard holds the expected members")
+    r.zadd("leaderboard", {"alice": 12, "dave": 1})
+    r.zrem("leaderboard", "carol")
+    result = run_check(check)
+    assert outcome(result) == (
+        "failed", "sorted set leaderboard: lacks carol; has members not asked for: dave; alice has score 12, expected 10")
+    assert result.found == ["dave 1", "bob 5", "alice 12"]
+
+
+def test_sorted_set_order_without_scores(r, run_check):
+    r.zadd("ranking", {"alice": 3, "bob": 1, "carol": 2})
+    ordered = {"type": "redis.sorted_set", "key": "ranking", "members": ["bob", "carol", "alice"]}
+    assert run_check(ordered).status.value == "passed"
+    wrong = {"type": "redis.sorted_set", "key": "ranking", "members": ["alice", "bob", "carol"]}
+    assert outcome(run_check(wrong)) == (
+        "failed", "sorted set ranking: ranks [bob, carol, alice] from lowest to highest score; "
+                  "expected [alice, bob, carol]")
+    assert run_check({**wrong, "ordered": False}).status.value == "passed"
+
+
+def test_sorted_set_parameters_are_validated():
+    with pytest.raises(pydantic.ValidationError, match="lowest score first"):
+        validate({"type": "redis.sorted_set", "key": "k", "members": [["a", 10], ["b", 5]]})
+    validate({"type": "redis.sorted_set", "key": "k", "members": [["a", 10], ["b", 5]], "ordered": False})
+    with pytest.raises(pydantic.ValidationError, match="twice"):
+        validate({"type": "redis.sorted_set", "key": "k", "members": ["a", "a"]})
+
+
+# ---- redis.key_count ----------------------------------------------------------------------------
+
+def test_key_count(r, run_check):
+    r.mset({"user:1": "a", "user:2": "b", "user:3": "c", "other": "x"})
+    assert outcome(run_check({"type": "redis.key_count", "pattern": "user:*", "equals": 3})) == (
+        "passed", "3 keys match user:*")
+    assert run_check({"type": "redis.key_count", "min": 4, "max": 4}).status.value == "passed"
+    assert outcome(run_check({"type": "redis.key_count", "pattern": "user:*", "equals": 5})) == (
+        "failed", "3 keys match user:*; expected 5 (found: user:1, user:2, user:3)")
+    assert outcome(run_check({"type": "redis.key_count", "pattern": "session:*", "min": 1})) == (
+        "failed", "0 keys match session:*; expected at least 1")
+
+
+def test_key_count_scans_many_keys(r, run_check):
+    r.mset({f"item:{i}": i for i in range(2500)})
+    assert run_check({"type": "redis.key_count", "pattern": "item:*", "equals": 2500}).status.value == "passed"
+    assert run_check({"type": "redis.key_count", "pattern": "item:*", "max": 2000}).message.startswith(
+        "2500 keys match item:*; expected at most 2000 (found: item:0, item:1, item:10,")
+
+
+# ---- redis.config -------------------------------------------------------------------------------
+
+def test_config(r, run_check):
+    assert outcome(run_check({"type": "redis.config", "parameter": "appendonly", "equals": "yes"})) == (
+        "passed", "appendonly is yes")
+    assert outcome(run_check({"type": "redis.config", "parameter": "maxmemory-policy", "equals": "allkeys-lru"})) == (
+        "failed", 'maxmemory-policy is "noeviction"; expected "allkeys-lru" '
+                  "(change it with CONFIG SET maxmemory-policy allkeys-lru)")
+    r.config_set("maxmemory", "100mb")
+    try:
+        assert run_check({"type": "redis.config", "parameter": "maxmemory", "equals": "100mb"}).status.value == "passed"
+        assert run_check({"type": "redis.config", "parameter": "maxmemory", "equals": "100m"}).status.value == "failed"
+    finally:
+        r.config_set("maxmemory", "0")
+
+
+def test_config_unknown_parameter_is_the_labs_error(r, run_check):
+    # Old names are aliases Redis still answers to.
+    assert run_check({"type": "redis.config", "parameter": "hash-max-ziplist-entries", "equals": 512}).status.value == "passed"
+    assert outcome(run_check({"type": "redis.config", "parameter": "no-such-thing", "equals": "1"})) == (
+        "error", "Redis has no configuration parameter 'no-such-thing'; this is a bug in the lab")
+
+
+# ---- errors -------------------------------------------------------------------------------------
+
+def test_a_service_that_does_not_answer_is_an_error(run_check, tmp_path):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # closed again when the block ends: nothing listens there
+    access = ServiceAccess("redis", "redis", "127.0.0.1", {6379: port}, {}, 6379)
+    ctx = CheckContext(tmp_path, {"redis": access}, None, timeout=2)
+    result = run_check({"type": "redis.key_exists", "key": "k"}, ctx)
+    ctx.close()
+    assert result.status.value == "error"
+    assert result.message.startswith(f"Redis at 127.0.0.1:{port} did not answer")
+
+
+# ---- the driver ---------------------------------------------------------------------------------
+
+def test_run_step_applies_a_file_of_commands(r, rctx, tmp_path):
+    from labctl.services.redis import Driver
+
+    commands = tmp_path / "setup.redis"
+    commands.write_text('# a comment\n\nSET greeting "hello world"\n  HSET user:1 name \'Ada L\' born 1815\n'
+                        "RPUSH queue a b c\nEXPIRE greeting 600\n", encoding="utf-8")
+    Driver().apply(rctx.service("redis"), Step("run", commands, "redis"))
+    assert r.get("greeting") == "hello world"
+    assert r.hgetall("user:1") == {"name": "Ada L", "born": "1815"}
+    assert r.lrange("queue", 0, -1) == ["a", "b", "c"]
+    assert 0 < r.ttl("greeting") <= 600
+
+
+def test_run_step_errors_name_the_file_and_line(r, rctx, tmp_path):
+    from labctl.services.redis import Driver
+
+    bad = tmp_path / "bad.redis"
+    bad.write_text("SET a 1\nRPUSH a x\nSET b 2\n", encoding="utf-8")
+    with pytest.raises(LabctlError, match=r"bad\.redis, line 2: Redis refused `RPUSH a x`: WRONGTYPE"):
+        Driver().apply(rctx.service("redis"), Step("run", bad, "redis"))
+    unclosed = tmp_path / "unclosed.redis"
+    unclosed.write_text('SET a 1\n\nSET b "oops\n', encoding="utf-8")
+    with pytest.raises(LabctlError, match=r"unclosed\.redis, line 3: cannot read the command"):
+        Driver().apply(rctx.service("redis"), Step("run", unclosed, "redis"))
+    with pytest.raises(LabctlError, match="use `run:`"):
+        Driver().apply(rctx.service("redis"), Step("sql", bad, "redis"))
+
+
+def test_reset_restores_the_seed_and_survives_flushall(redis_lab, rctx, r):
+    from labctl.services.redis import Driver
+
+    manager, name = redis_lab
+    access = rctx.service("redis")
+    # A learner's FLUSHALL must not make the next start think the instance was never seeded.
+    assert Driver().is_seeded(access)
+    r.set("mine", "1")
+    manager.reset(name)
+    assert sorted(r.keys("*")) == ["greeting", "user:1"]
+    assert r.get("greeting") == "hello world"
+    assert r.hgetall("user:1") == {"name": "Ada Lovelace", "born": "1815"}
+    assert Driver().is_seeded(access)
+
+
+def test_solution_makes_the_task_pass(redis_lab, r):
+    manager, name = redis_lab
+    view = manager.view(name)
+    assert manager.check(name)[1][0].status.value == "failed"
+    manager.apply_steps(view, view.lab.tasks[0].solution)
+    assert manager.check(name)[1][0].status.value == "passed"
+
+
+def test_stop_start_keeps_data(engine, tmp_path):
+    from labctl.services.redis import connect
+
+    manager = make_manager(tmp_path / "home")
+    name = new_instance_name("redis-keep")
+    try:
+        assert manager.start("redis-only", name=name, workspace=tmp_path / "ws").seeded
+        ctx = manager.context(manager.view(name))
+        client = connect(ctx.service("redis"))
+        client.set("mine", "kept")
+        client.delete("greeting")
+        client.close()
+        manager.stop(name)
+        again = manager.start("redis-only", name=name)
+        assert not again.seeded, "a second start must not re-seed (it would wipe the learner's work)"
+        client = connect(manager.context(again.view).service("redis"))
+        assert client.get("mine") == "kept"
+        assert client.exists("greeting") == 0
+        client.close()
+    finally:
+        manager.destroy(name)
