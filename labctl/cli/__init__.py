@@ -21,6 +21,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "hint": ("hint", "hint", "Reveal the next hint for a task."),
     "env": ("env", "env", "Print connection settings as shell exports."),
     "shell": ("shell", "shell", "Open the service's own shell (psql) inside its container."),
+    "ssh": ("ssh", "ssh", "Log in to the lab's Linux box over SSH."),
     "logs": ("logs", "logs", "Show a service's logs."),
     "stop": ("stop", "stop", "Stop a lab; its data is kept."),
     "destroy": ("destroy", "destroy", "Remove a lab's containers and data (asks first)."),

@@ -1,0 +1,390 @@
+"""Live tests of the Linux box: linux.* and ssh.* checks, its systemctl, run steps, `labctl ssh`, and its isolation."""
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import stat
+import time
+
+import pytest
+from click.testing import CliRunner
+
+from tests.conftest import TEST_LABS, make_manager, new_instance_name
+
+pytestmark = pytest.mark.live
+SERVICE = "linuxbox"
+LAB = "linuxbox-only"
+
+
+@pytest.fixture(scope="module")
+def box(engine, tmp_path_factory):
+    """(manager, instance name) of a running linuxbox-only instance for the whole module."""
+    manager = make_manager(tmp_path_factory.mktemp("linuxbox-home"))
+    name = new_instance_name("linux")
+    started = time.monotonic()
+    report = manager.start(LAB, name=name, workspace=tmp_path_factory.mktemp("linuxbox-ws"), ephemeral=True)
+    print(f"linuxbox start-to-ready (with build if needed): {time.monotonic() - started:.1f}s")
+    assert report.seeded
+    yield manager, name
+    manager.destroy(name)
+
+
+@pytest.fixture
+def ctx(box):
+    manager, name = box
+    context = manager.context(manager.view(name))
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def sh(ctx):
+    """Run a bash command line in the box (as root unless told): sh("...") -> output; asserts it succeeded."""
+    def run(command: str, user: str | None = None, ok: bool = True) -> str:
+        code, out = ctx.exec(SERVICE, ["bash", "-c", f"cd ~ && {command}"], user)
+        if ok:
+            assert code == 0, f"{command!r} exited {code}: {out}"
+        return out
+    return run
+
+
+@pytest.fixture
+def run_check(ctx, box):
+    """Validate a check from its lab.yaml form and run it: run_check({"type": ..., ...}) -> CheckResult."""
+    from labctl.checks import registry
+    from labctl.checks.runner import run_check as run_one
+    from labctl.core.model import CheckSpec, Task
+
+    def run(entry: dict):
+        params = dict(entry)
+        cls = registry.get(params.pop("type"))
+        assert cls is not None, entry
+        params.setdefault("service", SERVICE)
+        check = cls.model_validate(params)
+        task = Task("t", "t", TEST_LABS / LAB, ("h",), (), (), ())
+        return run_one(task, CheckSpec(cls.type_name, check, 0), ctx)
+
+    return run
+
+
+def ok(result) -> None:
+    assert result.status.value == "passed", result.message
+
+
+def no(result, message: str) -> None:
+    assert result.status.value == "failed", result.message
+    assert message in result.message
+
+
+# ---- keys, seed, run steps ----------------------------------------------------------------------
+
+def test_keys_are_private_and_reused(box):
+    from labctl.core.catalog import load_service
+    from labctl.services.linuxbox import LinuxboxDriver
+
+    manager, name = box
+    folder = manager.settings.home / "keys" / name
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    assert stat.S_IMODE((folder / "id_ed25519").stat().st_mode) == 0o600
+    public = (folder / "id_ed25519.pub").read_text().strip()
+    assert public.startswith("ssh-ed25519 ")
+    again = LinuxboxDriver().prepare(name, load_service("linuxbox"), manager.settings.home)
+    assert again["LABCTL_SSH_PUBLIC_KEY"] == public
+
+
+def test_seed_script_ran_as_root_and_authorized_keys_is_strict(sh):
+    assert sh("cat /etc/labctl-seed.txt").strip() == "seeded by labctl"
+    assert sh("stat -c '%a %U' /home/learner/.ssh/authorized_keys").strip() == "600 learner"
+
+
+def test_failing_run_step_reports_the_output_tail(box, tmp_path):
+    from labctl.core.errors import LabctlError
+    from labctl.core.model import Step
+
+    manager, name = box
+    script = tmp_path / "broken.sh"
+    script.write_text("echo preparing\necho 'disk is on fire' >&2\nexit 4\n")
+    with pytest.raises(LabctlError) as caught:
+        manager.apply_steps(manager.view(name), (Step("run", script, SERVICE),))
+    assert "broken.sh failed in linuxbox with exit code 4" in str(caught.value)
+    assert "disk is on fire" in str(caught.value)
+
+
+def test_reset_runs_the_seed_scripts_again(box, sh):
+    manager, name = box
+    sh("echo changed by the learner > /etc/labctl-seed.txt")
+    manager.reset(name)
+    assert sh("cat /etc/labctl-seed.txt").strip() == "seeded by labctl"
+
+
+# ---- linux.file and linux.directory -------------------------------------------------------------
+
+def test_file_passes_on_mode_owner_and_content(run_check):
+    ok(run_check({"type": "linux.file", "path": "/etc/labctl-seed.txt", "mode": "0640", "owner": "root",
+                  "group": "root", "contains": "seeded", "matches": "^seeded by", "equals": "seeded by labctl"}))
+
+
+def test_file_fails_on_mode_with_the_fix(run_check):
+    no(run_check({"type": "linux.file", "path": "/etc/labctl-seed.txt", "mode": "644"}),
+       "/etc/labctl-seed.txt has mode 0640; expected 0644 (`sudo chmod 0644 /etc/labctl-seed.txt`)")
+
+
+def test_file_follows_links_and_fails_on_owner(sh, run_check):
+    sh("mkdir -p /etc/nginx/sites-available && echo 'server {}' > /etc/nginx/sites-available/app && chmod 600 "
+       "/etc/nginx/sites-available/app && ln -sf /etc/nginx/sites-available/app /etc/nginx/sites-enabled/app")
+    no(run_check({"type": "linux.file", "path": "/etc/nginx/sites-enabled/app", "mode": "0644"}),
+       "/etc/nginx/sites-enabled/app has mode 0600; expected 0644")
+    no(run_check({"type": "linux.file", "path": "/etc/nginx/sites-enabled/app", "owner": "www-data"}),
+       "/etc/nginx/sites-enabled/app is owned by root; expected www-data")
+    sh("rm /etc/nginx/sites-enabled/app /etc/nginx/sites-available/app")
+
+
+def test_file_fails_on_content_and_existence(run_check):
+    no(run_check({"type": "linux.file", "path": "/etc/labctl-seed.txt", "contains": "hello"}),
+       "/etc/labctl-seed.txt does not contain 'hello'")
+    no(run_check({"type": "linux.file", "path": "/etc/labctl-seed.txt", "matches": r"^hello\b"}),
+       "no line of /etc/labctl-seed.txt matches /^hello\\b/")
+    no(run_check({"type": "linux.file", "path": "/etc/nope.conf"}), "/etc/nope.conf does not exist; expected a file there")
+    no(run_check({"type": "linux.file", "path": "/etc/labctl-seed.txt", "exists": False}),
+       "/etc/labctl-seed.txt exists; expected it to be gone")
+    ok(run_check({"type": "linux.file", "path": "/etc/nope.conf", "exists": False}))
+    no(run_check({"type": "linux.file", "path": "/etc"}), "/etc is a directory; expected a regular file")
+
+
+def test_directory_passes_and_fails(run_check):
+    ok(run_check({"type": "linux.directory", "path": "/home/learner/.ssh", "mode": "0700", "owner": "learner"}))
+    no(run_check({"type": "linux.directory", "path": "/home/learner/.ssh", "mode": "0755"}),
+       "/home/learner/.ssh has mode 0700; expected 0755")
+    no(run_check({"type": "linux.directory", "path": "/srv/app"}), "/srv/app does not exist; expected a folder there")
+    no(run_check({"type": "linux.directory", "path": "/etc/labctl-seed.txt"}),
+       "/etc/labctl-seed.txt is a regular file; expected a directory")
+
+
+# ---- linux.user ---------------------------------------------------------------------------------
+
+def test_user_passes_and_fails(run_check):
+    ok(run_check({"type": "linux.user", "name": "learner", "groups": ["sudo"], "shell": "/bin/bash", "home": "/home/learner"}))
+    no(run_check({"type": "linux.user", "name": "learner", "groups": ["sudo", "www-data"]}),
+       "learner is not in group www-data (its groups: learner, sudo); add it with `sudo usermod -aG www-data learner`")
+    no(run_check({"type": "linux.user", "name": "deploy"}), "user deploy does not exist; create it with `sudo useradd -m deploy`")
+    no(run_check({"type": "linux.user", "name": "learner", "shell": "/bin/zsh"}),
+       "learner's login shell is /bin/bash; expected /bin/zsh")
+
+
+# ---- linux.process, linux.port_listening --------------------------------------------------------
+
+def test_process_passes_and_fails(run_check):
+    ok(run_check({"type": "linux.process", "name": "sshd", "user": "root"}))
+    ok(run_check({"type": "linux.process", "command": r"sshd -D"}))
+    no(run_check({"type": "linux.process", "name": "sshd", "user": "learner"}),
+       "the process named sshd runs as root; expected it to run as learner")
+    no(run_check({"type": "linux.process", "name": "gunicorn"}),
+       "no process named gunicorn is running; start it with `sudo systemctl start gunicorn`")
+    no(run_check({"type": "linux.process", "name": "sshd", "running": False}), "a process named sshd is still running")
+
+
+def test_port_listening_passes_and_fails(run_check):
+    ok(run_check({"type": "linux.port_listening", "port": 22, "process": "sshd"}))
+    no(run_check({"type": "linux.port_listening", "port": 8099}), "nothing listens on TCP port 8099 (listening: ")
+    no(run_check({"type": "linux.port_listening", "port": 22, "process": "nginx"}),
+       "TCP port 22 is held by sshd; expected nginx")
+    no(run_check({"type": "linux.port_listening", "port": 22, "listening": False}), "something listens on TCP port 22 (sshd)")
+
+
+# ---- linux.command ------------------------------------------------------------------------------
+
+def test_command_passes_and_fails(run_check):
+    ok(run_check({"type": "linux.command", "run": "whoami && pwd", "stdout_matches": r"^learner\n/home/learner$"}))
+    ok(run_check({"type": "linux.command", "argv": ["id", "-un"], "user": "root", "stdout_contains": "root"}))
+    no(run_check({"type": "linux.command", "run": "echo halfway; echo 'no such table' >&2; exit 3"}),
+       "`echo halfway; echo 'no such table' >&2; exit 3` exited with code 3; expected 0: no such table")
+    no(run_check({"type": "linux.command", "argv": ["git", "--version"], "stdout_contains": "mercurial"}),
+       "the output of `git --version` does not contain 'mercurial'")
+    no(run_check({"type": "linux.command", "argv": ["echo", "$(id)"], "stdout_matches": "uid="}),
+       "does not match /uid=/")  # argv words are never re-read by a shell
+
+
+# ---- linux.service, linux.http (nginx starts disabled) ------------------------------------------
+
+def test_nginx_starts_disabled_and_stopped(run_check):
+    no(run_check({"type": "linux.service", "name": "nginx"}),
+       "nginx is not running (inactive); start it with `sudo systemctl start nginx`")
+    no(run_check({"type": "linux.http", "url": "http://localhost/"}),
+       "http://localhost/ did not answer: (7) Failed to connect to localhost port 80")
+    no(run_check({"type": "linux.service", "name": "nosuch"}),
+       "there is no service called nosuch; write its unit file to /etc/systemd/system/nosuch.service")
+
+
+def test_systemctl_needs_sudo_for_changes(sh):
+    out = sh("systemctl start nginx", user="learner", ok=False)
+    assert "Interactive authentication required" in out and "sudo systemctl start nginx" in out
+
+
+def test_nginx_running_but_not_enabled_then_solution(box, sh, run_check):
+    sh("systemctl start nginx")
+    ok(run_check({"type": "linux.service", "name": "nginx"}))
+    no(run_check({"type": "linux.service", "name": "nginx", "enabled": True}),
+       "nginx is not enabled, so it will not start when the box restarts; enable it with `sudo systemctl enable nginx`")
+    no(run_check({"type": "linux.service", "name": "nginx", "active": False}), "nginx is running; expected it stopped")
+    manager, name = box
+    view = manager.view(name)
+    manager.apply_steps(view, view.lab.task("enable-nginx").solution)
+    ok(run_check({"type": "linux.service", "name": "nginx", "enabled": True}))
+    ok(run_check({"type": "linux.http", "url": "http://localhost/", "status": 200, "body_contains": "Welcome to nginx",
+                  "header": {"content-type": "text/html"}}))
+    no(run_check({"type": "linux.http", "url": "http://localhost/missing"}), "GET http://localhost/missing answered 404; expected 200")
+    no(run_check({"type": "linux.http", "url": "http://localhost/", "body_contains": "Hello, learner"}),
+       "the page at http://localhost/ does not contain 'Hello, learner'")
+
+
+def test_failed_unit_is_reported_with_where_to_look(sh, run_check):
+    sh("printf '[Service]\\nExecStart=/bin/false\\n' > /etc/systemd/system/broken.service")
+    out = sh("systemctl start broken; echo rc=$?", ok=False)
+    assert "Job for broken.service failed" in out and "rc=1" in out
+    no(run_check({"type": "linux.service", "name": "broken"}),
+       "broken is not running (failed), it failed: see `systemctl status broken` and `journalctl -u broken`")
+
+
+# ---- ssh.* --------------------------------------------------------------------------------------
+
+def test_key_login_passes_and_fails_on_loose_permissions(sh, run_check):
+    ok(run_check({"type": "ssh.key_login"}))
+    sh("chmod 666 /home/learner/.ssh/authorized_keys")
+    try:
+        no(run_check({"type": "ssh.key_login"}), "the server refused the lab's key for learner")
+    finally:
+        sh("chmod 600 /home/learner/.ssh/authorized_keys")
+    ok(run_check({"type": "ssh.key_login"}))
+
+
+def test_key_login_finds_the_key_from_labctl_home_alone(box, run_check, monkeypatch, tmp_path):
+    """As in a later `labctl check` process: nothing prepared in memory, only LABCTL_HOME."""
+    from labctl.services import linuxbox
+
+    manager, name = box
+    monkeypatch.setenv("LABCTL_HOME", str(manager.settings.home))
+    ok(run_check({"type": "ssh.key_login"}))
+    ok(run_check({"type": "ssh.key_login", "key_file": f"keys/{name}/id_ed25519"}))
+    linuxbox.ensure_keys(manager.settings.home / "keys" / "stranger", "stranger")
+    no(run_check({"type": "ssh.key_login", "key_file": "keys/stranger/id_ed25519"}), "the server refused the lab's key")
+    shutil.rmtree(manager.settings.home / "keys" / "stranger")
+
+
+def test_key_login_without_the_key_is_an_error(box, tmp_path):
+    """Another LABCTL_HOME (another user, a wiped data folder): the key is not there to find."""
+    from labctl.checks import registry
+    from labctl.checks.runner import run_check as run_one
+    from labctl.core.model import CheckSpec, Task
+    from tests.conftest import make_manager
+
+    manager, name = box
+    elsewhere = make_manager(tmp_path / "other-home")
+    ctx = elsewhere.context(elsewhere.view(name))
+    check = registry.get("ssh.key_login").model_validate({"service": SERVICE})
+    missing = run_one(Task("t", "t", TEST_LABS / LAB, ("h",), (), (), ()), CheckSpec("ssh.key_login", check, 0), ctx)
+    assert missing.status.value == "error" and "cannot find this box's SSH key" in missing.message
+
+
+def reload_ssh(sh, box) -> None:
+    """Reload sshd and wait for its banner: it re-executes itself on SIGHUP and is briefly away."""
+    from labctl.services.linuxbox import banner
+
+    manager, name = box
+    sh("systemctl reload ssh")
+    port = next(sv.status.ports[22] for sv in manager.view(name).services)
+    for _ in range(40):
+        try:
+            banner("127.0.0.1", port, timeout=1)
+            return
+        except (OSError, ValueError):
+            time.sleep(0.1)
+
+
+def test_password_login_refused_and_then_allowed(box, sh, run_check):
+    ok(run_check({"type": "ssh.password_refused", "password": "learner"}))
+    conf = "/etc/ssh/sshd_config.d/labctl.conf"
+    sh(f"cp {conf} /tmp/labctl.conf && sed -i 's/^PasswordAuthentication no/PasswordAuthentication yes/' {conf} "
+       "&& echo learner:learner | chpasswd")
+    reload_ssh(sh, box)
+    try:
+        no(run_check({"type": "ssh.password_refused"}),
+           "the SSH server still offers password logins to learner (methods: publickey, password)")
+        no(run_check({"type": "ssh.password_refused", "password": "learner"}), "logged in as learner with a password")
+    finally:
+        sh(f"cp /tmp/labctl.conf {conf} && usermod -p '*' learner")
+        reload_ssh(sh, box)
+    ok(run_check({"type": "ssh.password_refused"}))
+
+
+def test_labctl_ssh_runs_commands_with_the_instance_key(box, sh):
+    from labctl.cli.app import App
+    from labctl.cli.commands.ssh import ssh
+    from labctl.core.settings import Settings
+
+    manager, name = box
+    settings = Settings.from_environ({"LABCTL_HOME": str(manager.settings.home), "LABCTL_LABS_DIR": str(TEST_LABS)})
+    runner = CliRunner()
+    done = runner.invoke(ssh, ["--name", name, "--", "touch", "/home/learner/from-labctl-ssh"], obj=App(settings=settings))
+    assert done.exit_code == 0, done.output
+    assert sh("stat -c %U /home/learner/from-labctl-ssh").strip() == "learner"
+    code = runner.invoke(ssh, [SERVICE, "--name", name, "--", "exit", "7"], obj=App(settings=settings))
+    assert code.exit_code == 7
+    known = (manager.settings.home / "keys" / name / "known_hosts").read_text().splitlines()
+    # The pinned host key matched: ssh had nothing to add ("Permanently added ...").
+    assert len(known) == 1 and " ssh-ed25519 " in known[0], known
+    wrong = runner.invoke(ssh, ["postgres", "--name", name], obj=App(settings=settings))
+    # Run outside the root group, App.abort's LabctlError is what the group would render.
+    assert "has no service 'postgres'" in str(wrong.exception)
+
+
+# ---- a learner's own unit, and what survives stop/start -----------------------------------------
+
+def test_learner_unit_enabled_survives_stop_and_start(box, sh, run_check):
+    unit = ("[Unit]\nDescription=Hello site\n[Service]\nUser=learner\nWorkingDirectory=/home/learner/site\n"
+            "ExecStart=/usr/bin/python3 -m http.server 8000\nRestart=always\n[Install]\nWantedBy=multi-user.target\n")
+    sh("mkdir -p site && echo hello from learner > site/index.html && echo kept > notes.txt", user="learner")
+    sh(f"printf %s {shlex.quote(unit)} | sudo tee /etc/systemd/system/hello.service >/dev/null", user="learner")
+    out = sh("sudo systemctl daemon-reload && sudo systemctl enable --now hello", user="learner")
+    assert "Created symlink /etc/systemd/system/multi-user.target.wants/hello.service" in out
+    ok(run_check({"type": "linux.service", "name": "hello", "enabled": True}))
+    ok(run_check({"type": "linux.process", "command": "http.server 8000", "user": "learner"}))
+
+    manager, name = box
+    manager.stop(name)
+    started = time.monotonic()
+    manager.start(LAB, name=name, ephemeral=True)
+    print(f"linuxbox restart-to-ready: {time.monotonic() - started:.1f}s")
+    for _ in range(20):  # enabled units start with the box, just after sshd
+        if run_check({"type": "linux.port_listening", "port": 8000}).status.value == "passed":
+            break
+        time.sleep(0.25)
+    ok(run_check({"type": "linux.service", "name": "hello", "enabled": True}))
+    ok(run_check({"type": "linux.service", "name": "nginx", "enabled": True}))
+    ok(run_check({"type": "linux.http", "url": "http://localhost:8000/", "body_contains": "hello from learner"}))
+    ok(run_check({"type": "linux.file", "path": "/home/learner/notes.txt", "owner": "learner", "equals": "kept"}))
+    ok(run_check({"type": "ssh.key_login"}))
+    before = sh("pgrep -u learner -f 'http.server 8000'").split()
+    sh(f"kill {before[0]}")  # Restart=always brings it back after RestartSec (1s)
+    time.sleep(2.5)
+    ok(run_check({"type": "linux.port_listening", "port": 8000}))
+    assert sh("pgrep -u learner -f 'http.server 8000'").split() != before
+
+
+# ---- isolation ----------------------------------------------------------------------------------
+
+def test_container_is_not_privileged_and_sees_no_engine(box):
+    import docker
+
+    manager, name = box
+    client = docker.from_env(timeout=30)
+    container = client.containers.get(f"labctl-{name}-{SERVICE}")
+    host = container.attrs["HostConfig"]
+    assert host["Privileged"] is False
+    assert host["NetworkMode"] != "host"
+    assert not host.get("CapAdd")
+    assert all(b["HostIp"] == "127.0.0.1" for bindings in host["PortBindings"].values() for b in bindings)
+    sources = [m.get("Source", "") + m.get("Name", "") for m in container.attrs["Mounts"]]
+    assert not any("docker.sock" in s for s in sources)
+    assert all(m["Type"] == "volume" for m in container.attrs["Mounts"])
+    assert not os.path.exists("/var/run/docker.sock") or "docker.sock" not in str(host.get("Binds"))
