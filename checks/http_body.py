@@ -1,0 +1,251 @@
+"""HTTP checks on what comes back: JSON bodies (values at paths, JSON Schema), response times, sequences."""
+from __future__ import annotations
+
+import json
+import re
+import statistics
+import time
+from typing import Any
+
+from pydantic import Field, field_validator, model_validator
+
+from labctl._families.http import SequenceStep, _OneRequest, _Target, show_body, status_problem
+from labctl.checks.context import CheckContext
+from labctl.checks.registry import register
+from labctl.checks.result import Outcome, failed, passed
+
+# ---- JSON helpers (unit-tested without a server) ------------------------------------------------
+
+def parse_path(path: str) -> list[str | int]:
+    """'items[0].name', 'items.0.name' -> ['items', 0, 'name']; '' or '$' -> []. Raises ValueError."""
+    text = path.strip()
+    if text in ("", "$"):
+        return []
+    text = text[2:] if text.startswith("$.") else text
+    out: list[str | int] = []
+    for part in text.split("."):
+        m = re.fullmatch(r"([^\[\]]*)((?:\[\d+\])*)", part)
+        if not m or (not m.group(1) and not m.group(2)):
+            raise ValueError(f"{path!r} is not a path like items[0].name")
+        if m.group(1):
+            out.append(int(m.group(1)) if m.group(1).isdigit() else m.group(1))
+        out.extend(int(i) for i in re.findall(r"\[(\d+)\]", m.group(2)))
+    return out
+
+
+def show_path(tokens: list[str | int]) -> str:
+    text = ""
+    for t in tokens:
+        text += f"[{t}]" if isinstance(t, int) else (f".{t}" if text else t)
+    return text or "the top level"
+
+
+def json_at(data: Any, path: str) -> tuple[bool, Any, str]:
+    """(found, value, where it stopped) at a path in a JSON value."""
+    current = data
+    tokens = parse_path(path)
+    for i, token in enumerate(tokens):
+        if isinstance(token, int) and isinstance(current, list):
+            if token >= len(current):
+                return False, None, f"{show_path(tokens[:i])} has {len(current)} item{'s' if len(current) != 1 else ''}"
+            current = current[token]
+        elif isinstance(current, dict) and str(token) in current:
+            current = current[str(token)]
+        else:
+            kind = "an object without it" if isinstance(current, dict) else f"{_json_type(current)} there"
+            return False, None, f"{show_path(tokens[:i])} is {kind}"
+    return True, current, ""
+
+
+def _json_type(value: Any) -> str:
+    return {dict: "an object", list: "a list", str: "a string", bool: "a boolean", type(None): "null"}.get(
+        type(value), "a number")
+
+
+def json_equal(a: Any, b: Any) -> bool:
+    """JSON equality: 1 == 1.0, but true is not 1, and lists compare in order."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return isinstance(a, bool) and isinstance(b, bool) and a == b
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(json_equal(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(json_equal(x, y) for x, y in zip(a, b))
+    return a == b and type(a) in (int, float, str, type(None)) and type(b) in (int, float, str, type(None))
+
+
+def json_problem(data: Any, equals: dict[str, Any], schema: dict | None) -> str | None:
+    """None when the values at the paths equal `equals` and the data fits `schema`; else what is wrong."""
+    for path, expected in equals.items():
+        found, value, stopped = json_at(data, path)
+        where = show_path(parse_path(path))
+        if not found:
+            return f"the JSON has no {where} ({stopped})"
+        if not json_equal(value, expected):
+            return f"the JSON at {where} is {json.dumps(value)[:120]}; expected {json.dumps(expected)[:120]}"
+    if schema is not None:
+        from jsonschema import exceptions, validators
+
+        errors = list(validators.validator_for(schema)(schema).iter_errors(data))
+        if errors:
+            # The first failing place in the document, and the most telling of its errors.
+            error = exceptions.best_match(e for e in errors if e.absolute_path == errors[0].absolute_path)
+            where = show_path(list(error.absolute_path))
+            return f"the JSON does not fit the schema at {where}: {error.message}"
+    return None
+
+
+def median_ms(seconds: list[float]) -> int:
+    return round(statistics.median(seconds) * 1000)
+
+
+def parse_json(response) -> tuple[Any, str | None]:
+    try:
+        return response.json(), None
+    except ValueError:
+        kind = response.headers.get("content-type", "no content type")
+        snippet = show_body(response)
+        return None, f"it did not answer with JSON ({kind}): {snippet[:120]!r}"
+
+
+def _schema(value: dict | None) -> dict | None:
+    if value is not None:
+        from jsonschema import exceptions, validators
+
+        try:
+            validators.validator_for(value).check_schema(value)
+        except exceptions.SchemaError as exc:
+            raise ValueError(f"not a valid JSON Schema: {exc.message}") from None
+    return value
+
+
+# ---- http.json ----------------------------------------------------------------------------------
+
+@register("http.json")
+class Json(_OneRequest):
+    equals: dict[str, Any] = Field(default_factory=dict, description="{json.path: expected value}, e.g. items[0].name")
+    json_schema: dict[str, Any] | None = Field(None, alias="schema", description="A JSON Schema the body must fit.")
+    status: int | list[int] | None = None
+
+    @field_validator("equals")
+    @classmethod
+    def _paths(cls, value: dict[str, Any]) -> dict[str, Any]:
+        for path in value:
+            parse_path(path)
+        return value
+
+    @field_validator("json_schema")
+    @classmethod
+    def _valid_schema(cls, value: dict | None) -> dict | None:
+        return _schema(value)
+
+    @model_validator(mode="after")
+    def _something(self) -> "Json":
+        if not self.equals and self.json_schema is None:
+            raise ValueError("give equals, schema, or both")
+        return self
+
+    def describe(self) -> str:
+        return f"{self.method} {self.shown(self)} answers the expected JSON"
+
+    def run(self, ctx: CheckContext) -> Outcome:
+        response, url, elapsed = self.fetch(ctx)
+        evidence = self.evidence(self, url)
+        if response is None:
+            return failed(elapsed, evidence=evidence)
+        problem = status_problem(response, self.status)
+        data, not_json = (None, None) if problem else parse_json(response)
+        problem = problem or not_json or json_problem(data, self.equals, self.json_schema)
+        if problem:
+            return failed(f"{self.method} {url}: {problem}", expected=self.equals or self.json_schema,
+                          found=data if data is not None else show_body(response), evidence=evidence)
+        return passed(f"{self.method} {url} answered the expected JSON", evidence=evidence)
+
+
+# ---- http.response_time -------------------------------------------------------------------------
+
+@register("http.response_time")
+class ResponseTime(_OneRequest):
+    max_ms: int = Field(gt=0, le=60_000)
+    samples: int = Field(3, ge=1, le=20, description="Requests made; the median is compared with max_ms.")
+
+    def describe(self) -> str:
+        return f"{self.method} {self.shown(self)} answers within {self.max_ms} ms"
+
+    def run(self, ctx: CheckContext) -> Outcome:
+        budget = self.timeout or ctx.timeout
+        deadline = time.monotonic() + budget
+        times: list[float] = []
+        url = self.url or ""
+        session = self.session()
+        try:
+            for _ in range(self.samples):
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                response, url, elapsed = self.send(ctx, session, self, timeout=left)
+                if response is None:
+                    if times:  # it answered before: the budget ran out on a slow request
+                        break
+                    return failed(elapsed, evidence=self.evidence(self, url))
+                if response.status_code >= 500:
+                    return failed(f"{self.method} {url}: it answered {response.status_code}, a server error",
+                                  found={"status": response.status_code, "body": show_body(response)},
+                                  evidence=self.evidence(self, url))
+                times.append(elapsed)
+        finally:
+            session.close()
+        evidence = self.evidence(self, url)
+        found = [round(t * 1000) for t in times]
+        if len(times) < self.samples:
+            return failed(f"{self.method} {url}: {len(times)} of {self.samples} requests were done within "
+                          f"{budget:g}s; the app is far slower than {self.max_ms} ms",
+                          expected=f"median <= {self.max_ms} ms", found=found, evidence=evidence)
+        median = median_ms(times)
+        if median > self.max_ms:
+            return failed(f"{self.method} {url}: median response time {median} ms over {len(times)} requests; "
+                          f"expected at most {self.max_ms} ms",
+                          expected=f"median <= {self.max_ms} ms", found=found, evidence=evidence)
+        return passed(f"{self.method} {url}: median response time {median} ms (at most {self.max_ms} ms)", evidence=evidence)
+
+
+# ---- http.sequence ------------------------------------------------------------------------------
+
+@register("http.sequence")
+class Sequence(_Target):
+    steps: list[SequenceStep] = Field(min_length=1, max_length=20, description="Requests made in order, sharing cookies.")
+
+    @field_validator("steps")
+    @classmethod
+    def _paths(cls, value: list[SequenceStep]) -> list[SequenceStep]:
+        for step in value:
+            for path in step.equals:
+                parse_path(path)
+        return value
+
+    def describe(self) -> str:
+        return " then ".join(f"{s.method} {self.shown(s)}" for s in self.steps)
+
+    def run(self, ctx: CheckContext) -> Outcome:
+        done: list[str] = []
+        # The steps share the check's time budget, so a long sequence ends as a failure, not a runner timeout.
+        deadline = time.monotonic() + (self.timeout or ctx.timeout)
+        session = self.session()  # one cookie jar: a login's session cookie goes with the next requests
+        try:
+            for number, step in enumerate(self.steps, 1):
+                left = max(0.1, deadline - time.monotonic())
+                response, url, elapsed = self.send(ctx, session, step, timeout=left)
+                done.append(self.evidence(step, url))
+                evidence = "; ".join(done)
+                if response is None:
+                    return failed(f"step {number}: {elapsed}", evidence=evidence)
+                problem = status_problem(response, step.status)
+                if not problem and step.equals:
+                    data, problem = parse_json(response)
+                    problem = problem or json_problem(data, step.equals, None)
+                if problem:
+                    return failed(f"step {number} ({step.method} {url}): {problem}",
+                                  expected={"status": step.status, "equals": step.equals or None},
+                                  found={"status": response.status_code, "body": show_body(response)}, evidence=evidence)
+        finally:
+            session.close()
+        return passed(f"all {len(self.steps)} requests answered as expected", evidence="; ".join(done))

@@ -1,0 +1,387 @@
+"""HTTP check family (checks/http.py) against a real HTTP server on 127.0.0.1, run in a thread.
+
+No container is involved, so these tests are not marked live: they run wherever pytest runs.
+"""
+from __future__ import annotations
+
+import json
+import socket
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pydantic
+import pytest
+
+from labctl.checks import registry
+from labctl.checks.context import CheckContext, ServiceAccess
+from labctl.checks.runner import run_check as run_one
+from labctl.core.model import CheckSpec, Task
+
+
+class Handler(BaseHTTPRequestHandler):
+    """The routes a learner's app might have: JSON, headers, a login with a cookie, a slow page, redirects."""
+
+    def log_message(self, *args) -> None:  # keep pytest's output clean
+        pass
+
+    def _send(self, status: int, body: str | dict | list = "", *, content_type: str | None = None, headers=()) -> None:
+        data = json.dumps(body) if isinstance(body, (dict, list)) else body
+        self.send_response(status)
+        self.send_header("Content-Type", content_type or ("application/json" if isinstance(body, (dict, list)) else "text/plain"))
+        for name, value in headers:
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(data.encode())))
+        self.end_headers()
+        self.wfile.write(data.encode())
+
+    def _body(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        try:
+            return json.loads(raw) if raw else None
+        except ValueError:
+            return raw.decode()
+
+    def do_GET(self) -> None:
+        routes = {
+            "/health": lambda: self._send(200, "ok"),
+            "/api/books": lambda: self._send(200, {"count": 2, "items": [{"id": 1, "title": "Dune", "year": 1965},
+                                                                          {"id": 2, "title": "Emma", "year": 1815}]},
+                                             headers=[("X-Request-Id", "req-1234"), ("Cache-Control", "no-store")]),
+            "/html": lambda: self._send(200, "<html><body>hello</body></html>", content_type="text/html",
+                                        headers=[("X-Powered-By", "Express")]),
+            "/slow": lambda: (time.sleep(0.25), self._send(200, "slow")),
+            "/redirect": lambda: self._send(302, "", headers=[("Location", "/health")]),
+            "/away": lambda: self._send(302, "", headers=[("Location", "http://example.com/")]),
+            "/me": self._me,
+        }
+        routes.get(self.path, lambda: self._send(404, {"error": "not found"}))()
+
+    def _me(self) -> None:
+        if "session=tok-ann" in (self.headers.get("Cookie") or ""):
+            self._send(200, {"user": "ann", "roles": ["reader"]})
+        else:
+            self._send(401, {"error": "log in first"})
+
+    def do_POST(self) -> None:
+        body = self._body()
+        if self.path == "/login":
+            if body == {"user": "ann", "password": "pw"}:
+                self._send(200, {"ok": True}, headers=[("Set-Cookie", "session=tok-ann; Path=/; HttpOnly")])
+            else:
+                self._send(401, {"error": "bad credentials"})
+        elif self.path == "/echo":
+            self._send(201, {"got": body})
+        else:
+            self._send(404, {"error": "not found"})
+
+
+class QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address) -> None:
+        # A check that gave up on /slow closes its socket early; that is expected, not worth a traceback.
+        if not isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            super().handle_error(request, client_address)
+
+
+@pytest.fixture(scope="module")
+def server():
+    httpd = QuietServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}", httpd.server_address[1]
+    httpd.shutdown()
+    httpd.server_close()
+    thread.join(timeout=5)
+
+
+@pytest.fixture
+def closed_port() -> int:
+    """A loopback port nothing listens on (bound, then released)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def run_check(tmp_path, server):
+    """run_check({"type": ..., ...}, services=...) -> CheckResult, through the real runner."""
+
+    def run(entry: dict, *, services=None, timeout: float = 5):
+        params = dict(entry)
+        cls = registry.get(params.pop("type"))
+        assert cls is not None, entry
+        check = cls.model_validate(params)
+        ctx = CheckContext(lab_path=tmp_path, services=services or {}, workspace=None, timeout=timeout)
+        task = Task("t", "t", tmp_path, ("h",), (), (), ())
+        try:
+            return run_one(task, CheckSpec(cls.type_name, check, 0), ctx)
+        finally:
+            ctx.close()
+
+    return run
+
+
+def web_service(port: int) -> dict[str, ServiceAccess]:
+    """A lab service called web whose container port 80 is published on `port`."""
+    return {"web": ServiceAccess("web", "http", "127.0.0.1", {80: port}, {}, 80)}
+
+
+def status(result) -> str:
+    return result.status.value
+
+
+# ---- http.status --------------------------------------------------------------------------------
+
+def test_status_passes(server, run_check):
+    result = run_check({"type": "http.status", "url": f"{server[0]}/health"})
+    assert status(result) == "passed", result.message
+    assert result.message == f"GET {server[0]}/health answered 200"
+
+
+def test_status_fails_with_expected_and_found(server, run_check):
+    result = run_check({"type": "http.status", "url": server[0], "path": "/nope", "status": [200, 204]})
+    assert status(result) == "failed"
+    assert result.message == f"GET {server[0]}/nope: it answered 404; expected 200 or 204"
+    assert result.found["status"] == 404 and "not found" in result.found["body"]
+
+
+def test_status_posts_json(server, run_check):
+    result = run_check({"type": "http.status", "method": "post", "url": f"{server[0]}/echo", "json": {"a": 1}, "status": 201})
+    assert status(result) == "passed", result.message
+
+
+def test_status_does_not_follow_redirects_unless_asked(server, run_check):
+    assert status(run_check({"type": "http.status", "url": f"{server[0]}/redirect", "status": 302})) == "passed"
+    result = run_check({"type": "http.status", "url": f"{server[0]}/redirect", "follow_redirects": True})
+    assert status(result) == "passed", result.message
+    assert result.message.endswith("/health answered 200")
+
+
+def test_status_never_follows_a_redirect_off_the_machine(server, run_check):
+    result = run_check({"type": "http.status", "url": f"{server[0]}/away", "follow_redirects": True})
+    assert status(result) == "failed"
+    assert "redirects to http://example.com/, off this machine" in result.message
+
+
+def test_status_learners_app_not_running_is_a_failure_saying_start_it(closed_port, run_check):
+    url = f"http://127.0.0.1:{closed_port}/health"
+    result = run_check({"type": "http.status", "url": url})
+    assert status(result) == "failed"
+    assert result.message == f"nothing is answering at {url}: is your app running? Start it, then check again"
+
+
+def test_status_on_a_lab_service_by_path(server, run_check):
+    result = run_check({"type": "http.status", "service": "web", "path": "/health"}, services=web_service(server[1]))
+    assert status(result) == "passed", result.message
+    assert result.evidence == f"GET http://127.0.0.1:{server[1]}/health"
+
+
+def test_status_lab_service_down_is_an_error_not_a_failure(closed_port, run_check):
+    result = run_check({"type": "http.status", "service": "web", "path": "/health"}, services=web_service(closed_port))
+    assert status(result) == "error"
+    assert result.message.startswith(f"the web service is not answering: nothing is answering at http://127.0.0.1:{closed_port}/health")
+
+
+def test_status_unknown_container_port_is_an_error(server, run_check):
+    result = run_check({"type": "http.status", "service": "web", "port": 8080}, services=web_service(server[1]))
+    assert status(result) == "error"
+    assert result.message == "service web publishes no port 8080"
+
+
+# ---- http.headers -------------------------------------------------------------------------------
+
+def test_headers_pass_with_exact_value_regex_and_case_insensitive_names(server, run_check):
+    result = run_check({"type": "http.headers", "url": f"{server[0]}/api/books",
+                        "expected": {"cache-control": "no-store", "X-REQUEST-ID": {"regex": r"^req-\d+$"},
+                                     "X-Powered-By": {"absent": True}}})
+    assert status(result) == "passed", result.message
+    assert result.message.endswith("sends the expected headers")
+
+
+def test_headers_fail_on_a_wrong_value(server, run_check):
+    result = run_check({"type": "http.headers", "url": f"{server[0]}/api/books", "expected": {"Cache-Control": "no-cache"}})
+    assert status(result) == "failed"
+    assert result.message.endswith("the Cache-Control header is 'no-store'; expected 'no-cache'")
+
+
+def test_headers_fail_on_a_missing_header_and_on_one_that_should_be_gone(server, run_check):
+    result = run_check({"type": "http.headers", "url": f"{server[0]}/html", "expected": {"X-Request-Id": {"regex": "."}}})
+    assert result.message.endswith("the response has no X-Request-Id header")
+    result = run_check({"type": "http.headers", "url": f"{server[0]}/html", "expected": {"x-powered-by": {"absent": True}}})
+    assert status(result) == "failed"
+    assert result.message.endswith("the response has a x-powered-by header ('Express'); it should have none")
+
+
+def test_headers_fail_on_a_regex_mismatch(server, run_check):
+    result = run_check({"type": "http.headers", "url": f"{server[0]}/api/books", "expected": {"X-Request-Id": {"regex": "^id-"}}})
+    assert status(result) == "failed"
+    assert result.message.endswith("the X-Request-Id header is 'req-1234'; expected it to match /^id-/")
+
+
+# ---- http.json ----------------------------------------------------------------------------------
+
+BOOK_SCHEMA = {"type": "object", "required": ["items"], "properties": {"items": {"type": "array", "items": {
+    "type": "object", "required": ["id", "title"], "properties": {"id": {"type": "integer"}, "year": {"type": "string"}}}}}}
+
+
+def test_json_passes_on_values_at_paths(server, run_check):
+    result = run_check({"type": "http.json", "url": f"{server[0]}/api/books",
+                        "equals": {"count": 2, "items[1].title": "Emma", "items.0.year": 1965.0}})
+    assert status(result) == "passed", result.message
+
+
+def test_json_fails_naming_the_path_and_both_values(server, run_check):
+    result = run_check({"type": "http.json", "url": f"{server[0]}/api/books", "equals": {"items[0].title": "Emma"}})
+    assert status(result) == "failed"
+    assert result.message.endswith('the JSON at items[0].title is "Dune"; expected "Emma"')
+
+
+def test_json_fails_on_a_missing_path(server, run_check):
+    result = run_check({"type": "http.json", "url": f"{server[0]}/api/books", "equals": {"items[5].title": "X"}})
+    assert result.message.endswith("the JSON has no items[5].title (items has 2 items)")
+
+
+def test_json_schema_passes_and_fails_naming_the_path(server, run_check):
+    ok = {"type": "object", "required": ["count"], "properties": {"count": {"type": "integer"}}}
+    assert status(run_check({"type": "http.json", "url": f"{server[0]}/api/books", "schema": ok})) == "passed"
+    result = run_check({"type": "http.json", "url": f"{server[0]}/api/books", "schema": BOOK_SCHEMA})
+    assert status(result) == "failed"
+    assert result.message.endswith("the JSON does not fit the schema at items[0].year: 1965 is not of type 'string'")
+
+
+def test_json_fails_when_the_answer_is_not_json(server, run_check):
+    result = run_check({"type": "http.json", "url": f"{server[0]}/html", "equals": {"a": 1}})
+    assert status(result) == "failed"
+    assert "it did not answer with JSON (text/html)" in result.message
+
+
+def test_json_checks_the_status_first(server, run_check):
+    result = run_check({"type": "http.json", "url": f"{server[0]}/me", "status": 200, "equals": {"user": "ann"}})
+    assert result.message.endswith("it answered 401; expected 200")
+
+
+# ---- http.response_time -------------------------------------------------------------------------
+
+def test_response_time_passes_and_reports_the_median(server, run_check):
+    result = run_check({"type": "http.response_time", "url": f"{server[0]}/health", "max_ms": 2000})
+    assert status(result) == "passed", result.message
+    assert "median response time" in result.message and "(at most 2000 ms)" in result.message
+
+
+def test_response_time_fails_on_a_slow_route(server, run_check):
+    result = run_check({"type": "http.response_time", "url": f"{server[0]}/slow", "max_ms": 100, "samples": 2})
+    assert status(result) == "failed"
+    assert "median response time" in result.message and "over 2 requests; expected at most 100 ms" in result.message
+    assert len(result.found) == 2 and all(ms >= 200 for ms in result.found)
+
+
+def test_response_time_stops_when_the_budget_runs_out(server, run_check):
+    result = run_check({"type": "http.response_time", "url": f"{server[0]}/slow", "max_ms": 50, "samples": 20},
+                       timeout=0.6)
+    assert status(result) == "failed"
+    assert "of 20 requests were done within 0.6s" in result.message
+
+
+# ---- http.sequence ------------------------------------------------------------------------------
+
+LOGIN = {"method": "POST", "path": "/login", "json": {"user": "ann", "password": "pw"}, "status": 200}
+
+
+def test_sequence_keeps_the_session_cookie_between_steps(server, run_check):
+    result = run_check({"type": "http.sequence", "url": server[0],
+                        "steps": [LOGIN, {"path": "/me", "status": 200, "equals": {"user": "ann", "roles[0]": "reader"}}]})
+    assert status(result) == "passed", result.message
+    assert result.message == "all 2 requests answered as expected"
+
+
+def test_sequence_fails_naming_the_step(server, run_check):
+    bad_login = dict(LOGIN, json={"user": "ann", "password": "nope"})
+    result = run_check({"type": "http.sequence", "url": server[0], "steps": [bad_login, {"path": "/me", "status": 200}]})
+    assert status(result) == "failed"
+    assert result.message == f"step 1 (POST {server[0]}/login): it answered 401; expected 200"
+
+
+def test_sequence_fails_on_json_of_a_later_step(server, run_check):
+    result = run_check({"type": "http.sequence", "url": server[0],
+                        "steps": [LOGIN, {"path": "/me", "equals": {"user": "bob"}}]})
+    assert status(result) == "failed"
+    assert result.message == f'step 2 (GET {server[0]}/me): the JSON at user is "ann"; expected "bob"'
+
+
+# ---- validation when the lab loads ---------------------------------------------------------------
+
+def family():
+    registry.load_families()
+    return sys.modules["labctl._families.http"]
+
+
+@pytest.mark.parametrize("params, words", [
+    ({"url": "http://example.com/"}, "labs may only call 127.0.0.1, localhost, ::1"),
+    ({"url": "http://10.0.0.5:8000/"}, "points at 10.0.0.5"),
+    ({"url": "ftp://127.0.0.1/"}, "must start with http:// or https://"),
+    ({"url": "http://127.0.0.1:99999/"}, "is not a valid URL"),
+    ({"url": "http://127.0.0.1/", "service": "web"}, "not both"),
+    ({}, "give url"),
+    ({"service": "web", "path": "health"}, "must start with a single /"),
+    ({"service": "web", "path": "//example.com/x"}, "must start with a single /"),
+    ({"url": "http://127.0.0.1/", "port": 80}, "port is for service"),
+    ({"url": "http://127.0.0.1/", "method": "BREW"}, "method must be one of"),
+    ({"url": "http://127.0.0.1/", "json": {}, "body": "x"}, "json or body, not both"),
+])
+def test_request_parameters_are_validated(params, words):
+    with pytest.raises(pydantic.ValidationError) as info:
+        family().Status.model_validate(params)
+    assert words in str(info.value)
+
+
+def test_loopback_hosts_are_accepted():
+    for url in ("http://127.0.0.1:8000/x", "https://localhost/", "http://[::1]:8080/"):
+        assert family().Status.model_validate({"url": url}).url == url
+
+
+@pytest.mark.parametrize("type_name, params, words", [
+    ("http.headers", {"expected": {"X": {"regex": "("}}}, "bad regex"),
+    ("http.headers", {"expected": {"X": {"value": "a", "absent": True}}}, "give a value"),
+    ("http.json", {}, "give equals, schema, or both"),
+    ("http.json", {"equals": {"a..b": 1}}, "is not a path"),
+    ("http.json", {"schema": {"type": "nonsense"}}, "not a valid JSON Schema"),
+    ("http.response_time", {"max_ms": 100, "samples": 21}, "less than or equal to 20"),
+    ("http.sequence", {"steps": []}, "at least 1 item"),
+])
+def test_expectations_are_validated(type_name, params, words):
+    cls = registry.get(type_name)
+    with pytest.raises(pydantic.ValidationError) as info:
+        cls.model_validate({"url": "http://127.0.0.1:1/", **params})
+    assert words in str(info.value)
+
+
+def test_a_lab_with_an_off_machine_url_does_not_load(tmp_path):
+    from labctl.core.errors import LabFileError
+    from labctl.core.loader import LabLoader
+
+    lab = tmp_path / "web-lab"
+    (lab / "tasks").mkdir(parents=True)
+    (lab / "tasks" / "t.md").write_text("# T\n")
+    (lab / "lab.yaml").write_text(
+        "id: web-lab\ntitle: Web\nstage: 2\nsummary: s\nminutes: 1\nservices: {}\n"
+        "tasks:\n  - id: t\n    title: T\n    instructions: tasks/t.md\n    hints: [h]\n"
+        "    checks:\n      - {type: http.status, url: 'http://example.com/'}\n"
+        "    solution:\n      - {copy: tasks/t.md, to: t.md}\n")
+    with pytest.raises(LabFileError) as info:
+        LabLoader([tmp_path]).load("web-lab")
+    assert "labs may only call 127.0.0.1" in str(info.value)
+
+
+def test_json_paths():
+    registry.load_families()
+    http = sys.modules["labctl._families.http_body"]
+    assert http.parse_path("items[0].name") == ["items", 0, "name"]
+    assert http.parse_path("$.items.0.tags[1][2]") == ["items", 0, "tags", 1, 2]
+    assert http.parse_path("$") == []
+    assert http.json_at({"a": [{"b": None}]}, "a[0].b") == (True, None, "")
+    assert http.json_at({"a": "text"}, "a.b")[2] == "a is a string there"
+    assert http.json_equal(1, 1.0) and not http.json_equal(True, 1) and not http.json_equal([1, 2], [2, 1])
