@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from labctl.cli import COMMANDS, cli
 
-LAB_GROUP = ["test", "validate", "schema"]
+LAB_GROUP = ["test", "validate", "schema", "check-types"]
 
 
 def run_main(*args: str, env: dict | None = None, stdin: str = "") -> subprocess.CompletedProcess:
@@ -144,3 +144,10 @@ def test_destroy_without_terminal_needs_yes(tmp_path):
     completed = run_main("destroy", "some-lab", env={"LABCTL_DOCKER_HOST": f"unix://{tmp_path}/nothing.sock"})
     assert completed.returncode == 1
     assert "--yes" in completed.stderr
+
+
+def test_committed_check_types_page_is_current():
+    from labctl.core.lab_schema import check_types_markdown
+
+    committed = Path(__file__).resolve().parents[2] / "docs" / "check-types.md"
+    assert committed.read_text() == check_types_markdown(), "run: labctl lab check-types > docs/check-types.md"

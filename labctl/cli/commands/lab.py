@@ -85,3 +85,11 @@ def schema(output: Path | None) -> None:
         output.write_text(text)
     else:
         click.echo(text, nl=False)
+
+
+@lab.command("check-types")
+def check_types() -> None:
+    """List every check type and its parameters, as Markdown."""
+    from labctl.core.lab_schema import check_types_markdown
+
+    click.echo(check_types_markdown(), nl=False)
