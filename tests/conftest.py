@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 
 TEST_LABS = Path(__file__).parent / "labs"
+MONGO_SKIP = ("no MongoDB image is present (MongoDB is not packaged by Debian and no registry is reachable; "
+              "load one with `labctl images load`)")
 INSTANCE_PREFIX = f"pytest-{os.getpid()}"
 
 
@@ -84,3 +86,18 @@ def pytest_sessionfinish(session, exitstatus):
     for network in client.networks.list(filters={"label": "io.labctl.managed=true"}):
         if (network.attrs.get("Labels") or {}).get("io.labctl.instance", "").startswith(INSTANCE_PREFIX):
             network.remove()
+
+
+def unobtainable_image_reason(lab) -> str | None:
+    """Why a lab can't start here: a service whose image is absent and has no local build, else None."""
+    import docker
+
+    client = docker.from_env()
+    for spec in lab.services.values():
+        if spec.image_policy != "pull-only":
+            continue
+        try:
+            client.images.get(spec.image)
+        except docker.errors.ImageNotFound:
+            return MONGO_SKIP if spec.kind == "mongodb" else f"no {spec.catalog} image is present ({spec.image})"
+    return None

@@ -9,12 +9,9 @@ import redis
 import requests
 
 from tests.cli.test_cli import run_main
-from tests.conftest import TEST_LABS, new_instance_name
+from tests.conftest import MONGO_SKIP, TEST_LABS, new_instance_name
 
 pytestmark = pytest.mark.live
-
-MONGO_SKIP = ("no MongoDB image is present (MongoDB is not packaged by Debian and no registry is reachable; "
-              "load one with `labctl images load`)")
 
 
 def _mongo_image_present() -> bool:

@@ -7,12 +7,10 @@ from __future__ import annotations
 
 import pytest
 
+from tests.conftest import MONGO_SKIP as NO_IMAGE
 from tests.conftest import make_manager, new_instance_name
 
 pytestmark = pytest.mark.live
-
-NO_IMAGE = ("no MongoDB image is present (MongoDB is not packaged by Debian and no registry is reachable; "
-            "load one with `labctl images load`)")
 
 
 def _image_present(image: str) -> bool:
