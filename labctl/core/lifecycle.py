@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Iterator, Mapping
 
 from labctl.checks.context import CheckContext, ServiceAccess
-from labctl.checks.result import ServiceUnavailable, TaskResult
+from labctl.checks.result import CheckError, ServiceUnavailable, TaskResult
 from labctl.checks.runner import run_tasks
 from labctl.core import events, naming, workspace as workspaces
 from labctl.core.errors import InstanceNotFoundError, LabctlError
@@ -271,7 +271,10 @@ class LabManager:
         down = {sv.spec.name: sv.status for sv in view.services if sv.status.state is not ServiceState.RUNNING}
 
         def exec_in(service: str, argv: list[str], user: str | None) -> tuple[int, str]:
-            result = self.runtime.exec(view.instance, service, argv, user=user)
+            limit = self.settings.check_timeout
+            result = self.runtime.exec(view.instance, service, argv, user=user, timeout=limit)
+            if result.exit_code == 124:  # coreutils' timeout: the command was stopped
+                raise CheckError(f"`{' '.join(argv)[:80]}` did not finish within {limit:g}s inside {service}")
             return result.exit_code, result.output
 
         ctx = _GuardedContext(view.lab.path, services, view.workspace, self.settings.check_timeout, exec_in)

@@ -122,8 +122,9 @@ class Runtime(Protocol):
     def list(self) -> list[InstanceSummary]:
         """Every labctl instance the engine knows."""
 
-    def exec(self, instance: str, service: str, argv: list[str], *, user: str | None = None) -> ExecResult:
-        """Run a command inside a running service."""
+    def exec(self, instance: str, service: str, argv: list[str], *, user: str | None = None,
+             timeout: float | None = None) -> ExecResult:
+        """Run a command inside a running service; with a timeout it is killed then (exit code 124)."""
 
     def endpoint(self, instance: str, service: str, port: int) -> tuple[str, int]:
         """Where the host reaches the service's port: (127.0.0.1, host port)."""

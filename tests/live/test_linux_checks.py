@@ -388,3 +388,13 @@ def test_container_is_not_privileged_and_sees_no_engine(box):
     assert not any("docker.sock" in s for s in sources)
     assert all(m["Type"] == "volume" for m in container.attrs["Mounts"])
     assert not os.path.exists("/var/run/docker.sock") or "docker.sock" not in str(host.get("Binds"))
+
+
+def test_exec_in_the_box_is_bounded_by_a_timeout(box):
+    import time
+
+    manager, name = box
+    started = time.monotonic()
+    result = manager.runtime.exec(name, SERVICE, ["sleep", "30"], timeout=1)
+    assert result.exit_code == 124
+    assert time.monotonic() - started < 8

@@ -358,9 +358,15 @@ class DockerRuntime:
                               "Start it again with `labctl start`.")
         return found["Id"]
 
-    def exec(self, instance: str, service: str, argv: list[str], *, user: str | None = None) -> ExecResult:
+    def exec(self, instance: str, service: str, argv: list[str], *, user: str | None = None,
+             timeout: float | None = None) -> ExecResult:
         container = self._running_container(instance, service)
-        with translated(f"running {argv[0]} in {service}"):
+        what = argv[0]
+        if timeout is not None:
+            # The exec API has no timeout: coreutils' timeout (in every image here) ends the command,
+            # and KILLs it 2 s later if it ignores TERM. It exits 124 when time ran out.
+            argv = ["timeout", "-k", "2", f"{timeout:g}", *argv]
+        with translated(f"running {what} in {service}"):
             created = self.client.api.exec_create(container, argv, user=user or "", stdout=True, stderr=True)
             output = self.client.api.exec_start(created["Id"])
             code = self.client.api.exec_inspect(created["Id"]).get("ExitCode")
