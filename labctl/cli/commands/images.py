@@ -30,14 +30,16 @@ def images() -> None:
 def list_images(app: App, lab_id: str | None) -> None:
     """What each service needs, and whether it is here (pulled or built) or missing."""
     table = Table(box=None, header_style="bold", pad_edge=False)
-    for column in ("service", "image", "state", "size", "used by"):
-        table.add_column(column)
+    table.add_column("service", no_wrap=True)
+    table.add_column("image", no_wrap=True)  # a cut tag is useless: let "used by" wrap instead
+    table.add_column("state", no_wrap=True)
+    table.add_column("size", no_wrap=True, justify="right")
+    table.add_column("used by", overflow="fold")
     missing = 0
     for need in image_plan.needs(_labs(app, lab_id)):
         st = image_plan.state(app.runtime.images, need, app.settings.image_source)
         ref = st.present or need.official or "(local build)"
-        label = {"pulled": "[green]present (official)[/]", "built": "[green]present (built here)[/]",
-                 "missing": "[yellow]missing[/]"}[st.origin]
+        label = {"pulled": "[green]pulled[/]", "built": "[green]built here[/]", "missing": "[yellow]missing[/]"}[st.origin]
         missing += st.origin == "missing"
         table.add_row(need.catalog, escape(ref), label, _mib(st.size), ", ".join(need.labs))
     app.console.print(table)
