@@ -266,7 +266,8 @@ class Predicate(Check):
             raise ServiceUnavailable(f"lost the connection to PostgreSQL: {_first_line(exc)}") from exc
         except psycopg.errors.UndefinedTable as exc:
             return failed(f"{self.message} ({_first_line(exc)})", evidence=self.sql)
-        except psycopg.errors.UndefinedColumn as exc:
+        except (psycopg.errors.UndefinedColumn, psycopg.errors.UndefinedFunction) as exc:
+            # The learner's table, column or function is not there yet: their gap, not the lab's.
             return failed(f"{self.message} ({_first_line(exc)})", evidence=self.sql)
         except psycopg.Error as exc:
             raise CheckError(f"the check's query failed: {_first_line(exc)}") from exc

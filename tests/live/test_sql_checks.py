@@ -1143,3 +1143,10 @@ def test_invalid_parameters_are_refused(type_name, params, fragment):
 def test_valid_parameters_are_accepted(type_name, params):
     assert _validate(type_name, params).type_name == type_name
 
+
+
+def test_predicate_calling_a_function_not_written_yet_fails(run_check):
+    result = run_check({"type": "sql.predicate", "sql": "SELECT transfer(1, 2, 10) IS NOT NULL",
+                        "message": "write the function transfer(from, to, amount) first"})
+    assert result.status.value == "failed"
+    assert result.message.startswith("write the function transfer(from, to, amount) first (function transfer(")

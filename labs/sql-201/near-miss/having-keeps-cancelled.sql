@@ -1,0 +1,8 @@
+-- Near miss for having: no WHERE on status, so cancelled orders count as revenue.
+SELECT p.category, sum(oi.quantity * oi.unit_price) AS revenue
+FROM order_items AS oi
+JOIN orders AS o ON o.id = oi.order_id
+JOIN products AS p ON p.id = oi.product_id
+GROUP BY p.category
+HAVING sum(oi.quantity * oi.unit_price) > 410
+ORDER BY revenue DESC;

@@ -1,0 +1,9 @@
+-- Near miss for running-total: OVER () without ORDER BY sums every day on every row.
+SELECT o.ordered_on AS day,
+       sum(oi.quantity * oi.unit_price) AS revenue,
+       sum(sum(oi.quantity * oi.unit_price)) OVER () AS running_total
+FROM orders AS o
+JOIN order_items AS oi ON oi.order_id = o.id
+WHERE o.status <> 'cancelled'
+GROUP BY o.ordered_on
+ORDER BY day;

@@ -1,0 +1,11 @@
+-- Near miss for view: no WHERE on status, so cancelled orders are in the view.
+CREATE VIEW order_totals AS
+SELECT o.id AS order_id,
+       c.name AS customer,
+       o.ordered_on,
+       o.status,
+       sum(oi.quantity * oi.unit_price) AS total
+FROM orders AS o
+JOIN customers AS c ON c.id = o.customer_id
+JOIN order_items AS oi ON oi.order_id = o.id
+GROUP BY o.id, c.name, o.ordered_on, o.status;

@@ -1,0 +1,4 @@
+-- Task 1 (left-join)
+-- Return 2 columns: the customer name and order_count, for EVERY customer,
+-- with 0 for the customers who never ordered. Biggest count first, then by name.
+-- Write ONE SELECT statement below these comments, save the file, then run: labctl check

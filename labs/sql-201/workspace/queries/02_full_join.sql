@@ -1,0 +1,4 @@
+-- Task 2 (full-join)
+-- Return 3 columns: email (never NULL), the customer name, subscribed_on,
+-- for everyone in customers OR in newsletter_subscribers, matched on email. Sort by email.
+-- Write ONE SELECT statement below these comments, save the file, then run: labctl check

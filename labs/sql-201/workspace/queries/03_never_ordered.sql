@@ -1,0 +1,4 @@
+-- Task 3 (never-ordered)
+-- Return 3 columns: name, category, price of the products that appear in no order line.
+-- Careful with NOT IN and NULL. Sort by name.
+-- Write ONE SELECT statement below these comments, save the file, then run: labctl check

@@ -1,0 +1,4 @@
+-- Task 4 (having)
+-- Return 2 columns: category and revenue (sum of quantity * unit_price),
+-- orders that are not cancelled only, categories above 410 only. Biggest revenue first.
+-- Write ONE SELECT statement below these comments, save the file, then run: labctl check

@@ -1,0 +1,4 @@
+-- Task 5 (top-products)
+-- Return 3 columns: category, product name, units_sold, for the best seller(s) of each category
+-- (orders that are not cancelled; ties kept). Sort by category, then name.
+-- Write ONE SELECT statement below these comments, save the file, then run: labctl check

@@ -1,0 +1,4 @@
+-- Task 6 (running-total)
+-- Return 3 columns: day, revenue of that day, running_total up to that day
+-- (orders that are not cancelled). Oldest day first.
+-- Write ONE SELECT statement below these comments, save the file, then run: labctl check
