@@ -1,0 +1,15 @@
+# Near miss (the commit message is not the one asked for), run as root in the box like a solution. The task's check must fail on it.
+set -eu
+sudo -u learner -H bash -s <<'AS_LEARNER'
+set -eu
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+git clone -q /home/learner/repos/shop.git "$work/shop"
+cd "$work/shop"
+git config user.name "Lee Learner"
+git config user.email lee@example.com
+echo "Lee Learner" > CONTRIBUTORS.md
+git add CONTRIBUTORS.md
+git commit -q -m "add contributors"
+git push -q origin main
+AS_LEARNER
