@@ -283,6 +283,7 @@ class LinuxCommand(Check):
     exit_code: int | None = 0
     stdout_contains: str | None = None
     stdout_matches: str | None = None
+    message: str | None = Field(None, description="Said to the learner when the command does not do what is expected.")
 
     @model_validator(mode="after")
     def _one(self) -> "LinuxCommand":
@@ -294,7 +295,10 @@ class LinuxCommand(Check):
 
     @property
     def shown(self) -> str:
-        return self.run_ if self.run_ is not None else shlex.join(self.argv or [])
+        """The command as the learner may read it: one line, at most 60 characters."""
+        text = self.run_ if self.run_ is not None else shlex.join(self.argv or [])
+        first = text.strip().splitlines()[0] if text.strip() else text
+        return first if len(first) <= 60 and first == text.strip() else first[:57].rstrip() + "…"
 
     def describe(self) -> str:
         return f"`{self.shown}`"
@@ -306,17 +310,17 @@ class LinuxCommand(Check):
                    f'printf "{_STDERR_MARK}"; cat "$err"; rm -f "$err"; exit $code')
         code, out = _exec(ctx, self, ["bash", "-c", wrapper, "labctl", *inner], self.user)
         stdout, _, stderr = out.partition(_STDERR_MARK)
-        evidence = f"as {self.user or 'root'}: {self.shown}"
         said = (stderr.strip() or stdout.strip())[-300:]
+        evidence = f"as {self.user or 'root'}: {self.run_ if self.run_ is not None else shlex.join(self.argv or [])}"
         if self.exit_code is not None and code != self.exit_code:
-            return failed(f"`{self.shown}` exited with code {code}; expected {self.exit_code}" + (f": {said}" if said else ""),
-                          expected=self.exit_code, found=code, evidence=evidence)
+            text = self.message or f"`{self.shown}` exited with code {code}; expected {self.exit_code}"
+            return failed(text + (f": {said}" if said else ""), expected=self.exit_code, found=code, evidence=evidence)
         if self.stdout_contains is not None and self.stdout_contains not in stdout:
-            return failed(f"the output of `{self.shown}` does not contain {self.stdout_contains!r}",
-                          expected=self.stdout_contains, found=stdout[-500:], evidence=evidence)
+            text = self.message or f"the output of `{self.shown}` does not contain {self.stdout_contains!r}"
+            return failed(text, expected=self.stdout_contains, found=stdout[-500:], evidence=evidence)
         if self.stdout_matches is not None and not re.search(self.stdout_matches, stdout, re.MULTILINE):
-            return failed(f"the output of `{self.shown}` does not match /{self.stdout_matches}/",
-                          expected=self.stdout_matches, found=stdout[-500:], evidence=evidence)
+            text = self.message or f"the output of `{self.shown}` does not match /{self.stdout_matches}/"
+            return failed(text, expected=self.stdout_matches, found=stdout[-500:], evidence=evidence)
         return passed(f"`{self.shown}` did what was expected")
 
 

@@ -398,3 +398,12 @@ def test_exec_in_the_box_is_bounded_by_a_timeout(box):
     result = manager.runtime.exec(name, SERVICE, ["sleep", "30"], timeout=1)
     assert result.exit_code == 124
     assert time.monotonic() - started < 8
+
+
+def test_command_message_replaces_the_generic_text_and_long_scripts_are_not_pasted(run_check):
+    result = run_check({"type": "linux.command", "run": "echo 'main has no tag v1.0 yet' >&2\nexit 1",
+                        "message": "the release is not tagged"})
+    assert result.status.value == "failed"
+    assert result.message == "the release is not tagged: main has no tag v1.0 yet"
+    long_script = run_check({"type": "linux.command", "run": "true\n" * 5 + "exit 3"})
+    assert long_script.message == "`true…` exited with code 3; expected 0"
