@@ -47,6 +47,9 @@ def test_learner_journey(env, tmp_path):
         result = json.loads(passing.stdout)
         assert result["status"] == "passed" and result["passed"] == result["total"] == 1
 
+        text = run_main("check", "add-row", "--name", name, env=env)
+        assert text.returncode == 0 and "Every task of this lab is done" in text.stdout
+
         hint = run_main("hint", "--name", name, env=env)
         assert "1 of 1 revealed" in hint.stdout
         progress = json.loads(run_main("progress", "--json", env=env).stdout)

@@ -59,7 +59,10 @@ def check(app: App, task_ids: tuple[str, ...], name: str | None, as_json: bool, 
         task = view.lab.task(failing.task)
         console.print(f"Next: [bold]{escape(task.title)}[/]. Read it with [cyan]labctl task {task.id}[/]; "
                       f"stuck? [cyan]labctl hint {task.id}[/]. Add -v to see what was expected and found.")
-    elif not task_ids:
-        all_done = all(done.get(t.id, {}).get("first_passed") for t in view.lab.tasks)
-        console.print("[green]Every task passes. Well done![/]" + (" `labctl list` shows what comes next." if all_done else ""))
+    else:
+        upcoming = next((t for t in view.lab.tasks if not done.get(t.id, {}).get("first_passed")), None)
+        if upcoming is not None:
+            console.print(f"Next: [bold]{escape(upcoming.title)}[/]. Read it with [cyan]labctl task {upcoming.id}[/].")
+        else:
+            console.print("[green]Every task of this lab is done. Well done![/] `labctl list` shows what comes next.")
     raise click.exceptions.Exit(code)
