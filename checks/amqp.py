@@ -139,6 +139,16 @@ def _bound_text(lo: int | None, hi: int | None, equals: int | None) -> str:
 class _QueueCheck(Check):
     queue: str = Field(min_length=1, max_length=255)
 
+    def _counts_or_failure(self, ctx: CheckContext) -> tuple[tuple[int, int] | None, Outcome | None, str]:
+        """(ready messages, consumers), or the failure naming the missing queue; and the evidence."""
+        broker = _broker(ctx, self)
+        evidence = f"queue.declare(queue={self.queue!r}, passive=True)"
+        counts = _counts(broker, self.queue)
+        if counts is None:
+            missing = _missing_queue(broker, self.queue)
+            return None, failed(missing.message, expected=missing.expected, found=missing.found, evidence=evidence), evidence
+        return counts, None, evidence
+
 
 # ---- amqp.exchange ------------------------------------------------------------------------------
 
@@ -263,12 +273,9 @@ class MessageCount(_QueueCheck, CountBounds):
         return f"queue {self.queue} holds {self.bounds_text(exactly='exactly ')} messages"
 
     def run(self, ctx: CheckContext) -> Outcome:
-        broker = _broker(ctx, self)
-        evidence = f"queue.declare(queue={self.queue!r}, passive=True)"
-        counts = _counts(broker, self.queue)
-        if counts is None:
-            missing = _missing_queue(broker, self.queue)
-            return failed(missing.message, expected=missing.expected, found=missing.found, evidence=evidence)
+        counts, missing, evidence = self._counts_or_failure(ctx)
+        if missing is not None:
+            return missing
         ready = counts[0]
         if not self.within(ready):
             want = self.bounds_text(exactly="exactly ")
@@ -292,12 +299,9 @@ class ConsumerCount(_QueueCheck):
         return f"queue {self.queue} has {_bound_text(self.min, None, self.equals)} consumers"
 
     def run(self, ctx: CheckContext) -> Outcome:
-        broker = _broker(ctx, self)
-        evidence = f"queue.declare(queue={self.queue!r}, passive=True)"
-        counts = _counts(broker, self.queue)
-        if counts is None:
-            missing = _missing_queue(broker, self.queue)
-            return failed(missing.message, expected=missing.expected, found=missing.found, evidence=evidence)
+        counts, missing, evidence = self._counts_or_failure(ctx)
+        if missing is not None:
+            return missing
         consumers = counts[1]
         want = _bound_text(self.min, None, self.equals)
         if not _bound(self.min, None, self.equals, consumers):

@@ -9,6 +9,7 @@ from rich.table import Table
 
 from labctl.cli.app import App
 from labctl.core import images as image_plan
+from labctl.core.errors import LabctlError
 
 
 def _labs(app: App, lab_id: str | None):
@@ -61,11 +62,7 @@ def pull(app: App, lab_id: str | None) -> None:
         with pull_progress(app) as emit:
             try:
                 ref = resolve_image(app.runtime.client, need.service, app.settings.image_source, emit)
-            except Exception as exc:  # one missing image must not stop the others
-                from labctl.core.errors import LabctlError
-
-                if not isinstance(exc, LabctlError):
-                    raise
+            except LabctlError as exc:  # one missing image must not stop the others
                 problems.append(exc)
                 app.console.print(f"[red]✘[/] {need.catalog}: {escape(exc.message)}")
                 continue
@@ -133,7 +130,6 @@ def load(app: App, file: Path) -> None:
 def prune(app: App, everything: bool, yes: bool) -> None:
     """Remove images labctl built (only those carrying its label), keeping the current ones unless --all."""
     from labctl.core.catalog import catalog_names, load_service
-    from labctl.core.errors import LabctlError
 
     current = set()
     if not everything:
