@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import time
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -18,29 +18,14 @@ from labctl.checks.base import Check
 from labctl.checks.context import CheckContext
 from labctl.checks.result import CheckError, Outcome, ServiceUnavailable, failed, passed
 from labctl.checks.registry import register
+from labctl.core.loopback import check_loopback
 
-LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 MAX_REDIRECTS = 5
 BODY_SHOWN = 300
 
 
 # ---- pure helpers (unit-tested without a server) ------------------------------------------------
-
-def check_loopback(url: str) -> str:
-    """The URL, if it is http(s) to 127.0.0.1, localhost or ::1. Raises ValueError saying why not."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https"):
-        raise ValueError(f"{url!r} must start with http:// or https://")
-    try:
-        host = parts.hostname
-        parts.port  # noqa: B018 - raises ValueError on a bad port
-    except ValueError as exc:
-        raise ValueError(f"{url!r} is not a valid URL: {exc}") from None
-    if host not in LOOPBACK_HOSTS:
-        raise ValueError(f"{url!r} points at {host or 'no host'}; labs may only call "
-                         f"{', '.join(LOOPBACK_HOSTS)} (traffic never leaves this machine)")
-    return url
 
 def header_problem(headers: Any, expected: dict[str, "HeaderRule"]) -> str | None:
     """None when every expected header matches (names case-insensitive); else the first mismatch."""
@@ -119,9 +104,13 @@ class SequenceStep(Request):
 
 
 class _Target(Check):
-    """Where requests go: url (the learner's app), or a lab service's published port."""
+    """Where requests go: url or setting (the learner's app), or a lab service's published port."""
+
+    setting_fields = ("setting",)
 
     url: str | None = Field(None, description="A full URL (or a base for path) on 127.0.0.1, localhost or ::1.")
+    setting: str | None = Field(None, description="A lab setting holding the base URL of the learner's app "
+                                                  "(e.g. app_url, which the learner sets with `labctl config`).")
     port: int | None = Field(None, gt=0, lt=65536, description="With service: the container port to call.")
 
     @field_validator("url")
@@ -131,10 +120,11 @@ class _Target(Check):
 
     @model_validator(mode="after")
     def _target(self) -> "_Target":
-        if self.url is None and self.service is None:
-            raise ValueError("give url (the learner's app) or service with path (a lab service's published port)")
-        if self.url is not None and self.service is not None:
-            raise ValueError("give url or service, not both")
+        given = [self.url is not None, self.setting is not None, self.service is not None]
+        if not any(given):
+            raise ValueError("give url or setting (the learner's app), or service with path (a lab service's port)")
+        if sum(given) > 1:
+            raise ValueError("give only one of url, setting and service")
         if self.port is not None and self.service is None:
             raise ValueError("port is for service: the container port whose published port to call")
         return self
@@ -142,6 +132,12 @@ class _Target(Check):
     def base(self, ctx: CheckContext) -> str:
         if self.url is not None:
             return self.url
+        if self.setting is not None:
+            value = ctx.setting(self.setting)
+            if not value:
+                raise CheckError(f"the setting {self.setting} has no value: tell labctl where your app listens, "
+                                 f"e.g. `labctl config set {self.setting} http://127.0.0.1:8000`")
+            return value
         access = ctx.service(self.service)  # type: ignore[arg-type]
         port = self.port or access.main_port
         if port not in access.ports:
@@ -151,7 +147,7 @@ class _Target(Check):
 
     def target(self, ctx: CheckContext, request: Request) -> str:
         base = self.base(ctx)
-        url = base.rstrip("/") + request.path if request.path else (base if self.url else base + "/")
+        url = base.rstrip("/") + request.path if request.path else (base if self.service is None else base + "/")
         # Checked again: a service's address comes from the engine, not from the lab file.
         try:
             return check_loopback(url)

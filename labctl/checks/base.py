@@ -24,6 +24,8 @@ class Check(BaseModel):
     workspace_paths: ClassVar[tuple[str, ...]] = ()
     # Parameters that name files inside the lab folder (validated to stay inside it).
     lab_paths: ClassVar[tuple[str, ...]] = ()
+    # Parameters that name one of the lab's settings (validated to be declared in lab.yaml).
+    setting_fields: ClassVar[tuple[str, ...]] = ()
 
     service: str | None = Field(None, description="Which of the lab's services to check; defaults to the only one of its kind.")
     timeout: float | None = Field(None, gt=0, le=300, description="Seconds before the check is reported as an error.")
@@ -31,6 +33,10 @@ class Check(BaseModel):
     def describe(self) -> str:
         """A short learner-facing description of what is checked."""
         return self.type_name
+
+    def needs_seconds(self) -> float:
+        """The least time the check must be given (e.g. a program's own time limit, plus a margin)."""
+        return 0.0
 
     def run(self, ctx: "CheckContext") -> Outcome:  # pragma: no cover - abstract
         raise NotImplementedError

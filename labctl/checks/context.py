@@ -37,6 +37,9 @@ class CheckContext:
     timeout: float = 10.0
     # exec(service, argv, user) -> (exit_code, output): runs a command inside a service's container.
     exec: Callable[[str, list[str], str | None], tuple[int, str]] | None = None
+    # The instance's settings with a value (`labctl config`), and the environment the learner's shell gets.
+    settings: Mapping[str, str] = field(default_factory=dict)
+    env: Mapping[str, str] = field(default_factory=dict)
     _connections: dict[str, Any] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     # A connection is used by one thread at a time. A retired connection (its check timed out)
@@ -50,6 +53,9 @@ class CheckContext:
             return self.services[name]
         except KeyError:
             raise CheckError(f"the lab has no running service called {name!r}") from None
+
+    def setting(self, name: str) -> str | None:
+        return self.settings.get(name)
 
     def workspace_file(self, relative: str) -> Path:
         if self.workspace is None:

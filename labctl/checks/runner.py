@@ -19,7 +19,7 @@ RUNNER_GRACE = 1.5
 
 def run_check(task: Task, spec: CheckSpec, ctx: CheckContext) -> CheckResult:
     check = spec.check
-    timeout = check.timeout or ctx.timeout
+    timeout = max(check.timeout or ctx.timeout, check.needs_seconds())
     description = check.describe()
     answers: queue.Queue = queue.Queue(maxsize=1)
 
@@ -40,8 +40,9 @@ def run_check(task: Task, spec: CheckSpec, ctx: CheckContext) -> CheckResult:
         ctx.discard(check.service)
         return CheckResult(
             task.id, spec.type, description, Status.ERROR,
-            f"the {check.service or 'service'} service did not answer within {timeout:g}s; "
-            "it may be paused, overloaded or down (run `labctl status`)",
+            (f"the {check.service} service did not answer within {timeout:g}s; "
+             "it may be paused, overloaded or down (run `labctl status`)") if check.service else
+            f"the check did not finish within {timeout:g}s",
             time.monotonic() - started,
         )
     duration = time.monotonic() - started

@@ -19,6 +19,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "task": ("tasks", "task", "Show a task's instructions (the next one by default)."),
     "check": ("check", "check", "Check your work against the live services."),
     "hint": ("hint", "hint", "Reveal the next hint for a task."),
+    "config": ("config", "config", "See and change the lab's settings (e.g. how to run your program)."),
     "env": ("env", "env", "Print connection settings as shell exports."),
     "shell": ("shell", "shell", "Open the service's own shell (psql) inside its container."),
     "ssh": ("ssh", "ssh", "Log in to the lab's Linux box over SSH."),

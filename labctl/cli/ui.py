@@ -65,9 +65,26 @@ def connection_help(console: Console, view: InstanceView) -> None:
         if sv.spec is not None and sv.spec.kind == "postgres":
             url = next(iter(sv.urls.values()), "")
             console.print(f"  Connect with: [cyan]psql \"{escape(url)}\"[/]  or  [cyan]labctl shell[/]")
-    console.print('  Load them into your shell with: [cyan]eval "$(labctl env)"[/]')
+    if view.services:
+        console.print('  Load them into your shell with: [cyan]eval "$(labctl env)"[/]')
     if view.workspace:
         console.print(f"  Your files: {escape(str(view.workspace))}")
+    settings_help(console, view)
+
+
+def settings_help(console: Console, view: InstanceView) -> None:
+    """The lab's settings: what is set, and how to set what is not."""
+    import shlex
+
+    for setting in view.lab.settings.values():
+        value = view.settings.get(setting.name)
+        if value is None:
+            example = f" {shlex.quote(setting.example)}" if setting.example else " VALUE"
+            console.print(f"  [bold]{setting.name}[/] is not set yet ({escape(setting.description)}): "
+                          f"[cyan]labctl config set {setting.name}{escape(example)}[/]")
+        else:
+            console.print(f"  [bold]{setting.name}[/] = {escape(value)}  "
+                          f"[dim](change it: labctl config set {setting.name} ...)[/]")
 
 
 def task_header(console: Console, lab: Lab, task: Task, done: bool = False) -> None:

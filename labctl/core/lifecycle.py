@@ -11,8 +11,10 @@ from typing import Iterator, Mapping
 from labctl.checks.context import CheckContext, ServiceAccess
 from labctl.checks.result import CheckError, ServiceUnavailable, TaskResult
 from labctl.checks.runner import run_tasks
-from labctl.core import events, naming, workspace as workspaces
-from labctl.core.errors import InstanceNotFoundError, LabctlError
+from labctl.core import events, instance_config, naming, workspace as workspaces
+from labctl.core.apps import AppProcess, free_port, start_app
+from labctl.core.errors import EngineUnavailableError, InstanceNotFoundError, LabctlError
+from labctl.core.instances import InstanceRecord, InstanceRecords
 from labctl.core.events import Emit, Event
 from labctl.core.loader import LabLoader
 from labctl.core.model import Lab, ServiceSpec, Step
@@ -41,10 +43,12 @@ class InstanceView:
     lab: Lab
     services: tuple[ServiceView, ...]
     workspace: Path | None
+    settings: Mapping[str, str] = field(default_factory=dict)  # every setting with a value (chosen or default)
 
     @property
     def ready(self) -> bool:
-        return bool(self.services) and all(s.status.state is ServiceState.RUNNING for s in self.services)
+        """Every service answers (a lab without services is always ready)."""
+        return all(s.status.state is ServiceState.RUNNING for s in self.services)
 
     def env(self) -> dict[str, str]:
         out: dict[str, str] = {}
@@ -79,6 +83,8 @@ class LabManager:
         self.settings = settings
         self.runtime = runtime
         self.loader = loader or LabLoader(settings.extra_lab_dirs)
+        self.records = InstanceRecords(settings.home)
+        self._apps: dict[str, AppProcess] = {}  # apps this process started (self-tests, grading)
 
     # -- which instance
 
@@ -86,7 +92,7 @@ class LabManager:
         """The instance a command means: the one named, else the only one, else the last started."""
         if name:
             return naming.validate_instance(name)
-        existing = self.runtime.list()
+        existing = self._instances_for_resolving()
         if len(existing) == 1:
             return existing[0].instance
         current = self._current()
@@ -107,11 +113,31 @@ class LabManager:
         self.settings.home.mkdir(parents=True, exist_ok=True)
         (self.settings.home / CURRENT_FILE).write_text(instance + "\n")
 
-    def _summary(self, instance: str) -> InstanceSummary | None:
+    def _instances_for_resolving(self) -> list[InstanceSummary]:
+        """Every instance; without an engine, those that need none (unless the current one needs it)."""
+        try:
+            return self.instances()
+        except EngineUnavailableError:
+            local = self.local_instances()
+            current = self.records.get(self._current() or "") if self._current() else None
+            if not local or (current is not None and current.containers):
+                raise
+            return local
+
+    def local_instances(self) -> list[InstanceSummary]:
+        return [InstanceSummary(r.instance, r.lab, (), r.workspace) for r in self.records.all() if not r.containers]
+
+    def _summary(self, instance: str, lab: Lab | None = None) -> InstanceSummary | None:
+        record = self.records.get(instance)
+        if record is not None and not record.containers:
+            return InstanceSummary(instance, record.lab, (), record.workspace)
+        if lab is not None and not lab.services:
+            return None  # a lab without services needs no engine, even to learn that the instance is new
         statuses = self.runtime.status(instance)
         if not statuses:
             return None
-        return InstanceSummary(instance, statuses[0].lab, tuple(statuses), statuses[0].workspace)
+        workspace = statuses[0].workspace or (record.workspace if record else "")
+        return InstanceSummary(instance, statuses[0].lab, tuple(statuses), workspace)
 
     def lab_of(self, instance: str) -> Lab:
         summary = self._summary(instance)
@@ -151,7 +177,7 @@ class LabManager:
         lab = self.loader.load(lab_id)
         instance = naming.validate_instance(name or lab.id)
         with self._locked(instance, emit):
-            summary = self._summary(instance)
+            summary = self._summary(instance, lab)
             if summary is not None and summary.lab != lab.id:
                 raise LabctlError(f"the instance {instance!r} runs the lab {summary.lab}, not {lab.id}",
                                   f"Pick another name with --name, or `labctl destroy --name {instance}` first.")
@@ -162,6 +188,11 @@ class LabManager:
             copied = workspaces.populate(lab, folder)
             extra_env = {name: driver_for(svc.kind).prepare(instance, svc, self.settings.home)
                          for name, svc in lab.services.items()}
+            record = self.records.get(instance)
+            if record is None or record.lab != lab.id:
+                record = InstanceRecord(instance, lab.id, str(folder), containers=bool(lab.services))
+            record.workspace = str(folder)
+            self.records.save(record, ephemeral=ephemeral)
             spec = InstanceSpec(instance, lab, folder, ephemeral, extra_env)
             seeded_flags = self._start_services(spec, emit)
             if not ephemeral:
@@ -215,7 +246,7 @@ class LabManager:
 
     def view(self, instance: str, lab: Lab | None = None) -> InstanceView:
         lab = lab or self.lab_of(instance)
-        statuses = {s.service: s for s in self.runtime.status(instance)}
+        statuses = {s.service: s for s in self.runtime.status(instance)} if lab.services else {}
         views = []
         for name, spec in lab.services.items():
             status = statuses.get(name) or ServiceStatus(instance, lab.id, name, spec.catalog, ServiceState.MISSING,
@@ -223,24 +254,63 @@ class LabManager:
             urls = {k: render(t, spec, status, self.settings.home) for k, t in spec.urls.items()}
             creds = {k: render(t, spec, status, self.settings.home) for k, t in spec.credentials.items()}
             views.append(ServiceView(status, spec, urls, creds))
+        record = self.records.get(instance)
         workspace = next((Path(s.workspace) for s in statuses.values() if s.workspace), None)
-        return InstanceView(instance, lab, tuple(views), workspace)
+        if workspace is None and record is not None and record.workspace:
+            workspace = Path(record.workspace)
+        chosen = record.settings if record is not None and record.lab == lab.id else {}
+        return InstanceView(instance, lab, tuple(views), workspace, instance_config.effective(lab, chosen))
 
     def instances(self) -> list[InstanceSummary]:
-        return self.runtime.list()
+        """Every instance: those with containers (found by label) and those of labs without services."""
+        local = self.local_instances()
+        names = {i.instance for i in local}
+        return sorted(local + [i for i in self.runtime.list() if i.instance not in names], key=lambda i: i.instance)
+
+    # -- settings (`labctl config`)
+
+    def set_setting(self, instance: str, name: str, value: str | None) -> None:
+        """Give the instance a setting's value (None: back to the lab's default)."""
+        lab = self.lab_of(instance)
+        if value is None:
+            instance_config.lookup(lab, name)
+        else:
+            instance_config.validated(lab, name, value)
+        with self._locked(instance, events.discard):
+            record = self.records.get(instance) or InstanceRecord(instance, lab.id, containers=bool(lab.services))
+            if value is None:
+                record.settings.pop(name, None)
+            else:
+                record.settings[name] = value
+            self.records.save(record)
+
+    def chosen_settings(self, instance: str) -> dict[str, str]:
+        record = self.records.get(instance)
+        return dict(record.settings) if record else {}
 
     # -- stop, destroy, reset
 
     def stop(self, instance: str, emit: Emit = events.discard) -> list[str]:
-        if self._summary(instance) is None:
+        summary = self._summary(instance)
+        if summary is None:
             raise InstanceNotFoundError(f"there is no lab instance called {instance!r}", "Run `labctl list`.")
+        self._stop_app(instance)
+        if not summary.services:
+            return []  # nothing runs: the lab has no services
         with self._locked(instance, emit):
             return self.runtime.down(instance, remove=False, emit=emit)
 
     def destroy(self, instance: str, emit: Emit = events.discard) -> list[str]:
         """Remove the instance's containers, volumes and network (learner data included). The workspace stays."""
+        self._stop_app(instance)
         with self._locked(instance, emit):
-            done = self.runtime.down(instance, remove=True, emit=emit)
+            record = self.records.get(instance)
+            if record is not None and not record.containers:
+                done = [f"instance {instance}"]
+            else:
+                done = self.runtime.down(instance, remove=True, emit=emit)
+            if done:
+                self.records.delete(instance)
         if not done:
             raise InstanceNotFoundError(f"there is no lab instance called {instance!r}", "Run `labctl list`.")
         if self._current() == instance:
@@ -252,6 +322,7 @@ class LabManager:
         view = self.view(instance)
         if not view.ready:
             raise LabctlError(f"{instance} is not running, so it cannot be reset", f"Start it first: `labctl start {view.lab.id}`.")
+        self._stop_app(instance)
         with self._locked(instance, emit):
             for sv in view.services:
                 assert sv.spec is not None
@@ -277,7 +348,8 @@ class LabManager:
                 raise CheckError(f"`{' '.join(argv)[:80]}` did not finish within {limit:g}s inside {service}")
             return result.exit_code, result.output
 
-        ctx = _GuardedContext(view.lab.path, services, view.workspace, self.settings.check_timeout, exec_in)
+        ctx = _GuardedContext(view.lab.path, services, view.workspace, self.settings.check_timeout, exec_in,
+                              settings=dict(view.settings), env=view.env())
         ctx.down = down
         return ctx
 
@@ -301,10 +373,47 @@ class LabManager:
                 if view.workspace is None:
                     raise LabctlError("this instance has no workspace folder")
                 workspaces.copy_step(step, view.workspace)
+            elif step.action == "config":
+                for name, value in step.values.items():
+                    self.set_setting(view.instance, name, value)
+            elif step.action == "app":
+                assert step.app is not None
+                self.start_app(view, step.app.command, self._app_folder(view, step), url_setting=step.app.url_setting)
             else:
                 assert step.service is not None
                 spec = view.lab.services[step.service]
                 driver_for(spec.kind).apply(ctx.service(step.service), step)
+
+
+    # -- apps on the host (reference solutions in self-tests, the learner's app when grading)
+
+    def _app_folder(self, view: InstanceView, step: Step) -> Path:
+        assert step.app is not None
+        if not step.app.in_workspace:
+            return view.lab.path / step.app.folder
+        if view.workspace is None:
+            raise LabctlError("this instance has no workspace folder")
+        return view.workspace / step.app.folder
+
+    def start_app(self, view: InstanceView, command: str, folder: Path, *, url_setting: str = "app_url",
+                  url: str | None = None, timeout: float | None = None) -> AppProcess:
+        """Start an app for the instance (replacing the one this process started before) and wait for it.
+
+        Its URL is `url` if given, else the instance's chosen setting; when the learner chose none, a free
+        port on 127.0.0.1, so that several instances never fight over the lab's default port."""
+        self._stop_app(view.instance)
+        if url is None:
+            url = self.chosen_settings(view.instance).get(url_setting) or f"http://127.0.0.1:{free_port()}"
+        self.set_setting(view.instance, url_setting, url)
+        env = view.env()
+        app = start_app(command, folder, url, env=env, timeout=timeout or self.settings.ready_timeout)
+        self._apps[view.instance] = app
+        return app
+
+    def _stop_app(self, instance: str) -> None:
+        app = self._apps.pop(instance, None)
+        if app is not None:
+            app.stop()
 
 
 class _GuardedContext(CheckContext):

@@ -10,8 +10,9 @@ from labctl.checks import registry
 from labctl.core import resources
 from labctl.core.catalog import load_service
 from labctl.core.errors import LabFileError, UnknownLabError
-from labctl.core.model import CheckSpec, Lab, NearMiss, ServiceSpec, Step, Task
-from labctl.core.schema import ID_RE, CheckEntry, CopyStep, LabModel, RunStep, SqlStep
+from labctl.core.model import AppLaunch, CheckSpec, Lab, NearMiss, ServiceSpec, Setting, Step, Task
+from labctl.core.schema import ID_RE, AppStep, CheckEntry, ConfigStep, CopyStep, LabModel, RunStep, SqlStep
+from labctl.core.instance_config import setting_problem
 from labctl.core.validation import raise_for
 from labctl.core.yamlfile import read_yaml
 
@@ -77,6 +78,13 @@ class _Resolver:
     def lab(self) -> Lab:
         model = self.model
         services = self._services()
+        self.settings = {name: Setting(name, m.description.strip(), m.kind, m.default, m.example)
+                         for name, m in model.settings.items()}
+        for name, setting in self.settings.items():
+            if setting.default is not None:
+                problem = setting_problem(setting, setting.default)
+                if problem:
+                    raise LabFileError(self.path, f"settings.{name}.default", problem)
         seed = tuple(self._step(s, f"seed[{i}]", services) for i, s in enumerate(model.seed))
         workspace = self._lab_path(model.workspace, "workspace", folder=True) if model.workspace else None
         tasks = self._tasks(services)
@@ -84,7 +92,7 @@ class _Resolver:
         return Lab(
             id=model.id, title=model.title, stage=model.stage, summary=model.summary.strip(),
             minutes=model.minutes, path=self.folder, services=services, seed=seed,
-            workspace=workspace, tasks=tasks, near_misses=near,
+            workspace=workspace, tasks=tasks, near_misses=near, settings=self.settings,
         )
 
     # -- paths
@@ -146,9 +154,35 @@ class _Resolver:
             if raw.service not in services:
                 raise LabFileError(self.path, f"{field}.service", f"the lab has no service {raw.service!r}")
             return Step("run", self._lab_path(raw.run, f"{field}.run"), service=raw.service)
+        if isinstance(raw, ConfigStep):
+            for name, value in raw.config.items():
+                self._setting_name(name, f"{field}.config.{name}")
+                problem = setting_problem(self.settings[name], value)
+                if problem:
+                    raise LabFileError(self.path, f"{field}.config.{name}", problem)
+            return Step("config", values=dict(raw.config))
+        if isinstance(raw, AppStep):
+            spec = raw.app
+            if spec.in_ == "lab":
+                folder = self._lab_path(spec.dir, f"{field}.app.dir", folder=True)
+                relative = str(folder.relative_to(self.root))
+            else:
+                if spec.dir != ".":
+                    self._workspace_path(spec.dir, f"{field}.app.dir")
+                relative = spec.dir
+            self._setting_name(spec.url_setting, f"{field}.app.url-setting")
+            if self.settings[spec.url_setting].kind != "url":
+                raise LabFileError(self.path, f"{field}.app.url-setting", f"setting {spec.url_setting!r} is not a url setting")
+            return Step("app", app=AppLaunch(spec.command, relative, spec.in_ == "workspace", spec.url_setting))
         assert isinstance(raw, CopyStep)
         self._workspace_path(raw.to, f"{field}.to")
         return Step("copy", self._lab_path(raw.copy_, f"{field}.copy"), target=raw.to)
+
+    def _setting_name(self, name: str, field: str) -> None:
+        if name not in self.settings:
+            known = ", ".join(self.settings) or "none"
+            raise LabFileError(self.path, field, f"{name!r} is not a setting of this lab (its settings: {known})",
+                               "Declare it under `settings:` in lab.yaml.")
 
     # -- tasks and checks
 
@@ -200,6 +234,10 @@ class _Resolver:
             value = getattr(check, name, None)
             if value is not None:
                 self._lab_path(value, f"{field}.{name}")
+        for name in cls.setting_fields:
+            value = getattr(check, name, None)
+            if value is not None:
+                self._setting_name(value, f"{field}.{name}")
         return CheckSpec(entry.type, check, index)
 
     def _near_misses(self, services: dict[str, ServiceSpec], task_ids: set[str]) -> tuple[NearMiss, ...]:

@@ -55,13 +55,37 @@ class ServiceSpec:
 
 
 @dataclass(frozen=True)
-class Step:
-    """One step of a seed, a solution or a near miss: run SQL on a service, or copy a file into the workspace."""
+class AppLaunch:
+    """How a solution starts an app on the host: a shell command in a folder, told its port through $PORT."""
 
-    action: str  # "sql" | "run" (a file run by the service's driver) | "copy" (into the workspace)
-    source: Path
+    command: str
+    folder: str  # relative to the lab folder (in_workspace=False) or to the workspace
+    in_workspace: bool
+    url_setting: str
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of a seed, a solution or a near miss: run SQL on a service, copy a file into the workspace,
+    give the instance settings, or start an app."""
+
+    action: str  # "sql" | "run" (driver) | "copy" (into the workspace) | "config" | "app"
+    source: Path | None = None
     service: str | None = None
     target: str | None = None  # for copy: path inside the workspace
+    values: Mapping[str, str] = field(default_factory=dict)  # for config
+    app: AppLaunch | None = None  # for app
+
+
+@dataclass(frozen=True)
+class Setting:
+    """A value the learner gives the lab with `labctl config set` (e.g. how to run their program)."""
+
+    name: str
+    description: str
+    kind: str  # text | command | url
+    default: str | None = None
+    example: str | None = None
 
 
 @dataclass(frozen=True)
@@ -109,6 +133,7 @@ class Lab:
     workspace: Path | None
     tasks: tuple[Task, ...]
     near_misses: tuple[NearMiss, ...] = field(default=())
+    settings: Mapping[str, Setting] = field(default_factory=dict)
 
     def task(self, task_id: str) -> Task | None:
         return next((t for t in self.tasks if t.id == task_id), None)

@@ -78,7 +78,36 @@ class CopyStep(_Strict):
     to: str = Field(description="Where it goes, relative to the learner's workspace.")
 
 
-StepModel = SqlStep | RunStep | CopyStep
+class ConfigStep(_Strict):
+    config: dict[str, str] = Field(min_length=1, description="Settings to give the instance, as a learner "
+                                                            "would with `labctl config set NAME VALUE`.")
+
+
+class AppSpec(_Strict):
+    command: str = Field(min_length=1, description="The command that starts the app (run by /bin/sh).")
+    dir: str = Field(".", description="Where it runs: a folder inside the lab folder (`.` is the lab folder). "
+                                      "With `in: workspace`, a folder inside the learner's workspace.")
+    in_: Literal["lab", "workspace"] = Field("lab", alias="in")
+    url_setting: str = Field("app_url", alias="url-setting",
+                             description="The setting holding the app's URL; the app gets its port as $PORT.")
+
+
+class AppStep(_Strict):
+    app: AppSpec = Field(description="Start (or replace) the instance's app, as a learner runs their own app.")
+
+
+StepModel = SqlStep | RunStep | CopyStep | ConfigStep | AppStep
+
+SETTING_PATTERN = r"^[a-z][a-z0-9_]{0,31}$"
+
+
+class SettingModel(_Strict):
+    """A value the learner gives the lab with `labctl config set NAME VALUE` (e.g. how to run their program)."""
+
+    description: str = Field(min_length=1)
+    kind: Literal["text", "command", "url"] = "text"
+    default: str | None = None
+    example: str | None = None
 
 
 class CheckEntry(BaseModel):
@@ -115,6 +144,7 @@ class LabModel(_Strict):
     minutes: int = Field(ge=1, le=6000)
     services: dict[str, LabService] = {}
     seed: list[SqlStep | RunStep] = []
+    settings: dict[str, SettingModel] = {}
     workspace: str | None = None
     tasks: list[TaskModel] = Field(min_length=1)
     near_misses: list[NearMissModel] = []
@@ -125,4 +155,12 @@ class LabModel(_Strict):
         for name in value:
             if not ID_RE.match(name):
                 raise ValueError(f"service name {name!r} must be lowercase letters, digits and dashes")
+        return value
+
+    @field_validator("settings")
+    @classmethod
+    def _setting_names(cls, value: dict[str, SettingModel]) -> dict[str, SettingModel]:
+        for name in value:
+            if not re.match(SETTING_PATTERN, name):
+                raise ValueError(f"setting name {name!r} must be lowercase letters, digits and underscores")
         return value

@@ -88,6 +88,8 @@ class InstanceSummary:
 
     @property
     def state(self) -> str:
+        if not self.services:
+            return "ready"  # a lab without services: nothing to run
         states = {s.state for s in self.services}
         if states == {ServiceState.RUNNING}:
             return "running"

@@ -37,7 +37,8 @@ def test_every_command_has_help(name):
 
 
 @pytest.mark.parametrize("group, name", [("lab", n) for n in LAB_GROUP] +
-                         [("images", n) for n in ("list", "pull", "build", "save", "load", "prune")])
+                         [("images", n) for n in ("list", "pull", "build", "save", "load", "prune")] +
+                         [("config", n) for n in ("set", "get", "list", "unset")])
 def test_group_subcommands_have_help(group, name):
     result = CliRunner().invoke(cli, [group, name, "--help"], catch_exceptions=False)
     assert result.exit_code == 0

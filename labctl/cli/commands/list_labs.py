@@ -23,7 +23,8 @@ def list_labs(app: App, as_json: bool) -> None:
             if running.get(instance.lab) != "running":
                 running[instance.lab] = instance.state
     except EngineUnavailableError:
-        running = {}  # listing labs must work without an engine
+        # Listing labs must work without an engine (labs without services are known locally).
+        running = {i.lab: i.state for i in app.manager.local_instances()}
     progress = app.progress.all()
     rows = []
     for lab in labs:

@@ -15,6 +15,7 @@ def view_json(view) -> dict:
         "lab": view.lab.id,
         "ready": view.ready,
         "workspace": str(view.workspace) if view.workspace else None,
+        "settings": dict(view.settings),
         "services": [
             {
                 "service": sv.status.service,
@@ -43,7 +44,12 @@ def status(app: App, instance: str | None, name: str | None, as_json: bool) -> N
         app.print_json(view_json(view))
     else:
         app.console.print(f"[bold]{view.lab.title}[/] ({view.instance})")
-        ui.services_table(app.console, view)
+        if view.services:
+            ui.services_table(app.console, view)
+        else:
+            app.console.print("  This lab needs no services: you work in your own files"
+                              + (f", in {view.workspace}" if view.workspace else "") + ".")
+        ui.settings_help(app.console, view)
         if not view.ready:
             app.console.print(f"Some services are down: [cyan]labctl start {view.lab.id}"
                               f"{'' if view.instance == view.lab.id else ' --name ' + view.instance}[/] brings them back, "

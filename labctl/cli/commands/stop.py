@@ -15,6 +15,8 @@ def stop(app: App, instance: str | None, name: str | None) -> None:
     """Stop a lab. Your data stays; `labctl start LAB` resumes it."""
     chosen = pick_instance(app, instance, name)
     lab = app.manager.lab_of(chosen)
-    app.manager.stop(chosen, emit=app.emit)
+    if not app.manager.stop(chosen, emit=app.emit) and not lab.services:
+        app.say(f"{chosen} has no services, so there is nothing to stop. Your files stay where they are.")
+        return
     again = lab.id if chosen == lab.id else f"{lab.id} --name {chosen}"
     app.say(f"[green]✔[/] Stopped {chosen}. Your data is kept: [cyan]labctl start {again}[/] resumes it.")

@@ -1,0 +1,161 @@
+"""Checks that run the learner's own program (any language) on inputs and compare what it does.
+
+The command comes from a lab setting (`labctl config set run "python3 main.py"`) and runs in the
+learner's workspace under /bin/sh, with the input on stdin and a time limit. A failure shows ACTUAL
+against EXPECTED for the first line that differs, on visible and hidden inputs alike.
+"""
+from __future__ import annotations
+
+import shlex
+
+from pydantic import Field, model_validator
+
+from labctl._families.program_run import ProgramRun, first_difference, normalise, run_program, show, tail
+from labctl.checks.base import Check
+from labctl.checks.context import CheckContext
+from labctl.checks.registry import register
+from labctl.checks.result import CheckError, Outcome, failed, passed
+
+SHELL_NOT_FOUND = 127
+
+
+class _Program(Check):
+    """Which program, and what it is given."""
+
+    lab_paths = ("stdin",)
+    setting_fields = ("setting",)
+
+    setting: str = Field("run", description="The lab setting holding the command that runs the learner's program.")
+    args: list[str] = Field(default_factory=list, description="Arguments added to the command.")
+    stdin: str | None = Field(None, description="A file inside the lab folder fed to the program's stdin.")
+    stdin_text: str | None = Field(None, description="Text fed to stdin (instead of a file).")
+    label: str = Field("the sample input", description="How the input is named in messages, e.g. 'a hidden test "
+                                                       "with two customers'. Hidden inputs are never shown in full.")
+    time_limit: float = Field(5.0, gt=0, le=120, description="Seconds the program may run.")
+
+    @model_validator(mode="after")
+    def _one_input(self) -> "_Program":
+        if self.stdin is not None and self.stdin_text is not None:
+            raise ValueError("give stdin (a file) or stdin_text, not both")
+        return self
+
+    def needs_seconds(self) -> float:
+        return self.time_limit + 2.0
+
+    def execute(self, ctx: CheckContext) -> tuple[ProgramRun | None, Outcome | None]:
+        """(the run, None), or (None, the failure to report when the program could not be run at all)."""
+        command = ctx.setting(self.setting)
+        if not command:
+            return None, failed(
+                f"labctl does not know how to run your program yet. From your workspace, tell it the command "
+                f"you use, e.g. `labctl config set {self.setting} \"python3 main.py\"`")
+        if ctx.workspace is None or not ctx.workspace.is_dir():
+            raise CheckError("this lab instance has no workspace folder; run `labctl start` again to make it")
+        if self.args:
+            command = command + " " + " ".join(shlex.quote(a) for a in self.args)
+        if self.stdin is not None:
+            data = self.lab_file(ctx, self.stdin).read_bytes()
+        else:
+            data = (self.stdin_text or "").encode()
+        env = dict(ctx.env)
+        env["LABCTL_WORKSPACE"] = str(ctx.workspace)
+        try:
+            run = run_program(command, ctx.workspace, data, time_limit=self.time_limit, env=env)
+        except OSError as exc:
+            raise CheckError(f"cannot run `{command}`: {exc.strerror or exc}") from exc
+        if run.timed_out:
+            return None, failed(
+                f"on {self.label}, your program was still running after {self.time_limit:g}s. Does it wait for "
+                "more input, or loop forever? It must read its input to the end, print, and exit.",
+                evidence=command)
+        if run.exit_code == SHELL_NOT_FOUND and "not found" in run.stderr:
+            return None, failed(
+                f"`{command}` could not be started: {run.stderr.strip().splitlines()[-1]}. Check the command "
+                f"with `labctl config get {self.setting}`, and try it yourself in your workspace.",
+                evidence=command)
+        return run, None
+
+
+@register("program.output")
+class ProgramOutput(_Program):
+    """The program, given the input, exits with the expected code and prints exactly the expected lines."""
+
+    lab_paths = ("stdin", "expect_file")
+
+    expect_file: str | None = Field(None, description="A file inside the lab folder with the expected stdout.")
+    expect_text: str | None = Field(None, description="The expected stdout (instead of a file).")
+    exit_code: int = Field(0, description="The exit code expected.")
+    ignore_order: bool = Field(False, description="Compare the lines in any order.")
+
+    @model_validator(mode="after")
+    def _one_expectation(self) -> "ProgramOutput":
+        if (self.expect_file is None) == (self.expect_text is None):
+            raise ValueError("give expect_file or expect_text (exactly one)")
+        return self
+
+    def describe(self) -> str:
+        return f"your program's output on {self.label}"
+
+    def run(self, ctx: CheckContext) -> Outcome:
+        run, problem = self.execute(ctx)
+        if problem is not None:
+            return problem
+        assert run is not None
+        if run.exit_code != self.exit_code:
+            said = tail(run.stderr) or tail(run.stdout) or "    (nothing)"
+            return failed(f"on {self.label}, your program exited with code {run.exit_code}; expected "
+                          f"{self.exit_code}. Its last output:\n{said}", expected=self.exit_code, found=run.exit_code)
+        if self.expect_file is not None:
+            expected_text = self.lab_file(ctx, self.expect_file).read_text(encoding="utf-8")
+        else:
+            expected_text = self.expect_text or ""
+        actual, expected = normalise(run.stdout), normalise(expected_text)
+        if self.ignore_order:
+            actual, expected = sorted(actual), sorted(expected)
+        difference = first_difference(actual, expected)
+        if difference is None:
+            return passed(f"on {self.label}, your program printed the expected {len(expected)} line(s)")
+        number, got, want = difference
+        if got is None:
+            what = f"your output stops after line {number - 1}" if number > 1 else "your program printed nothing"
+        elif want is None:
+            what = f"your output has an extra line {number}"
+        else:
+            what = f"line {number} of your output differs"
+        return failed(f"on {self.label}, {what}:\n  ACTUAL:   {show(got)}\n  EXPECTED: {show(want)}",
+                      expected=want, found=got)
+
+
+@register("program.rejects")
+class ProgramRejects(_Program):
+    """Given bad input, the program stops with a non-zero exit code and an error message that says what is wrong."""
+
+    message_contains: list[str] = Field(default_factory=list,
+                                        description="Text the error message must contain (any case), e.g. 'line 3'.")
+    stream: str = Field("stderr", pattern="^(stderr|any)$",
+                        description="Where the message must be printed: stderr (the default) or any (stdout too).")
+
+    def describe(self) -> str:
+        return f"your program's handling of {self.label}"
+
+    def run(self, ctx: CheckContext) -> Outcome:
+        run, problem = self.execute(ctx)
+        if problem is not None:
+            return problem
+        assert run is not None
+        if run.exit_code == 0:
+            return failed(f"on {self.label}, your program exited with code 0 as if all was well. It should stop "
+                          "with a non-zero exit code (e.g. sys.exit(1)) and an error message.",
+                          expected="a non-zero exit code", found=0)
+        message = run.stderr if self.stream == "stderr" else run.stderr + "\n" + run.stdout
+        if not message.strip():
+            if self.stream == "stderr" and run.stdout.strip():
+                return failed(f"on {self.label}, your program printed its error message to stdout; error "
+                              "messages belong on stderr (in Python: print(..., file=sys.stderr))")
+            return failed(f"on {self.label}, your program stopped with code {run.exit_code} but printed no error "
+                          "message; say what is wrong, so that its user can fix the input")
+        missing = [text for text in self.message_contains if text.lower() not in message.lower()]
+        if missing:
+            return failed(f"on {self.label}, your error message does not mention {missing[0]!r}. It said:\n"
+                          f"{tail(message)}", expected=missing[0], found=message.strip()[:200])
+        return passed(f"on {self.label}, your program stopped with code {run.exit_code} and a clear message")

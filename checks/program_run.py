@@ -1,0 +1,91 @@
+"""Running the learner's own program for the program.* checks: a shell command in the workspace, with stdin,
+a time limit, bounded output, and its whole process group ended afterwards. Pure helpers for comparing output."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping
+
+MAX_OUTPUT = 1 << 20  # bytes of stdout/stderr kept; a program printing forever is cut here
+SHOWN = 200  # characters of a line shown in a message
+
+
+@dataclass(frozen=True)
+class ProgramRun:
+    exit_code: int | None  # None: stopped at the time limit
+    stdout: str
+    stderr: str
+    seconds: float
+
+    @property
+    def timed_out(self) -> bool:
+        return self.exit_code is None
+
+
+def run_program(command: str, cwd: Path, stdin: bytes, *, time_limit: float, env: Mapping[str, str]) -> ProgramRun:
+    """Run `command` under /bin/sh in cwd, feeding stdin; kill its process group at the time limit."""
+    full_env = dict(os.environ)
+    full_env.update(env)
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, tempfile.TemporaryFile() as inp:
+        inp.write(stdin)
+        inp.seek(0)
+        started = time.monotonic()
+        process = subprocess.Popen(["/bin/sh", "-c", command], cwd=cwd, env=full_env, stdin=inp, stdout=out,
+                                   stderr=err, start_new_session=True)
+        try:
+            code: int | None = process.wait(time_limit)
+        except subprocess.TimeoutExpired:
+            code = None
+        finally:
+            # Whatever the shell started (a child that outlived it, a server) ends with it.
+            try:
+                os.killpg(process.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+            process.wait()
+        seconds = time.monotonic() - started
+        return ProgramRun(code, _read(out), _read(err), seconds)
+
+
+def _read(handle) -> str:
+    handle.seek(0)
+    data = handle.read(MAX_OUTPUT + 1)
+    text = data[:MAX_OUTPUT].decode("utf-8", errors="replace")
+    return text + ("\n[... output cut at 1 MiB ...]" if len(data) > MAX_OUTPUT else "")
+
+
+def normalise(text: str) -> list[str]:
+    """Lines as a person reads them: Windows line ends, trailing spaces and trailing blank lines ignored."""
+    lines = [line.rstrip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    while lines and not lines[-1]:
+        lines.pop()
+    return lines
+
+
+def first_difference(actual: list[str], expected: list[str]) -> tuple[int, str | None, str | None] | None:
+    """(1-based line number, actual line or None, expected line or None) of the first difference, or None."""
+    for number, (a, e) in enumerate(zip(actual, expected), start=1):
+        if a != e:
+            return number, a, e
+    if len(actual) < len(expected):
+        return len(actual) + 1, None, expected[len(actual)]
+    if len(actual) > len(expected):
+        return len(expected) + 1, actual[len(expected)], None
+    return None
+
+
+def show(line: str | None) -> str:
+    if line is None:
+        return "(nothing: the output ends here)"
+    text = line if len(line) <= SHOWN else line[:SHOWN] + "..."
+    return repr(text) if text != text.strip() or not text else text
+
+
+def tail(text: str, lines: int = 5) -> str:
+    kept = [line for line in text.strip().splitlines() if line.strip()][-lines:]
+    return "\n".join("    " + (line if len(line) <= SHOWN else line[:SHOWN] + "...") for line in kept)

@@ -1,0 +1,92 @@
+"""What labctl remembers about an instance on this computer: its lab, workspace and settings.
+
+Containers are found by their labels; this record holds what has no container to live on: the
+settings a learner gives with `labctl config set`, and the very existence of a lab that needs no
+service (programming-101 runs only the learner's own program). One small JSON file per instance,
+written then renamed, so a crash never leaves half a file.
+"""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from labctl.core.errors import LabctlError
+from labctl.core.naming import INSTANCE_RE
+
+FOLDER = "instances"
+FORMAT = 1
+
+
+@dataclass
+class InstanceRecord:
+    instance: str
+    lab: str
+    workspace: str = ""
+    containers: bool = True  # False: the lab has no service, and this record is the instance
+    settings: dict[str, str] = field(default_factory=dict)
+
+
+class InstanceRecords:
+    def __init__(self, home: Path):
+        self.folder = home / FOLDER
+        self._memory: dict[str, InstanceRecord] = {}  # ephemeral instances (self-tests, grading) stay here
+
+    def _path(self, instance: str) -> Path:
+        if not INSTANCE_RE.match(instance):
+            raise LabctlError(f"{instance!r} is not a valid instance name")
+        return self.folder / f"{instance}.json"
+
+    def get(self, instance: str) -> InstanceRecord | None:
+        if instance in self._memory:
+            return self._memory[instance]
+        path = self._path(instance)
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError) as exc:
+            raise LabctlError(f"cannot read {path}: {exc}",
+                              f"Move the file aside; `labctl start` will make a new one.") from exc
+        try:
+            return InstanceRecord(instance=instance, lab=str(data["lab"]), workspace=str(data.get("workspace", "")),
+                                  containers=bool(data.get("containers", True)),
+                                  settings={str(k): str(v) for k, v in dict(data.get("settings", {})).items()})
+        except (KeyError, TypeError, ValueError) as exc:
+            raise LabctlError(f"{path} is not a labctl instance file ({exc})",
+                              "Move it aside; `labctl start` will make a new one.") from exc
+
+    def save(self, record: InstanceRecord, *, ephemeral: bool = False) -> None:
+        if ephemeral or record.instance in self._memory:
+            self._memory[record.instance] = record
+            return
+        path = self._path(record.instance)
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=f".{record.instance}-")
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump({"format": FORMAT, **asdict(record)}, handle, indent=2)
+            os.replace(tmp, path)
+        except OSError as exc:
+            raise LabctlError(f"cannot write {path}: {exc.strerror or exc}",
+                              "Check that labctl's home folder is writable (LABCTL_HOME).") from exc
+
+    def delete(self, instance: str) -> None:
+        if self._memory.pop(instance, None) is None:
+            self._path(instance).unlink(missing_ok=True)
+
+    def all(self) -> list[InstanceRecord]:
+        names = set(self._memory)
+        if self.folder.is_dir():
+            names.update(p.stem for p in self.folder.glob("*.json") if INSTANCE_RE.match(p.stem))
+        records = []
+        for name in sorted(names):
+            try:
+                record = self.get(name)
+            except LabctlError:
+                continue  # a damaged file is reported when that instance is used, not by every listing
+            if record is not None:
+                records.append(record)
+        return records

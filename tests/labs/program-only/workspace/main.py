@@ -1,0 +1,1 @@
+# write your program here
