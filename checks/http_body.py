@@ -90,8 +90,21 @@ def json_problem(data: Any, equals: dict[str, Any], schema: dict | None) -> str 
             # The first failing place in the document, and the most telling of its errors.
             error = exceptions.best_match(e for e in errors if e.absolute_path == errors[0].absolute_path)
             where = show_path(list(error.absolute_path))
-            return f"the JSON does not fit the schema at {where}: {error.message}"
+            return f"the JSON does not fit the schema at {where}: {_schema_message(error)}"
     return None
+
+
+def _schema_message(error) -> str:
+    """jsonschema's message, without pasting a whole list or object into it."""
+    value, limit = error.instance, error.validator_value
+    if error.validator in ("maxItems", "minItems") and isinstance(value, list):
+        most = "at most" if error.validator == "maxItems" else "at least"
+        return f"it has {len(value)} item{'s' if len(value) != 1 else ''}; expected {most} {limit}"
+    if error.validator in ("maxProperties", "minProperties") and isinstance(value, dict):
+        most = "at most" if error.validator == "maxProperties" else "at least"
+        return f"it has {len(value)} keys; expected {most} {limit}"
+    message = error.message
+    return message if len(message) <= 200 else message[:200] + "..."
 
 
 def median_ms(seconds: list[float]) -> int:
@@ -159,6 +172,59 @@ class Json(_OneRequest):
             return failed(f"{self.method} {url}: {problem}", expected=self.equals or self.json_schema,
                           found=data if data is not None else show_body(response), evidence=evidence)
         return passed(f"{self.method} {url} answered the expected JSON", evidence=evidence)
+
+
+# ---- http.body ----------------------------------------------------------------------------------
+
+@register("http.body")
+class Body(_OneRequest):
+    """The response's text (HTML, plain text) contains what it must, and not what it must not."""
+
+    contains: list[str] = Field(default_factory=list, description="Text the body must contain (exact case).")
+    not_contains: list[str] = Field(default_factory=list, description="Text the body must not contain.")
+    matches: str | None = Field(None, description="A regular expression the body must contain a match of.")
+    status: int | list[int] | None = None
+
+    @field_validator("matches")
+    @classmethod
+    def _regex(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                re.compile(value)
+            except re.error as exc:
+                raise ValueError(f"bad regex {value!r}: {exc}") from None
+        return value
+
+    @model_validator(mode="after")
+    def _something(self) -> "Body":
+        if not self.contains and not self.not_contains and self.matches is None:
+            raise ValueError("give contains, not_contains or matches")
+        return self
+
+    def describe(self) -> str:
+        return f"{self.method} {self.shown(self)} answers the expected text"
+
+    def run(self, ctx: CheckContext) -> Outcome:
+        response, url, elapsed = self.fetch(ctx)
+        evidence = self.evidence(self, url)
+        if response is None:
+            return failed(elapsed, evidence=evidence)
+        problem = status_problem(response, self.status)
+        text = response.text
+        if not problem:
+            missing = next((t for t in self.contains if t not in text), None)
+            unwanted = next((t for t in self.not_contains if t in text), None)
+            if missing is not None:
+                problem = f"the body does not contain {missing!r}"
+            elif unwanted is not None:
+                problem = f"the body contains {unwanted!r}, and it must not"
+            elif self.matches is not None and not re.search(self.matches, text):
+                problem = f"nothing in the body matches /{self.matches}/"
+        if problem:
+            return failed(f"{self.method} {url}: {problem}. It answered: {show_body(response)[:200]!r}",
+                          expected={"contains": self.contains, "not_contains": self.not_contains,
+                                    "matches": self.matches}, found=show_body(response), evidence=evidence)
+        return passed(f"{self.method} {url} answered the expected text", evidence=evidence)
 
 
 # ---- http.response_time -------------------------------------------------------------------------

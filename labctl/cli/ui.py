@@ -94,11 +94,16 @@ def task_header(console: Console, lab: Lab, task: Task, done: bool = False) -> N
 
 
 def check_results(console: Console, results: Iterable[TaskResult], verbose: bool = False) -> None:
+    said_before: set[str] = set()  # a problem shared by many tasks (e.g. "is your app running?") is told once
     for result in results:
         console.print(f"{MARK[result.status]} [bold]{escape(result.title)}[/] [dim]({result.task})[/]")
         said: set[str] = set()
+        repeated = False
         for check in result.checks:
             if (check.status is Status.PASSED and not verbose) or check.message in said:
+                continue
+            if check.message in said_before and not verbose:
+                repeated = True
                 continue
             said.add(check.message)
             console.print(f"    {MARK[check.status]} {escape(check.message)}")
@@ -107,6 +112,9 @@ def check_results(console: Console, results: Iterable[TaskResult], verbose: bool
                 console.print(f"      [dim]found:   [/] {escape(str(check.found))}")
             if verbose and check.evidence:
                 console.print(f"      [dim]ran: {escape(check.evidence)}[/]")
+        if repeated and not said:
+            console.print("    [dim](the same problem as above)[/]")
+        said_before |= said
 
 
 def stages_table(console: Console, rows: list[tuple[int, int, int]]) -> None:

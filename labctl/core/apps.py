@@ -78,7 +78,7 @@ def start_app(command: str, folder: Path, url: str, *, env: Mapping[str, str] | 
         raise LabctlError(f"cannot start the app: the folder {folder} does not exist")
     if answers(url):
         raise LabctlError(f"something already answers at {url}, so the app cannot listen there",
-                          "Stop whatever uses that port, or give the app another URL (--app-url).")
+                          "Stop whatever uses that port, or give the app another address (`labctl config set app_url URL`, or --app-url when grading).")
     full_env = dict(os.environ)
     full_env.update(env or {})
     full_env.update(PORT=str(port_of(url)), HOST="127.0.0.1")

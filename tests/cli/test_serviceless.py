@@ -35,7 +35,7 @@ def run(monkeypatch, tmp_path):
 def test_program_lab_from_start_to_done_without_an_engine(run, tmp_path):
     workspace = tmp_path / "ws"
     out = run("start", "program-only", "--workspace", str(workspace))
-    assert "is ready (it needs no services" in out
+    assert "It needs no services" in out
     assert "labctl config set run 'python3 main.py'" in out
     assert "Task 1 of 2: Shout every line" in out
     assert (workspace / "main.py").read_text() == "# write your program here\n"

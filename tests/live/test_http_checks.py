@@ -324,7 +324,7 @@ def family():
     ({"url": "http://10.0.0.5:8000/"}, "points at 10.0.0.5"),
     ({"url": "ftp://127.0.0.1/"}, "must start with http:// or https://"),
     ({"url": "http://127.0.0.1:99999/"}, "is not a valid URL"),
-    ({"url": "http://127.0.0.1/", "service": "web"}, "not both"),
+    ({"url": "http://127.0.0.1/", "service": "web"}, "only one of url, setting and service"),
     ({}, "give url"),
     ({"service": "web", "path": "health"}, "must start with a single /"),
     ({"service": "web", "path": "//example.com/x"}, "must start with a single /"),
@@ -385,3 +385,29 @@ def test_json_paths():
     assert http.json_at({"a": [{"b": None}]}, "a[0].b") == (True, None, "")
     assert http.json_at({"a": "text"}, "a.b")[2] == "a is a string there"
     assert http.json_equal(1, 1.0) and not http.json_equal(True, 1) and not http.json_equal([1, 2], [2, 1])
+
+
+# ---- http.body ----------------------------------------------------------------------------------
+
+def test_body_passes_on_contained_text(server, run_check):
+    result = run_check({"type": "http.body", "url": f"{server[0]}/html", "status": 200,
+                        "contains": ["<body>hello"], "not_contains": ["<script>"], "matches": r"<html>.*</html>"})
+    assert status(result) == "passed", result.message
+
+
+def test_body_fails_naming_the_missing_or_unwanted_text(server, run_check):
+    missing = run_check({"type": "http.body", "url": f"{server[0]}/html", "contains": ["<h1>"]})
+    assert status(missing) == "failed"
+    assert "the body does not contain '<h1>'. It answered: '<html><body>hello</body></html>'" in missing.message
+    unwanted = run_check({"type": "http.body", "url": f"{server[0]}/html", "not_contains": ["hello"]})
+    assert "the body contains 'hello', and it must not" in unwanted.message
+    regex = run_check({"type": "http.body", "url": f"{server[0]}/html", "matches": "<h1>.+</h1>"})
+    assert "nothing in the body matches /<h1>.+</h1>/" in regex.message
+    wrong_status = run_check({"type": "http.body", "url": f"{server[0]}/nope", "status": 200, "contains": ["x"]})
+    assert "it answered 404; expected 200" in wrong_status.message
+
+
+def test_schema_message_summarises_long_lists(server, run_check):
+    result = run_check({"type": "http.json", "url": f"{server[0]}/api/books",
+                        "schema": {"type": "object", "properties": {"items": {"type": "array", "maxItems": 1}}}})
+    assert result.message.endswith("the JSON does not fit the schema at items: it has 2 items; expected at most 1")

@@ -27,8 +27,11 @@ def start(app: App, lab_id: str, name: str | None, workspace: Path | None) -> No
     report = app.manager.start(lab_id, name=name, workspace=workspace, emit=app.emit)
     view = report.view
     console = app.console
-    state = "is running" if view.services else "is ready (it needs no services: you work in your own files)"
-    console.print(f"[green]✔[/] [bold]{view.lab.title}[/] {state} ({view.instance}).")
+    if view.services:
+        console.print(f"[green]✔[/] [bold]{view.lab.title}[/] is running ({view.instance}).")
+    else:
+        console.print(f"[green]✔[/] [bold]{view.lab.title}[/] is ready ({view.instance}). It needs no services: "
+                      "you work in your own files.")
     if report.seeded:
         console.print("  Loaded the lab's starting data.")
     console.print()
