@@ -10,7 +10,8 @@ import shlex
 
 from pydantic import Field, model_validator
 
-from labctl._families.program_run import ProgramRun, first_difference, normalise, run_program, show, tail
+from labctl._families.program_run import (ProgramRun, crashed, first_difference, mentions, normalise, run_program,
+                                          show, tail)
 from labctl.checks.base import Check
 from labctl.checks.context import CheckContext
 from labctl.checks.registry import register
@@ -59,11 +60,17 @@ class _Program(Check):
             data = (self.stdin_text or "").encode()
         env = dict(ctx.env)
         env["LABCTL_WORKSPACE"] = str(ctx.workspace)
+        hung = ctx.memo.get(("program-hung", command))
+        if hung is not None:
+            # One input already showed it: waiting out every other input would only make the learner wait.
+            return None, failed(f"not run on {self.label}: your program did not finish on {hung}. Fix that "
+                                "first; the other inputs are tried once it does.", evidence=command)
         try:
             run = run_program(command, ctx.workspace, data, time_limit=self.time_limit, env=env)
         except OSError as exc:
             raise CheckError(f"cannot run `{command}`: {exc.strerror or exc}") from exc
         if run.timed_out:
+            ctx.memo[("program-hung", command)] = self.label
             return None, failed(
                 f"on {self.label}, your program was still running after {self.time_limit:g}s. Does it wait for "
                 "more input, or loop forever? It must read its input to the end, print, and exit.",
@@ -154,7 +161,12 @@ class ProgramRejects(_Program):
                               "messages belong on stderr (in Python: print(..., file=sys.stderr))")
             return failed(f"on {self.label}, your program stopped with code {run.exit_code} but printed no error "
                           "message; say what is wrong, so that its user can fix the input")
-        missing = [text for text in self.message_contains if text.lower() not in message.lower()]
+        crash = crashed(run.stderr)
+        if crash:
+            return failed(f"on {self.label}, your program crashed ({crash}) instead of stopping with a clear "
+                          f"message. Catch the error, print what is wrong with the input, and exit with a "
+                          f"non-zero code. The end of the crash report:\n{tail(run.stderr, 3)}")
+        missing = [text for text in self.message_contains if not mentions(message, text)]
         if missing:
             return failed(f"on {self.label}, your error message does not mention {missing[0]!r}. It said:\n"
                           f"{tail(message)}", expected=missing[0], found=message.strip()[:200])

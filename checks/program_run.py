@@ -3,6 +3,7 @@ a time limit, bounded output, and its whole process group ended afterwards. Pure
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import tempfile
@@ -86,6 +87,30 @@ def show(line: str | None) -> str:
     return repr(text) if text != text.strip() or not text else text
 
 
+def mentions(message: str, text: str) -> bool:
+    """Whether the message mentions the text (any case) as a whole: 'line 3' is not in 'line 31'."""
+    pattern = re.escape(text.lower())
+    if text[:1].isalnum():
+        pattern = r"(?<![0-9a-z])" + pattern
+    if text[-1:].isalnum():
+        pattern += r"(?![0-9a-z])"
+    return re.search(pattern, message.lower()) is not None
+
+
+def crashed(stderr: str) -> str | None:
+    """The crash report's kind, when the program died of an uncaught error instead of stopping cleanly."""
+    if "Traceback (most recent call last)" in stderr:
+        return "a Python traceback"
+    if re.search(r"^\s+at .+\(.+:\d+:\d+\)$", stderr, re.M) and "Error" in stderr:
+        return "a JavaScript stack trace"
+    if re.search(r"^Exception in thread \"main\"", stderr, re.M):
+        return "a Java stack trace"
+    if "panic: " in stderr and "goroutine " in stderr:
+        return "a Go panic"
+    return None
+
+
 def tail(text: str, lines: int = 5) -> str:
-    kept = [line for line in text.strip().splitlines() if line.strip()][-lines:]
+    # Python's ^^^^ markers under a line carry nothing on their own.
+    kept = [line for line in text.strip().splitlines() if line.strip() and set(line.strip()) - set("^~")][-lines:]
     return "\n".join("    " + (line if len(line) <= SHOWN else line[:SHOWN] + "...") for line in kept)

@@ -40,6 +40,8 @@ class CheckContext:
     # The instance's settings with a value (`labctl config`), and the environment the learner's shell gets.
     settings: Mapping[str, str] = field(default_factory=dict)
     env: Mapping[str, str] = field(default_factory=dict)
+    # Facts a check learns that spare the next checks of this run work (e.g. "this program hangs").
+    memo: dict[Any, Any] = field(default_factory=dict)
     _connections: dict[str, Any] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     # A connection is used by one thread at a time. A retired connection (its check timed out)

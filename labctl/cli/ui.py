@@ -72,16 +72,22 @@ def connection_help(console: Console, view: InstanceView) -> None:
     settings_help(console, view)
 
 
+def shell_quoted(value: str) -> str:
+    """A value as a learner types it in a shell: double quotes when it has spaces or specials."""
+    if value and all(c.isalnum() or c in "-_./:=@%+," for c in value):
+        return value
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$").replace("`", "\\`") + '"'
+
+
 def settings_help(console: Console, view: InstanceView) -> None:
     """The lab's settings: what is set, and how to set what is not."""
-    import shlex
-
     for setting in view.lab.settings.values():
         value = view.settings.get(setting.name)
         if value is None:
-            example = f" {shlex.quote(setting.example)}" if setting.example else " VALUE"
-            console.print(f"  [bold]{setting.name}[/] is not set yet ({escape(setting.description)}): "
-                          f"[cyan]labctl config set {setting.name}{escape(example)}[/]")
+            example = shell_quoted(setting.example) if setting.example else "VALUE"
+            console.print(f"  [bold]{setting.name}[/] is not set yet. Set it with "
+                          f"[cyan]labctl config set {setting.name} {escape(example)}[/]")
+            console.print(f"    [dim]{escape(setting.description)}[/]")
         else:
             console.print(f"  [bold]{setting.name}[/] = {escape(value)}  "
                           f"[dim](change it: labctl config set {setting.name} ...)[/]")
@@ -93,10 +99,19 @@ def task_header(console: Console, lab: Lab, task: Task, done: bool = False) -> N
     console.rule(f"[bold]Task {number} of {len(lab.tasks)}: {escape(task.title)}[/]{mark}", align="left")
 
 
-def check_results(console: Console, results: Iterable[TaskResult], verbose: bool = False) -> None:
+def check_results(console: Console, results: Iterable[TaskResult], verbose: bool = False,
+                  focus: bool = False) -> None:
+    """Each task's mark and its problems. With focus, only the first unfinished task's problems are
+    detailed: a beginner on task 1 need not read why tasks 2 to 8 are not done yet."""
     said_before: set[str] = set()  # a problem shared by many tasks (e.g. "is your app running?") is told once
+    detailed_one = False
     for result in results:
         console.print(f"{MARK[result.status]} [bold]{escape(result.title)}[/] [dim]({result.task})[/]")
+        if focus and not verbose and result.status is Status.FAILED:
+            if detailed_one:
+                console.print(f"    [dim]not done yet (details: labctl check {result.task})[/]")
+                continue
+            detailed_one = True
         said: set[str] = set()
         repeated = False
         for check in result.checks:

@@ -42,16 +42,11 @@ class AppProcess:
             return []
 
     def stop(self) -> None:
-        if self.running():
-            _signal_group(self.process, signal.SIGTERM)
-            try:
-                self.process.wait(STOP_GRACE)
-            except subprocess.TimeoutExpired:
-                _signal_group(self.process, signal.SIGKILL)
-                self.process.wait(STOP_GRACE)
-        else:
-            # The shell may be gone while something it started still holds the port.
+        """End the app and everything it started, and return once the whole process group is gone."""
+        _signal_group(self.process, signal.SIGTERM)
+        if not _group_gone(self.process, STOP_GRACE):
             _signal_group(self.process, signal.SIGKILL)
+            _group_gone(self.process, STOP_GRACE)
         self.log_path.unlink(missing_ok=True)
 
 
@@ -107,6 +102,21 @@ def start_app(command: str, folder: Path, url: str, *, env: Mapping[str, str] | 
                                        if tail else "Does it listen on the port in $PORT? It printed nothing.")
         time.sleep(POLL)
     return app
+
+
+def _group_gone(process: subprocess.Popen, timeout: float) -> bool:
+    """Wait until no process of the app's group is left (the shell may exit before its children)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        process.poll()  # reap the shell, or it lingers as a zombie in the group
+        try:
+            os.killpg(process.pid, 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:
+            return False
+        time.sleep(POLL / 5)
+    return False
 
 
 def _signal_group(process: subprocess.Popen, sig: int) -> None:

@@ -41,7 +41,7 @@ def validated(lab: Lab, name: str, value: str) -> str:
     setting = lookup(lab, name)
     problem = setting_problem(setting, value)
     if problem:
-        hint = f"For example: labctl config set {name} {_quote(setting.example)}" if setting.example else None
+        hint = f"For example: labctl config set {name} \"{setting.example}\"" if setting.example else None
         raise LabctlError(f"{name} {problem}", hint)
     return value
 
@@ -52,8 +52,3 @@ def effective(lab: Lab, chosen: Mapping[str, str]) -> dict[str, str]:
     out.update({k: v for k, v in chosen.items() if k in lab.settings})
     return out
 
-
-def _quote(value: str | None) -> str:
-    import shlex
-
-    return shlex.quote(value or "")

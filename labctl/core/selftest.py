@@ -11,6 +11,7 @@ from pathlib import Path
 
 from labctl.checks.result import Status, TaskResult
 from labctl.core import events
+from labctl.core.apps import free_port
 from labctl.core.errors import EngineUnavailableError, LabctlError
 from labctl.core.events import Emit, Event
 from labctl.core.lifecycle import LabManager
@@ -51,6 +52,10 @@ def run_self_test(manager: LabManager, lab_id: str, *, emit: Emit = events.disca
     try:
         emit(Event(events.INFO, f"starting {lab.id} as {instance}"))
         manager.start(lab.id, name=instance, workspace=workspace, ephemeral=True, emit=emit)
+        for setting in lab.settings.values():
+            if setting.kind == "url":
+                # Never the lab's default port: whatever the author runs there must not answer the checks.
+                manager.set_setting(instance, setting.name, f"http://127.0.0.1:{free_port()}")
         view = manager.view(instance, lab)
 
         def check(task_id: str) -> TaskResult:

@@ -36,7 +36,7 @@ def test_program_lab_from_start_to_done_without_an_engine(run, tmp_path):
     workspace = tmp_path / "ws"
     out = run("start", "program-only", "--workspace", str(workspace))
     assert "It needs no services" in out
-    assert "labctl config set run 'python3 main.py'" in out
+    assert 'labctl config set run "python3 main.py"' in out
     assert "Task 1 of 2: Shout every line" in out
     assert (workspace / "main.py").read_text() == "# write your program here\n"
 

@@ -147,3 +147,24 @@ def test_parameters_are_validated():
     with pytest.raises(ValueError):
         cls.model_validate({"stdin": "a", "stdin_text": "b", "expect_text": ""})
     assert cls.model_validate({"expect_text": "", "time_limit": 30}).needs_seconds() == 32
+
+
+def test_rejects_matches_whole_words_and_refuses_crashes(tmp_path):
+    crash = ("import sys\n" + "\n" * 30 + "raise ValueError('x')\n")  # a traceback naming 'line 32'
+    outcome = check("program.rejects", stdin_text="", message_contains=["line 3"]).run(context(tmp_path, f"{PY} main.py", crash))
+    assert not outcome.passed and "crashed (a Python traceback)" in outcome.message
+    ctx = context(tmp_path, f"{PY} main.py", "import sys\nsys.exit('error on line 31')\n")
+    outcome = check("program.rejects", stdin_text="", message_contains=["line 3"]).run(ctx)
+    assert not outcome.passed and "does not mention 'line 3'" in outcome.message
+
+
+def test_after_one_hang_the_other_inputs_are_not_waited_for(tmp_path):
+    ctx = context(tmp_path, f"{PY} main.py", "import time\ntime.sleep(30)\n")
+    first = check("program.output", stdin_text="", expect_text="", time_limit=1, label="input A").run(ctx)
+    assert "still running after 1s" in first.message
+    import time
+
+    started = time.monotonic()
+    second = check("program.output", stdin_text="", expect_text="", time_limit=1, label="input B").run(ctx)
+    assert time.monotonic() - started < 0.5
+    assert second.message.startswith("not run on input B: your program did not finish on input A")

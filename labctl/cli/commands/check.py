@@ -45,7 +45,7 @@ def check(app: App, task_ids: tuple[str, ...], name: str | None, as_json: bool, 
         })
         raise click.exceptions.Exit(code)
     console = app.console
-    ui.check_results(console, results, verbose=verbose)
+    ui.check_results(console, results, verbose=verbose, focus=not task_ids)
     console.print()
     for task_id in newly:
         console.print(f"[green]★ {escape(view.lab.task(task_id).title)}: done for the first time.[/]")
@@ -58,7 +58,7 @@ def check(app: App, task_ids: tuple[str, ...], name: str | None, as_json: bool, 
         failing = next(r for r in results if r.status is Status.FAILED)
         task = view.lab.task(failing.task)
         console.print(f"Next: [bold]{escape(task.title)}[/]. Read it with [cyan]labctl task {task.id}[/]; "
-                      f"stuck? [cyan]labctl hint {task.id}[/]. Add -v to see what was expected and found.")
+                      f"stuck? [cyan]labctl hint {task.id}[/]. [cyan]labctl check -v[/] shows every check in detail.")
     else:
         upcoming = next((t for t in view.lab.tasks if not done.get(t.id, {}).get("first_passed")), None)
         if upcoming is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import click
 
 from labctl.cli.app import App
+from labctl.cli.ui import shell_quoted
 from labctl.cli.options import json_option, name_option
 from labctl.core import instance_config
 
@@ -81,10 +82,4 @@ def list_(app: App, name: str | None, as_json: bool) -> None:
         app.console.print(f"[bold]{s.name}[/] = {shown}{origin}")
         app.console.print(f"  {escape(s.description)}")
         if value is None and s.example:
-            app.console.print(f"  Set it: [cyan]labctl config set {s.name} {escape(_quoted(s.example))}[/]")
-
-
-def _quoted(value: str) -> str:
-    import shlex
-
-    return shlex.quote(value)
+            app.console.print(f"  Set it: [cyan]labctl config set {s.name} {escape(shell_quoted(s.example))}[/]")
