@@ -35,6 +35,7 @@ BUGS = {
     "no-request-id-echo": "a request id sent by the client is replaced by a new one",
     "api-key-everywhere": "the API key is required on every route, not only /admin",
     "page-unknown-200": "the page of an unknown book renders an empty page with 200",
+    "unescaped-html": "the page pastes the title into the HTML as it is (string concatenation, no template)",
 }
 
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -274,6 +275,8 @@ def book_page(request: Request) -> Response:
     if bug("page-unknown-200") and request.params["id"] not in BOOKS:
         return html_response(PAGE.format(title="", author="", year="", id=""))
     book = find_book(request.params["id"])
+    if bug("unescaped-html"):
+        return html_response(PAGE.format(**{k: str(v) for k, v in book.items()}))
     return html_response(PAGE.format(**{k: html.escape(str(v)) for k, v in book.items()}))
 
 
