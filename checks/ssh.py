@@ -4,7 +4,7 @@ from __future__ import annotations
 import socket
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from labctl.checks.base import Check
 from labctl.checks.context import CheckContext
@@ -54,6 +54,14 @@ class SshKeyLogin(Check):
     user: str = Field("learner", pattern=_USER)
     key_file: str | None = Field(None, description="A private key, relative to LABCTL_HOME (default: the instance's own key).")
 
+    @field_validator("key_file")
+    @classmethod
+    def _inside_home(cls, value: str | None) -> str | None:
+        if value is not None and (not value or Path(value).is_absolute() or ".." in Path(value).parts
+                                  or "\\" in value or "\0" in value):
+            raise ValueError(f"{value!r} must be a relative path inside LABCTL_HOME, without '..'")
+        return value
+
     def describe(self) -> str:
         return f"{self.user} can log in over SSH with a key"
 
@@ -62,7 +70,9 @@ class SshKeyLogin(Check):
         if self.key_file is not None:
             if access.home is None:
                 raise CheckError("this check runs without a LABCTL_HOME, so key_file cannot be found")
-            path = Path(access.home) / self.key_file
+            path = (Path(access.home) / self.key_file).resolve()
+            if not path.is_relative_to(Path(access.home).resolve()):
+                raise CheckError(f"the key file {self.key_file} points outside LABCTL_HOME")
             if not path.is_file():
                 raise CheckError(f"the key file {path} does not exist")
             return [path]

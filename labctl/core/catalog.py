@@ -106,12 +106,19 @@ def _build(path: Path, catalog: str, build: str | ComposeBuild | None) -> tuple[
     if build is None:
         return None, None
     context, dockerfile = (build, None) if isinstance(build, str) else (build.context, build.dockerfile)
-    root = path.parent.resolve()
-    resolved = (path.parent / context).resolve()
-    if not resolved.is_relative_to(root):
-        raise LabFileError(path, f"services.{catalog}.build", f"the build context {context!r} leaves the compose folder")
-    if not (resolved / (dockerfile or "Dockerfile")).is_file():
-        raise LabFileError(path, f"services.{catalog}.build", f"no {dockerfile or 'Dockerfile'} in {resolved}")
+    field = f"services.{catalog}.build"
+    try:
+        root = path.parent.resolve()
+        resolved = (path.parent / context).resolve()
+        recipe = (resolved / (dockerfile or "Dockerfile")).resolve()
+        if not resolved.is_relative_to(root):
+            raise LabFileError(path, field, f"the build context {context!r} leaves the compose folder")
+        if not recipe.is_relative_to(resolved):
+            raise LabFileError(path, field, f"the dockerfile {dockerfile!r} leaves the build context")
+        if not recipe.is_file():
+            raise LabFileError(path, field, f"no {dockerfile or 'Dockerfile'} in {resolved}")
+    except (OSError, ValueError) as exc:  # a NUL byte, a name too long for the file system, a symlink loop
+        raise LabFileError(path, field, f"not a usable path: {getattr(exc, 'strerror', None) or exc}") from None
     return resolved, dockerfile
 
 

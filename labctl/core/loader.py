@@ -101,13 +101,16 @@ class _Resolver:
         """A path inside the lab folder; refuses absolute paths, `..` and symlinks that leave it."""
         if not relative or Path(relative).is_absolute() or "\\" in relative:
             raise LabFileError(self.path, field, f"{relative!r} must be a relative path inside the lab folder")
-        resolved = (self.folder / relative).resolve()
-        if not resolved.is_relative_to(self.root):
-            raise LabFileError(self.path, field, f"{relative!r} points outside the lab folder")
-        if folder and not resolved.is_dir():
-            raise LabFileError(self.path, field, f"folder {relative!r} does not exist in {self.folder}")
-        if not folder and not resolved.is_file():
-            raise LabFileError(self.path, field, f"file {relative!r} does not exist in {self.folder}")
+        try:
+            resolved = (self.folder / relative).resolve()
+            if not resolved.is_relative_to(self.root):
+                raise LabFileError(self.path, field, f"{relative!r} points outside the lab folder")
+            exists = resolved.is_dir() if folder else resolved.is_file()
+        except (OSError, ValueError) as exc:  # a NUL byte, a name too long for the file system
+            raise LabFileError(self.path, field, f"{relative[:80]!r} is not a usable path ({exc})") from None
+        if not exists:
+            kind = "folder" if folder else "file"
+            raise LabFileError(self.path, field, f"{kind} {relative!r} does not exist in {self.folder}")
         return resolved
 
     def _workspace_path(self, relative: str, field: str) -> None:

@@ -5,12 +5,13 @@ import re
 
 from labctl.core.errors import LabctlError
 
-INSTANCE_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,47}$")
+# \Z, not $: $ also matches before a final newline, which would let "alice\n" through.
+INSTANCE_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,47}\Z")
 
 
 def validate_instance(name: str) -> str:
     """The name, if it may name an instance. Raises LabctlError otherwise."""
-    if not INSTANCE_RE.match(name or ""):
+    if not isinstance(name, str) or not INSTANCE_RE.match(name):
         raise LabctlError(
             f"{name!r} is not a valid instance name",
             "Use 1 to 48 lowercase letters, digits and dashes, starting with a letter or digit (e.g. alice).",

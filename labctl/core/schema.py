@@ -7,7 +7,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,47}$"
-ID_RE = re.compile(ID_PATTERN)
+# fullmatch: `$` would let "postgres\n" through.
+ID_RE = re.compile(ID_PATTERN.rstrip("$") + r"\Z")
 
 
 class _Strict(BaseModel):
