@@ -17,6 +17,7 @@ import statistics
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,6 +39,13 @@ TIMEOUT = 180
 
 def floor(client, catalog: str, settings: Settings) -> float:
     """Seconds from `docker run` to the first successful probe, for the image labctl would use."""
+    with floor_container(client, catalog, settings) as (_, seconds):
+        return seconds
+
+
+@contextmanager
+def floor_container(client, catalog: str, settings: Settings):
+    """Yield (container, seconds to first successful probe); the container is removed on exit."""
     spec = load_service(catalog)
     image = resolve_image(client, spec, settings.image_source, discard)
     name = f"bench-floor-{catalog}-{secrets.token_hex(3)}"
@@ -51,6 +59,9 @@ def floor(client, catalog: str, settings: Settings) -> float:
     try:
         container.reload()
         while not container.attrs["NetworkSettings"]["Ports"]:
+            if container.status == "exited" or time.monotonic() > started + TIMEOUT:
+                raise RuntimeError(f"{catalog} floor container published no port ({container.status})")
+            time.sleep(0.01)
             container.reload()
         ports = {int(k.split("/")[0]): int(v[0]["HostPort"]) for k, v in container.attrs["NetworkSettings"]["Ports"].items() if v}
         access = ServiceAccess(catalog, spec.kind, "127.0.0.1", ports, env, spec.main_port, name, settings.home)
@@ -59,11 +70,13 @@ def floor(client, catalog: str, settings: Settings) -> float:
         while True:
             try:
                 probe.probe(access)
-                return time.monotonic() - started
+                seconds = time.monotonic() - started
+                break
             except Exception:
                 if time.monotonic() > deadline:
                     raise RuntimeError(f"{catalog} floor did not answer within {TIMEOUT}s")
                 time.sleep(POLL)
+        yield container, seconds
     finally:
         container.remove(force=True, v=True)
 
@@ -125,4 +138,9 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    try:
+        raise SystemExit(main())
+    finally:  # the temporary LABCTL_HOME of this run (its instances are already destroyed)
+        import shutil
+
+        shutil.rmtree(Path("/tmp") / f"labctl-bench-{os.getpid()}", ignore_errors=True)
