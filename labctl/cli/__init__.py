@@ -27,6 +27,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "stop": ("stop", "stop", "Stop a lab; its data is kept."),
     "destroy": ("destroy", "destroy", "Remove a lab's containers and data (asks first)."),
     "reset": ("reset", "reset", "Put a lab's data back to its starting state (asks first)."),
+    "grade": ("grade", "grade", "Grade a submission on a fresh throwaway instance (course CI)."),
     "progress": ("progress", "progress", "Show your progress along the ten roadmap stages."),
     "doctor": ("doctor", "doctor", "Check the container engine and this machine."),
     "images": ("images", "images", "Images for the labs: list, pull, build, save/load bundles, prune."),

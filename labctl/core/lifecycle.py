@@ -172,7 +172,8 @@ class LabManager:
     # -- start
 
     def start(self, lab_id: str, *, name: str | None = None, workspace: Path | None = None,
-              ephemeral: bool = False, emit: Emit = events.discard) -> StartReport:
+              ephemeral: bool = False, labels: Mapping[str, str] | None = None,
+              emit: Emit = events.discard) -> StartReport:
         """Start (or resume) a lab instance and wait until every service answers. Keeps existing data."""
         lab = self.loader.load(lab_id)
         instance = naming.validate_instance(name or lab.id)
@@ -193,7 +194,7 @@ class LabManager:
                 record = InstanceRecord(instance, lab.id, str(folder), containers=bool(lab.services))
             record.workspace = str(folder)
             self.records.save(record, ephemeral=ephemeral)
-            spec = InstanceSpec(instance, lab, folder, ephemeral, extra_env)
+            spec = InstanceSpec(instance, lab, folder, ephemeral, extra_env, dict(labels or {}))
             seeded_flags = self._start_services(spec, emit)
             if not ephemeral:
                 self._set_current(instance)

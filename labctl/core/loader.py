@@ -10,8 +10,10 @@ from labctl.checks import registry
 from labctl.core import resources
 from labctl.core.catalog import load_service
 from labctl.core.errors import LabFileError, UnknownLabError
-from labctl.core.model import AppLaunch, CheckSpec, Lab, NearMiss, ServiceSpec, Setting, Step, Task
-from labctl.core.schema import ID_RE, AppStep, CheckEntry, ConfigStep, CopyStep, LabModel, RunStep, SqlStep
+from labctl.core.model import (AppLaunch, CheckSpec, GradeStep, Grading, Lab, NearMiss, ServiceSpec, Setting, Step,
+                               Task)
+from labctl.core.schema import (ID_RE, AppStep, CheckEntry, ConfigStep, CopyStep, GradeSqlStep, LabModel, RunStep,
+                                SqlStep)
 from labctl.core.instance_config import setting_problem
 from labctl.core.validation import raise_for
 from labctl.core.yamlfile import read_yaml
@@ -93,6 +95,7 @@ class _Resolver:
             id=model.id, title=model.title, stage=model.stage, summary=model.summary.strip(),
             minutes=model.minutes, path=self.folder, services=services, seed=seed,
             workspace=workspace, tasks=tasks, near_misses=near, settings=self.settings,
+            grading=self._grading(services),
         )
 
     # -- paths
@@ -180,6 +183,27 @@ class _Resolver:
         assert isinstance(raw, CopyStep)
         self._workspace_path(raw.to, f"{field}.to")
         return Step("copy", self._lab_path(raw.copy_, f"{field}.copy"), target=raw.to)
+
+    def _grading(self, services: dict[str, ServiceSpec]) -> Grading | None:
+        model = self.model.grading
+        if model is None:
+            return None
+        steps = []
+        for i, raw in enumerate(model.steps):
+            field = f"grading.steps[{i}]"
+            if isinstance(raw, GradeSqlStep):
+                action, pattern = "sql", raw.sql
+                service = raw.service or self._default_service("postgres", field, services)
+                kind_needed = "postgres"
+            else:
+                action, pattern, service, kind_needed = "run", raw.run, raw.service, None
+            if service not in services:
+                raise LabFileError(self.path, f"{field}.service", f"the lab has no service {service!r}")
+            if kind_needed and services[service].kind != kind_needed:
+                raise LabFileError(self.path, f"{field}.service", f"{service!r} is not a PostgreSQL service")
+            self._workspace_path(pattern, f"{field}.{action}")
+            steps.append(GradeStep(action, pattern, service))
+        return Grading(model.summary.strip(), tuple(steps))
 
     def _setting_name(self, name: str, field: str) -> None:
         if name not in self.settings:

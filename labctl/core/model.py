@@ -121,6 +121,21 @@ class NearMiss:
 
 
 @dataclass(frozen=True)
+class GradeStep:
+    """Apply the submission's files matching a glob, in name order, to a service (sql or run)."""
+
+    action: str  # "sql" | "run"
+    pattern: str  # relative to the submission
+    service: str
+
+
+@dataclass(frozen=True)
+class Grading:
+    summary: str
+    steps: tuple[GradeStep, ...]
+
+
+@dataclass(frozen=True)
 class Lab:
     id: str
     title: str
@@ -134,6 +149,7 @@ class Lab:
     tasks: tuple[Task, ...]
     near_misses: tuple[NearMiss, ...] = field(default=())
     settings: Mapping[str, Setting] = field(default_factory=dict)
+    grading: Grading | None = None  # None: a lab with services cannot grade a submission
 
     def task(self, task_id: str) -> Task | None:
         return next((t for t in self.tasks if t.id == task_id), None)

@@ -102,6 +102,25 @@ StepModel = SqlStep | RunStep | CopyStep | ConfigStep | AppStep
 SETTING_PATTERN = r"^[a-z][a-z0-9_]{0,31}$"
 
 
+class GradeSqlStep(_Strict):
+    sql: str = Field(description="A glob inside the submission (e.g. sql/*.sql): each file, in name order, is run "
+                                 "on the service as the learner would run it.")
+    service: str | None = None
+
+
+class GradeRunStep(_Strict):
+    run: str = Field(description="A glob inside the submission: each file, in name order, is run by the service's "
+                                 "driver (commands for redis, a script for linuxbox...).")
+    service: str
+
+
+class GradingModel(_Strict):
+    """How `labctl grade` applies a learner's submission to a fresh instance before checking it."""
+
+    summary: str = Field(min_length=1, description="What a submission holds, for learners and course teams.")
+    steps: list[GradeSqlStep | GradeRunStep] = []
+
+
 class SettingModel(_Strict):
     """A value the learner gives the lab with `labctl config set NAME VALUE` (e.g. how to run their program)."""
 
@@ -146,6 +165,7 @@ class LabModel(_Strict):
     services: dict[str, LabService] = {}
     seed: list[SqlStep | RunStep] = []
     settings: dict[str, SettingModel] = {}
+    grading: GradingModel | None = None
     workspace: str | None = None
     tasks: list[TaskModel] = Field(min_length=1)
     near_misses: list[NearMissModel] = []

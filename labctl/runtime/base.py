@@ -58,6 +58,8 @@ class InstanceSpec:
     ephemeral: bool = False  # torn down by tests and graders; eligible for cleanup by label
     # Per service: environment the drivers add at creation (e.g. the instance's SSH public key).
     extra_env: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    # Extra labels on every resource (never io.labctl.*), e.g. testcontainers' session id for Ryuk.
+    labels: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def services(self) -> Mapping[str, ServiceSpec]:

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from labctl.cli import COMMANDS, cli
 
-LAB_GROUP = ["test", "validate", "schema", "check-types"]
+LAB_GROUP = ["test", "validate", "schema", "check-types", "submission"]
 
 
 def run_main(*args: str, env: dict | None = None, stdin: str = "") -> subprocess.CompletedProcess:

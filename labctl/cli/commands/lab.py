@@ -59,6 +59,22 @@ def test(app: App, lab_ids: tuple[str, ...], all_labs: bool, keep: bool, as_json
         raise click.exceptions.Exit(ExitCode.CHECKS_FAILED)
 
 
+@lab.command("submission")
+@click.argument("lab_id", metavar="LAB")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--near-miss", "near_miss", metavar="ID", help="Use this near miss instead of its task's solution.")
+@click.pass_obj
+def submission(app: App, lab_id: str, folder: Path, near_miss: str | None) -> None:
+    """Write LAB's reference solution into FOLDER as a learner would submit it, to try `labctl grade` on."""
+    from labctl.core.submission import write_submission
+
+    if folder.exists() and any(folder.iterdir()):
+        app.abort(f"{folder} is not empty; nothing was written", hint="Give a new or empty folder.")
+    plan = write_submission(app.loader.load(lab_id), folder, near_miss=near_miss)
+    app.say(f"[green]✔[/] Wrote {len(plan.files)} files to {escape(str(folder))}.")
+    app.say(f"Grade it with: [cyan]{escape(plan.grade_command(lab_id, folder))}[/]")
+
+
 @lab.command("validate")
 @click.argument("paths", metavar="[LAB_OR_FOLDER]...", nargs=-1)
 @click.pass_obj

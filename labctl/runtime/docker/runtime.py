@@ -141,6 +141,10 @@ class DockerRuntime:
             claimed = self._claimed_ports(exclude=name)
             chosen: dict[int, int] = {}
             for port in svc.ports:
+                if spec.ephemeral:
+                    # Self-tests, grading, test fixtures: never the usual port a learner may want next.
+                    chosen[port] = hostports.any_free(claimed | set(chosen.values()))
+                    continue
                 wanted = svc.host_ports.get(port, port)
                 host = hostports.choose(wanted, claimed | set(chosen.values()))
                 chosen[port] = host
@@ -148,15 +152,13 @@ class DockerRuntime:
                     emit(Event(events.PORT_MOVED, f"port {wanted} is in use on 127.0.0.1; {service} gets {host} instead",
                                service, {"container_port": port, "host_port": host}))
             container_labels = {
-                **labels.base(spec.instance, spec.lab.id),
+                **_instance_labels(spec),
                 labels.SERVICE: service,
                 labels.CATALOG: svc.catalog,
                 PORTS_LABEL: ",".join(f"{c}:{h}" for c, h in chosen.items()),
             }
             if spec.workspace is not None:
                 container_labels[labels.WORKSPACE] = str(spec.workspace)
-            if spec.ephemeral:
-                container_labels[labels.EPHEMERAL] = "true"
             emit(Event(events.CONTAINER_CREATING, f"creating {name}", service))
             with translated(f"creating {name}"):
                 host_config = client.api.create_host_config(
@@ -207,7 +209,7 @@ class DockerRuntime:
                 return name
             self.client.api.create_network(
                 name, driver="bridge", check_duplicate=True,
-                labels={**labels.base(spec.instance, spec.lab.id), **({labels.EPHEMERAL: "true"} if spec.ephemeral else {})},
+                labels=_instance_labels(spec),
             )
             return name
 
@@ -222,10 +224,7 @@ class DockerRuntime:
                 existing = self.client.api.inspect_volume(name)
                 self._assert_ours(existing, "volume", name)
             except docker.errors.NotFound:
-                self.client.api.create_volume(name, labels={
-                    **labels.base(spec.instance, spec.lab.id), labels.SERVICE: service,
-                    **({labels.EPHEMERAL: "true"} if spec.ephemeral else {}),
-                })
+                self.client.api.create_volume(name, labels={**_instance_labels(spec), labels.SERVICE: service})
             mounts.append(docker.types.Mount(target=mount.target, source=name, type="volume"))
         return mounts
 
@@ -404,3 +403,13 @@ class DockerRuntime:
         self._running_container(instance, service)
         _ = self.client  # resolve the endpoint
         return [docker_cli, "-H", self._candidate.url, "exec", "-it", naming.container(instance, service), *argv]
+
+
+def _instance_labels(spec: InstanceSpec) -> dict[str, str]:
+    """What every container, network and volume of the instance carries: labctl's own labels first
+    (they cannot be overridden), plus the caller's (e.g. testcontainers' session id, for Ryuk)."""
+    out = {k: v for k, v in spec.labels.items() if not k.startswith(labels.PREFIX + ".")}
+    out.update(labels.base(spec.instance, spec.lab.id))
+    if spec.ephemeral:
+        out[labels.EPHEMERAL] = "true"
+    return out

@@ -1,0 +1,133 @@
+"""A grade's result, and its three written forms: results JSON (docs/grading.md), JUnit XML, Markdown."""
+from __future__ import annotations
+
+import datetime as dt
+import socket
+from dataclasses import dataclass, field
+from xml.etree import ElementTree as ET
+
+from labctl.core.errors import LabctlError
+
+FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class GradeTest:
+    name: str  # the task's title
+    task: str
+    status: str  # pass | fail | error
+    message: str  # why it did not pass ("" when it did)
+    duration: float
+    weight: int
+
+    @property
+    def score(self) -> int:
+        return self.weight if self.status == "pass" else 0
+
+
+@dataclass(frozen=True)
+class GradeNote:
+    """Something about the submission itself, e.g. a file that failed to apply."""
+
+    file: str
+    message: str
+
+
+@dataclass
+class GradeReport:
+    lab: str
+    title: str
+    tests: list[GradeTest] = field(default_factory=list)
+    notes: list[GradeNote] = field(default_factory=list)
+    error: str | None = None  # grading could not run (engine unreachable, a service never answered)
+    error_exit_code: int = 1
+    duration: float = 0.0
+    timestamp: str = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat())
+
+    def fail_to_run(self, exc: LabctlError, *, exit_code: int) -> None:
+        self.error = exc.message + (f"\n{exc.hint}" if exc.hint else "")
+        self.error_exit_code = exit_code
+
+    @property
+    def status(self) -> str:
+        if self.error is not None or any(t.status == "error" for t in self.tests):
+            return "error"
+        return "pass" if self.tests and all(t.status == "pass" for t in self.tests) else "fail"
+
+    @property
+    def score(self) -> int:
+        return sum(t.score for t in self.tests)
+
+    @property
+    def max_score(self) -> int:
+        return sum(t.weight for t in self.tests)
+
+    def to_dict(self) -> dict:
+        """The results JSON, version 1: its schema is docs/grade-results.schema.json."""
+        return {
+            "version": FORMAT_VERSION,
+            "lab": self.lab,
+            "status": self.status,
+            "message": self.error,
+            "score": self.score,
+            "max_score": self.max_score,
+            "duration": round(self.duration, 3),
+            "timestamp": self.timestamp,
+            "tests": [{"name": t.name, "task_id": t.task, "status": t.status, "message": t.message or None,
+                       "duration": round(t.duration, 3), "weight": t.weight, "score": t.score} for t in self.tests],
+            "notes": [{"file": n.file, "message": n.message} for n in self.notes],
+        }
+
+    def junit_xml(self) -> bytes:
+        """JUnit XML as CI systems render it: one testsuite, one testcase per task."""
+        failures = sum(t.status == "fail" for t in self.tests)
+        errors = sum(t.status == "error" for t in self.tests) + (1 if self.error else 0)
+        total = len(self.tests) + (1 if self.error else 0)
+        suites = ET.Element("testsuites", name=f"labctl grade {self.lab}", tests=str(total), failures=str(failures),
+                            errors=str(errors), time=f"{self.duration:.3f}")
+        suite = ET.SubElement(suites, "testsuite", name=self.lab, tests=str(total), failures=str(failures),
+                              errors=str(errors), skipped="0", time=f"{self.duration:.3f}",
+                              timestamp=self.timestamp[:19], hostname=socket.gethostname())
+        properties = ET.SubElement(suite, "properties")
+        for name, value in (("score", self.score), ("max_score", self.max_score), ("status", self.status)):
+            ET.SubElement(properties, "property", name=name, value=str(value))
+        if self.error:
+            case = ET.SubElement(suite, "testcase", classname=self.lab, name="grading", time="0.000")
+            ET.SubElement(case, "error", message=_first_line(self.error), type="GradingError").text = self.error
+        for test in self.tests:
+            case = ET.SubElement(suite, "testcase", classname=self.lab, name=f"{test.task}: {test.name}",
+                                 time=f"{test.duration:.3f}")
+            if test.status in ("fail", "error"):
+                tag = "failure" if test.status == "fail" else "error"
+                ET.SubElement(case, tag, message=_first_line(test.message),
+                              type="CheckFailed" if tag == "failure" else "CheckError").text = test.message
+        if self.notes:
+            ET.SubElement(suite, "system-out").text = "\n".join(f"{n.file}: {n.message}" for n in self.notes)
+        return ET.tostring(suites, encoding="utf-8", xml_declaration=True)
+
+    def markdown(self) -> str:
+        """A summary for $GITHUB_STEP_SUMMARY."""
+        mark = {"pass": "✅", "fail": "❌", "error": "⚠️"}
+        lines = [f"## labctl grade: {self.lab}: {self.score}/{self.max_score} {mark[self.status]}", ""]
+        if self.error:
+            lines += [f"Grading could not run: {_cell(self.error)}", ""]
+        if self.tests:
+            lines += ["| task | result | points | what is missing |", "|---|---|---|---|"]
+            for t in self.tests:
+                lines.append(f"| {_cell(t.name)} (`{t.task}`) | {mark[t.status]} {t.status} | {t.score}/{t.weight} "
+                             f"| {_cell(t.message)} |")
+            lines.append("")
+        for note in self.notes:
+            lines.append(f"- `{note.file}`: {_cell(note.message)}")
+        return "\n".join(lines).rstrip() + "\n"
+
+
+def _first_line(text: str) -> str:
+    line = (text or "").strip().splitlines()[0] if (text or "").strip() else ""
+    return line[:300]
+
+
+def _cell(text: str) -> str:
+    flat = " ".join((text or "").split())
+    flat = flat.replace("|", "\\|")
+    return flat if len(flat) <= 300 else flat[:300] + "..."

@@ -1,0 +1,157 @@
+"""`labctl grade` end to end, as course CI runs it: a real process, real containers, files to read back."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import jsonschema
+import pytest
+import xmlschema
+
+
+pytestmark = pytest.mark.live
+
+ROOT = Path(__file__).parents[2]
+RESULTS_SCHEMA = json.loads((ROOT / "docs" / "grade-results.schema.json").read_text())
+JUNIT = xmlschema.XMLSchema(str(ROOT / "tests" / "data" / "junit.xsd"))
+
+
+def labctl(*args: str, env: dict | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "labctl", *args], capture_output=True, text=True,
+                          env=dict(os.environ, **(env or {})), timeout=timeout, stdin=subprocess.DEVNULL)
+
+
+def submission(tmp_path: Path, lab: str, near_miss: str | None = None) -> Path:
+    folder = tmp_path / f"sub-{lab}-{near_miss or 'reference'}"
+    args = ["lab", "submission", lab, str(folder)] + (["--near-miss", near_miss] if near_miss else [])
+    done = labctl(*args)
+    assert done.returncode == 0, done.stderr
+    return folder
+
+
+def grade_leftovers() -> list[str]:
+    """Every engine resource of a grading instance (they are all named labctl-grade-...)."""
+    import docker
+
+    client = docker.from_env()
+    names = [c.name for c in client.containers.list(all=True, filters={"label": "io.labctl.managed=true"})]
+    names += [n.name for n in client.networks.list(filters={"label": "io.labctl.managed=true"})]
+    names += [v.name for v in client.volumes.list(filters={"label": "io.labctl.managed=true"})]
+    return [n for n in names if n.startswith("labctl-grade-")]
+
+
+@pytest.fixture(autouse=True)
+def no_grading_instances_before():
+    assert not grade_leftovers(), "a grading instance was left by an earlier run"
+    yield
+    assert not grade_leftovers()
+
+
+def test_reference_solution_gets_full_score(tmp_path):
+    folder = submission(tmp_path, "databases-101")
+    results, junit, summary = tmp_path / "results.json", tmp_path / "junit.xml", tmp_path / "summary.md"
+    done = labctl("grade", "databases-101", "--workspace", str(folder), "--json", str(results), "--junit", str(junit),
+                  env={"GITHUB_STEP_SUMMARY": str(summary)})
+    assert done.returncode == 0, done.stdout + done.stderr
+    data = json.loads(results.read_text())
+    jsonschema.validate(data, RESULTS_SCHEMA)
+    assert data["status"] == "pass" and data["score"] == data["max_score"] == 10
+    assert [t["status"] for t in data["tests"]] == ["pass"] * 8
+    JUNIT.validate(str(junit))
+    assert "## labctl grade: databases-101: 10/10" in summary.read_text()
+    assert "Score: 10/10" in done.stdout
+
+
+def test_near_miss_fails_naming_the_task(tmp_path):
+    folder = submission(tmp_path, "databases-101", near_miss="orders-without-fk")
+    results, junit = tmp_path / "results.json", tmp_path / "junit.xml"
+    done = labctl("grade", "databases-101", "--workspace", str(folder), "--json", str(results), "--junit", str(junit))
+    assert done.returncode == 3, done.stdout + done.stderr
+    data = json.loads(results.read_text())
+    jsonschema.validate(data, RESULTS_SCHEMA)
+    failing = [t for t in data["tests"] if t["status"] != "pass"]
+    assert [t["task_id"] for t in failing] == ["create-orders"]
+    assert "has no foreign key referencing customers" in failing[0]["message"]
+    assert data["score"] == 9 and data["max_score"] == 10
+    JUNIT.validate(str(junit))
+    assert 'failure message="orders(customer_id) has no foreign key referencing customers"' in junit.read_text()
+
+
+def test_a_file_that_fails_is_a_note_and_the_rest_is_graded(tmp_path):
+    folder = submission(tmp_path, "databases-101")
+    (folder / "sql" / "02-create-orders.sql").write_text("CREATE TABLE orders (oops;\n")
+    results = tmp_path / "results.json"
+    done = labctl("grade", "databases-101", "--workspace", str(folder), "--json", str(results))
+    assert done.returncode == 3
+    data = json.loads(results.read_text())
+    assert data["notes"] and data["notes"][0]["file"] == "sql/02-create-orders.sql"
+    assert "syntax error" in data["notes"][0]["message"]
+    assert data["tests"][0]["status"] == "pass"
+
+
+def test_two_grades_of_the_same_lab_at_once(tmp_path):
+    folder = submission(tmp_path, "databases-101")
+    runs = [subprocess.Popen([sys.executable, "-m", "labctl", "-q", "grade", "databases-101", "--workspace", str(folder),
+                              "--json", str(tmp_path / f"r{i}.json")], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True, stdin=subprocess.DEVNULL) for i in range(2)]
+    for run in runs:
+        out, err = run.communicate(timeout=300)
+        assert run.returncode == 0, out + err
+    for i in range(2):
+        assert json.loads((tmp_path / f"r{i}.json").read_text())["score"] == 10
+
+
+def test_sigint_mid_grade_leaves_nothing(tmp_path):
+    folder = submission(tmp_path, "databases-101")
+    process = subprocess.Popen([sys.executable, "-m", "labctl", "grade", "databases-101", "--workspace", str(folder)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while not grade_leftovers():  # the moment the instance exists, interrupt
+        assert process.poll() is None, process.communicate()
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=120)
+    assert process.returncode == 130, out + err
+    assert "grading instance and its data were removed" in err
+    assert not grade_leftovers()
+
+
+def test_a_lab_without_services_is_graded_with_its_settings(tmp_path):
+    folder = submission(tmp_path, "programming-101")
+    results = tmp_path / "results.json"
+    done = labctl("grade", "programming-101", "--workspace", str(folder), "--set", "run=python3 main.py",
+                  "--json", str(results))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert json.loads(results.read_text())["status"] == "pass"
+    unset = labctl("grade", "programming-101", "--workspace", str(folder), "--json", "-")
+    assert unset.returncode == 3
+    assert "labctl does not know how to run your program" in json.loads(unset.stdout)["tests"][0]["message"]
+
+
+def test_the_learners_app_is_started_and_checked(tmp_path):
+    folder = submission(tmp_path, "framework-101")
+    done = labctl("grade", "framework-101", "--workspace", str(folder), "--app", "python3 app.py --upto html-view",
+                  "--json", str(tmp_path / "ok.json"))
+    assert done.returncode == 0, done.stdout + done.stderr
+    broken = labctl("grade", "framework-101", "--workspace", str(folder), "--app", "python3 app.py --upto json-in",
+                    "--json", str(tmp_path / "partial.json"))
+    assert broken.returncode == 3
+    data = json.loads((tmp_path / "partial.json").read_text())
+    assert [t["status"] for t in data["tests"]][:3] == ["pass"] * 3 and data["tests"][3]["status"] == "fail"
+    crash = labctl("grade", "framework-101", "--workspace", str(folder), "--app", "python3 no-such-file.py",
+                   "--json", str(tmp_path / "crash.json"))
+    assert crash.returncode == 1
+    message = json.loads((tmp_path / "crash.json").read_text())["message"]
+    assert "exited with code 2 before answering" in message and "no-such-file.py" in message
+
+
+def test_a_lab_graded_from_the_live_services_only_is_refused(tmp_path):
+    done = labctl("grade", "git-101", "--workspace", str(tmp_path))
+    assert done.returncode == 1
+    assert "does not say how to grade a submission" in done.stderr
