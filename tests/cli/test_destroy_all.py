@@ -1,18 +1,17 @@
-"""`labctl destroy --all` (and `images prune`): remove every labctl instance, and nothing that lacks its labels.
+"""`labctl destroy --all` (and `images prune`): remove every instance of this labctl home, and nothing else.
 
-The engine is shared (other test sessions run labs on it at the same time) and labctl finds instances and
-images by label only, with no per-home or per-session scope. So the live test runs in one of two scopes:
-  own    (always): labctl's listings are read in full, checked to hold no decoy, then narrowed to what this
-         test created before anything is removed; `images prune --all` is then safe to run.
-  engine (only with LABCTL_TEST_EXCLUSIVE=1 or CI=true): nothing is narrowed, so it removes EVERY labctl
-         instance on the engine, and runs plain `images prune` (--all would delete the service images the
-         other live tests use).
+Instances carry their owner (a hash of LABCTL_HOME), so `destroy --all` removes this home's instances only:
+another user's instance on the same engine survives it, as do resources without labctl's labels. Images
+are shared by every user of the engine, so the prune half reads labctl's image listing in full (checked to
+hold no decoy), then narrows it to this test's stale image before `images prune --all` removes anything:
+the real --all would delete the service images other live tests use.
 """
 from __future__ import annotations
 
 import os
 import secrets
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -110,9 +109,6 @@ def test_all_and_an_instance_are_exclusive(fake, extra):
 
 # ---- live: decoys survive -------------------------------------------------------------------
 
-EXCLUSIVE = os.environ.get("LABCTL_TEST_EXCLUSIVE") == "1" or os.environ.get("CI", "").lower() == "true"
-
-
 @pytest.fixture
 def client(engine):
     import docker
@@ -121,10 +117,7 @@ def client(engine):
 
 
 @pytest.mark.live
-@pytest.mark.parametrize("scope", ["own", "engine"])
-def test_destroy_all_and_prune_spare_everything_without_labctl_labels(client, scope, monkeypatch, tmp_path):
-    if scope == "engine" and not EXCLUSIVE:
-        pytest.skip("removes EVERY labctl instance on the shared engine; runs only with LABCTL_TEST_EXCLUSIVE=1 or CI=true")
+def test_destroy_all_and_prune_spare_everything_not_theirs(client, monkeypatch, tmp_path):
     from labctl.runtime.docker.image_store import DockerImageStore
     from labctl.runtime.docker.runtime import DockerRuntime
 
@@ -132,7 +125,9 @@ def test_destroy_all_and_prune_spare_everything_without_labctl_labels(client, sc
     token = secrets.token_hex(3)
     labelled_like_ours = {"io.labctl.instance": instance, "io.labctl.fake": "1", "io.labctl.managed": "false"}
     made: dict[str, list] = {"containers": [], "networks": [], "volumes": [], "images": []}
-    manager = make_manager(tmp_path / "home")
+    manager = make_manager(Path(os.environ["LABCTL_HOME"]))  # the home the CLI below uses
+    neighbour = make_manager(tmp_path / "someone-else")  # another user of the same engine
+    neighbours_instance = new_instance_name("neighbour")
     seen_instances: list[str] = []
     seen_images: list[dict] = []
     try:
@@ -157,18 +152,19 @@ def test_destroy_all_and_prune_spare_everything_without_labctl_labels(client, sc
         decoy_image_ids = {client.images.get(ref).id for ref in made["images"][:2]}
 
         manager.start("redis-only", name=instance, workspace=tmp_path / "ws", ephemeral=True)
+        neighbour.start("redis-only", name=neighbours_instance, workspace=tmp_path / "ws2", ephemeral=True)
 
         real_list, real_images = DockerRuntime.list, DockerImageStore.labctl_images
 
         def listed(self):
             found = real_list(self)
             seen_instances.extend(s.instance for s in found)
-            return found if scope == "engine" else [s for s in found if s.instance == instance]
+            return found
 
         def labctl_images(self):
             found = real_images(self)
             seen_images.extend(found)
-            return found if scope == "engine" else [i for i in found if f"labctl-local/{instance}:stale" in i["tags"]]
+            return [i for i in found if f"labctl-local/{instance}:stale" in i["tags"]]
 
         monkeypatch.setattr(DockerRuntime, "list", listed)
         monkeypatch.setattr(DockerImageStore, "labctl_images", labctl_images)
@@ -176,8 +172,9 @@ def test_destroy_all_and_prune_spare_everything_without_labctl_labels(client, sc
         destroyed = CliRunner().invoke(cli, ["destroy", "--all", "--yes"], catch_exceptions=False)
         assert destroyed.exit_code == 0, destroyed.output
         assert f"Removed {instance}" in destroyed.output
-        pruned = CliRunner().invoke(cli, ["images", "prune", "--yes"] + (["--all"] if scope == "own" else []),
-                                    catch_exceptions=False)
+        assert neighbours_instance not in seen_instances and neighbours_instance not in destroyed.output
+        assert neighbour.view(neighbours_instance).ready  # the other user's lab runs on
+        pruned = CliRunner().invoke(cli, ["images", "prune", "--yes", "--all"], catch_exceptions=False)
         assert pruned.exit_code == 0, pruned.output
 
         # labctl never even listed a decoy ...
@@ -200,10 +197,11 @@ def test_destroy_all_and_prune_spare_everything_without_labctl_labels(client, sc
         assert not client.api.networks(filters=ours)
         assert not client.api.images(name=f"labctl-local/{instance}")
     finally:
-        try:
-            manager.destroy(instance)
-        except LabctlError:
-            pass
+        for owner, name in ((manager, instance), (neighbour, neighbours_instance)):
+            try:
+                owner.destroy(name)
+            except LabctlError:
+                pass
         for container_id in made["containers"]:
             client.api.remove_container(container_id, force=True)
         for network_id in made["networks"]:

@@ -141,3 +141,21 @@ def test_security_defaults_from_inspect(manager, instance, tmp_path):
             assert all(b["HostIp"] == "127.0.0.1" for b in bindings or [])
         assert not any("docker.sock" in (m.get("Source") or "") for m in container.attrs["Mounts"])
         assert container.labels["io.labctl.managed"] == "true"
+
+
+def test_two_users_of_one_engine_see_and_touch_only_their_own(tmp_path):
+    """A workshop server: one engine, a LABCTL_HOME per learner. Nobody's destroy reaches a neighbour's lab."""
+    from labctl.core.errors import InstanceNotFoundError, LabctlError
+
+    alice, bob = make_manager(tmp_path / "alice"), make_manager(tmp_path / "bob")
+    name = new_instance_name("shared")
+    try:
+        alice.start("redis-only", name=name, workspace=tmp_path / "ws-alice")
+        assert name not in [i.instance for i in bob.instances()]
+        with pytest.raises(InstanceNotFoundError):
+            bob.destroy(name)
+        with pytest.raises(LabctlError, match="belongs to another labctl user of this engine"):
+            bob.start("redis-only", name=name, workspace=tmp_path / "ws-bob")
+        assert alice.view(name).ready
+    finally:
+        alice.destroy(name)

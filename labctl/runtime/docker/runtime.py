@@ -29,6 +29,7 @@ class DockerRuntime:
 
     def __init__(self, settings: Settings):
         self.settings = settings
+        self.owner = labels.owner_of(settings.home)
         self._client = None
         self._candidate = None
         self._lock = threading.RLock()
@@ -152,7 +153,7 @@ class DockerRuntime:
                     emit(Event(events.PORT_MOVED, f"port {wanted} is in use on 127.0.0.1; {service} gets {host} instead",
                                service, {"container_port": port, "host_port": host}))
             container_labels = {
-                **_instance_labels(spec),
+                **_instance_labels(spec, self.owner),
                 labels.SERVICE: service,
                 labels.CATALOG: svc.catalog,
                 PORTS_LABEL: ",".join(f"{c}:{h}" for c, h in chosen.items()),
@@ -209,7 +210,7 @@ class DockerRuntime:
                 return name
             self.client.api.create_network(
                 name, driver="bridge", check_duplicate=True,
-                labels=_instance_labels(spec),
+                labels=_instance_labels(spec, self.owner),
             )
             return name
 
@@ -224,18 +225,27 @@ class DockerRuntime:
                 existing = self.client.api.inspect_volume(name)
                 self._assert_ours(existing, "volume", name)
             except docker.errors.NotFound:
-                self.client.api.create_volume(name, labels={**_instance_labels(spec), labels.SERVICE: service})
+                self.client.api.create_volume(name, labels={**_instance_labels(spec, self.owner), labels.SERVICE: service})
             mounts.append(docker.types.Mount(target=mount.target, source=name, type="volume"))
         return mounts
 
-    @staticmethod
-    def _assert_ours(obj: dict, kind: str, name: str) -> None:
+    def _assert_ours(self, obj: dict, kind: str, name: str) -> None:
         found = (obj.get("Labels") or obj.get("Config", {}).get("Labels") or {})
         if found.get(labels.MANAGED) != "true":
             raise LabctlError(
                 f"a {kind} named {name} already exists and was not made by labctl; labctl will not touch it",
                 "Remove or rename it yourself, or start the lab under another name (--name).",
             )
+        if not self._mine(found):
+            raise LabctlError(
+                f"the {kind} {name} belongs to another labctl user of this engine (another LABCTL_HOME); "
+                "labctl will not touch it",
+                "Start the lab under another name: labctl start LAB --name NAME.",
+            )
+
+    def _mine(self, found_labels: dict | None) -> bool:
+        owner = (found_labels or {}).get(labels.OWNER)
+        return owner is None or owner == self.owner
 
     def _find_container(self, name: str) -> dict | None:
         import docker.errors
@@ -292,11 +302,12 @@ class DockerRuntime:
         with translated(f"reading the state of {instance}"):
             found = self.client.api.containers(all=True, filters={
                 "label": [f"{labels.MANAGED}=true", f"{labels.INSTANCE}={instance}"]})
-        return sorted((self._status_of(s) for s in found), key=lambda s: s.service)
+        return sorted((self._status_of(s) for s in found if self._mine(s.get("Labels"))), key=lambda s: s.service)
 
     def list(self) -> list[InstanceSummary]:
         with translated("listing labctl's containers"):
             found = self.client.api.containers(all=True, filters={"label": f"{labels.MANAGED}=true"})
+        found = [s for s in found if self._mine(s.get("Labels"))]
         by_instance: dict[str, list[ServiceStatus]] = {}
         for summary in found:
             status = self._status_of(summary)
@@ -314,7 +325,7 @@ class DockerRuntime:
         selector = {"label": [f"{labels.MANAGED}=true", f"{labels.INSTANCE}={instance}"]}
         done: list[str] = []
         with translated(f"finding {instance}'s containers"):
-            containers = client.api.containers(all=True, filters=selector)
+            containers = [c for c in client.api.containers(all=True, filters=selector) if self._mine(c.get("Labels"))]
 
         def stop(summary: dict) -> str:
             name = summary["Names"][0].lstrip("/")
@@ -336,10 +347,14 @@ class DockerRuntime:
         if remove:
             with translated(f"removing {instance}'s volumes and network"):
                 for volume in client.api.volumes(filters=selector).get("Volumes") or []:
+                    if not self._mine(volume.get("Labels")):
+                        continue
                     emit(Event(events.REMOVING, f"removing volume {volume['Name']}"))
                     client.api.remove_volume(volume["Name"], force=True)
                     done.append(f"removed volume {volume['Name']}")
                 for network in client.api.networks(filters=selector):
+                    if not self._mine(network.get("Labels")):
+                        continue
                     emit(Event(events.REMOVING, f"removing network {network['Name']}"))
                     client.api.remove_network(network["Id"])
                     done.append(f"removed network {network['Name']}")
@@ -350,7 +365,8 @@ class DockerRuntime:
     def _running_container(self, instance: str, service: str) -> str:
         name = naming.container(instance, service)
         found = self._find_container(name)
-        if found is None or (found.get("Config", {}).get("Labels") or {}).get(labels.MANAGED) != "true":
+        found_labels = (found or {}).get("Config", {}).get("Labels") or {}
+        if found is None or found_labels.get(labels.MANAGED) != "true" or not self._mine(found_labels):
             raise InstanceNotFoundError(f"{service} of {instance} does not exist", "Start it with `labctl start`.")
         if found["State"]["Status"] != "running":
             raise LabctlError(f"{service} of {instance} is not running ({found['State']['Status']})",
@@ -380,7 +396,8 @@ class DockerRuntime:
     def logs(self, instance: str, service: str, *, tail: int = 100, follow: bool = False) -> Iterator[str]:
         name = naming.container(instance, service)
         found = self._find_container(name)
-        if found is None or (found.get("Config", {}).get("Labels") or {}).get(labels.MANAGED) != "true":
+        found_labels = (found or {}).get("Config", {}).get("Labels") or {}
+        if found is None or found_labels.get(labels.MANAGED) != "true" or not self._mine(found_labels):
             raise InstanceNotFoundError(f"{service} of {instance} does not exist", "Run `labctl status`.")
         with translated(f"reading {name}'s logs"):
             if not follow:
@@ -405,11 +422,12 @@ class DockerRuntime:
         return [docker_cli, "-H", self._candidate.url, "exec", "-it", naming.container(instance, service), *argv]
 
 
-def _instance_labels(spec: InstanceSpec) -> dict[str, str]:
+def _instance_labels(spec: InstanceSpec, owner: str) -> dict[str, str]:
     """What every container, network and volume of the instance carries: labctl's own labels first
     (they cannot be overridden), plus the caller's (e.g. testcontainers' session id, for Ryuk)."""
     out = {k: v for k, v in spec.labels.items() if not k.startswith(labels.PREFIX + ".")}
     out.update(labels.base(spec.instance, spec.lab.id))
+    out[labels.OWNER] = owner
     if spec.ephemeral:
         out[labels.EPHEMERAL] = "true"
     return out
