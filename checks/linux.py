@@ -284,6 +284,8 @@ class LinuxCommand(Check):
     stdout_contains: str | None = None
     stdout_matches: str | None = None
     message: str | None = Field(None, description="Said to the learner when the command does not do what is expected.")
+    explains: bool = Field(False, description="The command is a checker that prints the learner-facing reason when it "
+                                              "fails: show only what it printed.")
 
     @model_validator(mode="after")
     def _one(self) -> "LinuxCommand":
@@ -313,6 +315,8 @@ class LinuxCommand(Check):
         said = (stderr.strip() or stdout.strip())[-300:]
         evidence = f"as {self.user or 'root'}: {self.run_ if self.run_ is not None else shlex.join(self.argv or [])}"
         if self.exit_code is not None and code != self.exit_code:
+            if self.explains and said:
+                return failed(said, expected=self.exit_code, found=code, evidence=evidence)
             text = self.message or f"`{self.shown}` exited with code {code}; expected {self.exit_code}"
             return failed(text + (f": {said}" if said else ""), expected=self.exit_code, found=code, evidence=evidence)
         if self.stdout_contains is not None and self.stdout_contains not in stdout:

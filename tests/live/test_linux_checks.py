@@ -407,3 +407,12 @@ def test_command_message_replaces_the_generic_text_and_long_scripts_are_not_past
     assert result.message == "the release is not tagged: main has no tag v1.0 yet"
     long_script = run_check({"type": "linux.command", "run": "true\n" * 5 + "exit 3"})
     assert long_script.message == "`true…` exited with code 3; expected 0"
+
+
+def test_a_checker_that_explains_is_quoted_alone(run_check):
+    result = run_check({"type": "linux.command", "run": "echo 'main has no tag v1.0 yet: git push origin v1.0' >&2\nexit 1",
+                        "explains": True})
+    assert result.status.value == "failed"
+    assert result.message == "main has no tag v1.0 yet: git push origin v1.0"
+    silent = run_check({"type": "linux.command", "run": "exit 1", "explains": True})
+    assert silent.message == "`exit 1` exited with code 1; expected 0"
