@@ -138,6 +138,8 @@ class Json(_OneRequest):
     equals: dict[str, Any] = Field(default_factory=dict, description="{json.path: expected value}, e.g. items[0].name")
     json_schema: dict[str, Any] | None = Field(None, alias="schema", description="A JSON Schema the body must fit.")
     status: int | list[int] | None = None
+    explain: str | None = Field(None, description="A JSON path whose text, when the check fails, is the whole message "
+                                                  "(for a lab service that explains what is missing).")
 
     @field_validator("equals")
     @classmethod
@@ -150,6 +152,13 @@ class Json(_OneRequest):
     @classmethod
     def _valid_schema(cls, value: dict | None) -> dict | None:
         return _schema(value)
+
+    @field_validator("explain")
+    @classmethod
+    def _explain_path(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_path(value)
+        return value
 
     @model_validator(mode="after")
     def _something(self) -> "Json":
@@ -168,6 +177,10 @@ class Json(_OneRequest):
         problem = status_problem(response, self.status)
         data, not_json = (None, None) if problem else parse_json(response)
         problem = problem or not_json or json_problem(data, self.equals, self.json_schema)
+        if problem and self.explain is not None and data is not None:
+            found, said, _ = json_at(data, self.explain)
+            if found and isinstance(said, str) and said.strip():
+                return failed(said.strip(), expected=self.equals or self.json_schema, found=data, evidence=evidence)
         if problem:
             return failed(f"{self.method} {url}: {problem}", expected=self.equals or self.json_schema,
                           found=data if data is not None else show_body(response), evidence=evidence)

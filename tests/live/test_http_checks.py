@@ -411,3 +411,12 @@ def test_schema_message_summarises_long_lists(server, run_check):
     result = run_check({"type": "http.json", "url": f"{server[0]}/api/books",
                         "schema": {"type": "object", "properties": {"items": {"type": "array", "maxItems": 1}}}})
     assert result.message.endswith("the JSON does not fit the schema at items: it has 2 items; expected at most 1")
+
+
+def test_json_explain_makes_the_services_reason_the_message(server, run_check):
+    result = run_check({"type": "http.json", "url": f"{server[0]}/api/books", "equals": {"count": 3}, "explain": "items[0].title"})
+    assert status(result) == "failed" and result.message == "Dune"
+    passing = run_check({"type": "http.json", "url": f"{server[0]}/api/books", "equals": {"count": 2}, "explain": "items[0].title"})
+    assert status(passing) == "passed"
+    not_text = run_check({"type": "http.json", "url": f"{server[0]}/api/books", "equals": {"count": 3}, "explain": "count"})
+    assert not_text.message.endswith("the JSON at count is 2; expected 3")

@@ -117,3 +117,25 @@ def test_driver_run_file_check_endpoint_and_reset(practice, api, tmp_path):
         Driver().apply(access, Step("run", bad, "practice-http"))
     Driver().restore(access, [])
     assert trace(api) == []
+
+
+def test_stop_and_start_keep_the_learners_trace_and_items(practice, api):
+    """labctl stop says "your data is kept": the trace and the items live on the data volume."""
+    import time
+
+    manager, name, _ = practice
+    created = api("POST", "/items", json={"name": "pen"}).json()
+    api("GET", "/items/42")
+    started = time.monotonic()
+    manager.stop(name)
+    assert time.monotonic() - started < 5, "the service must stop on SIGTERM, not after the engine's timeout"
+    manager.start("http-101", name=name)
+    access = manager.context(manager.view(name)).service("practice-http")
+    from labctl.services.http import base_url
+
+    base = base_url(access)
+    session = requests.Session()
+    session.trust_env = False
+    assert session.get(base + f"/items/{created['id']}", timeout=10).json()["name"] == "pen"
+    paths = [entry["path"] for entry in session.get(base + "/_lab/trace", timeout=10).json()]
+    assert paths[:2] == ["/items", "/items/42"]

@@ -1,7 +1,9 @@
 """practice-http: a small JSON/HTML practice API for learning HTTP with curl (Python 3 standard library only).
 
-Listens on 0.0.0.0:8080 (PORT overrides). Everything is in memory; one thread per request; bodies over
-64 KiB are refused with 413.
+Listens on 0.0.0.0:8080 (PORT overrides); one thread per request; bodies over 64 KiB are refused with 413.
+The state (trace, items, sessions) is kept in memory and saved to STATE_DIR/state.json (default
+/var/lib/practice-http, a volume) after every request, so a stop and start keeps the learner's work.
+SIGTERM saves and exits at once.
 
 Endpoints
   GET    /health                 200 {"status": "ok"}
@@ -37,6 +39,9 @@ import hashlib
 import json
 import os
 import secrets
+import signal
+import sys
+import tempfile
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -63,19 +68,50 @@ TREASURE_PAGE = f"""<!doctype html>
 <p>Send it with POST /submit and a JSON body {{"code": "..."}}.</p></body></html>
 """
 
-lock = threading.Lock()
+STATE_DIR = os.environ.get("STATE_DIR", "/var/lib/practice-http")
+lock = threading.RLock()
 state: dict = {}
 
 
+def fresh_state() -> dict:
+    return dict(trace=[], items={1: {"id": 1, "name": "keyboard", "price": 25.0},
+                                 2: {"id": 2, "name": "mouse", "price": 12.5}},
+                next_id=3, sessions={})
+
+
 def reset_state() -> None:
+    """Back to the lab's starting data, saved."""
     with lock:
         state.clear()
-        state.update(trace=[], items={1: {"id": 1, "name": "keyboard", "price": 25.0},
-                                      2: {"id": 2, "name": "mouse", "price": 12.5}},
-                     next_id=3, sessions={})
+        state.update(fresh_state())
+        save_state()
 
 
-reset_state()
+def save_state() -> None:
+    """Write the state then rename it into place: a crash never leaves half a file."""
+    if not os.path.isdir(STATE_DIR):
+        return
+    with lock:
+        data = json.dumps({"trace": state["trace"], "items": list(state["items"].values()),
+                           "next_id": state["next_id"], "sessions": state["sessions"]})
+    fd, tmp = tempfile.mkstemp(dir=STATE_DIR, prefix=".state-")
+    with os.fdopen(fd, "w") as handle:
+        handle.write(data)
+    os.replace(tmp, os.path.join(STATE_DIR, "state.json"))
+
+
+def load_state() -> None:
+    try:
+        with open(os.path.join(STATE_DIR, "state.json")) as handle:
+            data = json.load(handle)
+        with lock:
+            state.update(trace=list(data["trace"]), items={int(i["id"]): i for i in data["items"]},
+                         next_id=int(data["next_id"]), sessions=dict(data["sessions"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        reset_state()  # no saved state yet (or a damaged one): the lab's starting data
+
+
+state.update(fresh_state())  # in memory only until main() loads what was saved
 
 
 class Reply(Exception):
@@ -232,6 +268,7 @@ class Handler(BaseHTTPRequestHandler):
                 with lock:
                     state["trace"].append(entry)
                     del state["trace"][:-MAX_TRACE]
+                    save_state()
 
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_HEAD = _handle
 
@@ -387,6 +424,14 @@ class Handler(BaseHTTPRequestHandler):
 
 
 def main() -> None:
+    load_state()
+
+    def stop(signum, frame):  # PID 1 gets no default SIGTERM handling: stop at once, not after the engine's timeout
+        with lock:
+            save_state()
+        sys.exit(0)
+
+    signal.signal(signal.SIGTERM, stop)
     port = int(os.environ.get("PORT", "8080"))
     server = ThreadingHTTPServer(("0.0.0.0", port), Handler)
     server.daemon_threads = True
