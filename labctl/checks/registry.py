@@ -13,7 +13,8 @@ from labctl.core.errors import LabctlError
 C = TypeVar("C", bound=type[Check])
 
 _REGISTRY: dict[str, type[Check]] = {}
-_loaded = False
+_loaded = False  # every family imported
+_families_loaded: set[str] = set()  # families imported one by one (load_family)
 _lock = threading.Lock()
 
 FAMILY_PACKAGE = "labctl._families"
@@ -36,6 +37,29 @@ def register(type_name: str, *, service_kind: str | None = None) -> Callable[[C]
     return decorate
 
 
+def _package():
+    """The folder of check families as the package `labctl._families` (created once)."""
+    folder = resources.check_families_dir()
+    if FAMILY_PACKAGE not in sys.modules:
+        spec = importlib.util.spec_from_loader(FAMILY_PACKAGE, loader=None, is_package=True)
+        package = importlib.util.module_from_spec(spec)
+        package.__path__ = [str(folder)]
+        sys.modules[FAMILY_PACKAGE] = package
+    return folder
+
+
+def _import(path) -> None:
+    name = f"{FAMILY_PACKAGE}.{path.stem}"
+    if name in sys.modules:
+        return
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise LabctlError(f"cannot load check family {path}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+
+
 def load_families() -> None:
     """Import every module in checks/ once, so its check types register."""
     global _loaded
@@ -44,30 +68,40 @@ def load_families() -> None:
     with _lock:
         if _loaded:
             return
-        folder = resources.check_families_dir()
-        if FAMILY_PACKAGE not in sys.modules:
-            spec = importlib.util.spec_from_loader(FAMILY_PACKAGE, loader=None, is_package=True)
-            package = importlib.util.module_from_spec(spec)
-            package.__path__ = [str(folder)]
-            sys.modules[FAMILY_PACKAGE] = package
-        for path in sorted(folder.glob("*.py")):
-            if path.name.startswith("_"):
-                continue
-            name = f"{FAMILY_PACKAGE}.{path.stem}"
-            if name in sys.modules:
-                continue
-            spec = importlib.util.spec_from_file_location(name, path)
-            if spec is None or spec.loader is None:
-                raise LabctlError(f"cannot load check family {path}")
-            module = importlib.util.module_from_spec(spec)
-            sys.modules[name] = module
-            spec.loader.exec_module(module)
+        for path in sorted(_package().glob("*.py")):
+            if not path.name.startswith("_"):
+                _import(path)
         _loaded = True
 
 
+def load_family(family: str) -> None:
+    """Import only the modules of one family (`sql` -> checks/sql.py and checks/sql_*.py).
+
+    A lab names a handful of families; importing just those keeps `labctl status` and `check` quick.
+    """
+    if _loaded or family in _families_loaded:
+        return
+    with _lock:
+        if family in _families_loaded:
+            return
+        if family.isidentifier() and not family.startswith("_"):
+            folder = _package()
+            for path in sorted([*folder.glob(f"{family}.py"), *folder.glob(f"{family}_*.py")]):
+                _import(path)
+        _families_loaded.add(family)
+
+
 def get(type_name: str) -> type[Check] | None:
-    load_families()
-    return _REGISTRY.get(type_name)
+    """The class registered as type_name, or None. Loads its family first, and every family if that is not enough."""
+    found = _REGISTRY.get(type_name)
+    if found is not None:
+        return found
+    load_family(type_name.split(".", 1)[0])
+    found = _REGISTRY.get(type_name)
+    if found is None:
+        load_families()
+        found = _REGISTRY.get(type_name)
+    return found
 
 
 def all_types() -> dict[str, type[Check]]:

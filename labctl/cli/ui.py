@@ -2,19 +2,20 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
-from rich.console import Console
-from rich.markdown import Markdown
 from rich.markup import escape
-from rich.table import Table
 
 from labctl.checks.result import Status, TaskResult
 from labctl.core import events
 from labctl.core.events import Event
-from labctl.core.lifecycle import InstanceView
 from labctl.core.model import ROADMAP_STAGES, Lab, Task
 from labctl.runtime.base import ServiceState
+
+if TYPE_CHECKING:  # rich's Console, Markdown and Table, and the lab manager, load only when drawn or run
+    from rich.console import Console
+
+    from labctl.core.lifecycle import InstanceView
 
 MARK = {Status.PASSED: "[green]✔[/]", Status.FAILED: "[red]✘[/]", Status.ERROR: "[yellow]![/]"}
 STATE_STYLE = {
@@ -39,10 +40,14 @@ def show_event(err: Console, event: Event) -> None:
 
 
 def markdown_file(console: Console, path: Path) -> None:
+    from rich.markdown import Markdown
+
     console.print(Markdown(path.read_text(encoding="utf-8")))
 
 
 def services_table(console: Console, view: InstanceView) -> None:
+    from rich.table import Table
+
     table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
     table.add_column("service")
     table.add_column("state")
@@ -134,6 +139,8 @@ def check_results(console: Console, results: Iterable[TaskResult], verbose: bool
 
 def stages_table(console: Console, rows: list[tuple[int, int, int]]) -> None:
     """rows: (stage, labs done, labs in stage)."""
+    from rich.table import Table
+
     table = Table(box=None, show_header=True, header_style="bold", pad_edge=False)
     table.add_column("stage", justify="right")
     table.add_column("topic")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import platform
+import sys
 from contextlib import contextmanager
 from typing import Iterator, Mapping
 
@@ -12,9 +13,42 @@ PING_TIMEOUT = 5
 API_TIMEOUT = 120
 
 
-def _client_for(candidate: Candidate, environ: Mapping[str, str], timeout: int):
-    import docker
+def _sdk():
+    """The docker SDK, imported without paramiko (about 100 ms) unless something loaded it already.
 
+    docker.transport imports its SSH adapter, and so paramiko, whenever paramiko is installed; a failed
+    import only means "no ssh:// support" to the SDK. Only ssh:// endpoints need it: _enable_ssh adds it back.
+    """
+    if "docker.api.client" not in sys.modules and "paramiko" not in sys.modules:
+        sys.modules["paramiko"] = None  # type: ignore[assignment]  # makes `import paramiko` raise ImportError
+        try:
+            import docker.errors  # noqa: F401
+        finally:
+            if "paramiko" in sys.modules and sys.modules["paramiko"] is None:
+                del sys.modules["paramiko"]
+    import docker
+    import docker.errors  # noqa: F401
+
+    return docker
+
+
+def _enable_ssh() -> None:
+    """Give the SDK its SSH adapter if _sdk() left it out; without paramiko the SDK says to install it."""
+    import docker.api.client as api_client
+
+    if hasattr(api_client, "SSHHTTPAdapter"):
+        return
+    try:
+        from docker.transport.sshconn import SSHHTTPAdapter
+    except ImportError:
+        return
+    api_client.SSHHTTPAdapter = SSHHTTPAdapter
+
+
+def _client_for(candidate: Candidate, environ: Mapping[str, str], timeout: int):
+    docker = _sdk()
+    if candidate.url.startswith("ssh://"):
+        _enable_ssh()
     env = {"DOCKER_HOST": candidate.url}
     for key in ("DOCKER_TLS_VERIFY", "DOCKER_CERT_PATH"):
         if environ.get(key):
@@ -24,7 +58,7 @@ def _client_for(candidate: Candidate, environ: Mapping[str, str], timeout: int):
 
 def connect(environ: Mapping[str, str]):
     """(client, candidate) for the first endpoint that answers a ping. Raises EngineUnavailableError."""
-    import docker.errors
+    docker = _sdk()
     import requests.exceptions
 
     tried = []
@@ -57,7 +91,7 @@ def _reason(exc: BaseException) -> str:
 @contextmanager
 def translated(action: str) -> Iterator[None]:
     """Turn docker SDK and transport errors into labctl errors that say what happened."""
-    import docker.errors
+    docker = _sdk()
     import requests.exceptions
 
     try:
