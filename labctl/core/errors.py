@@ -50,3 +50,7 @@ class ServiceNotReadyError(LabctlError):
 
 class InstanceNotFoundError(LabctlError):
     pass
+
+
+class ImageUnavailableError(LabctlError):
+    """A service's image is not here, cannot be pulled, and has no local build (e.g. MongoDB offline)."""

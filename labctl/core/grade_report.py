@@ -2,10 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import socket
 from dataclasses import dataclass, field
-from xml.etree import ElementTree as ET
-
 from labctl.core.errors import LabctlError
 
 FORMAT_VERSION = 1
@@ -80,30 +77,16 @@ class GradeReport:
 
     def junit_xml(self) -> bytes:
         """JUnit XML as CI systems render it: one testsuite, one testcase per task."""
-        failures = sum(t.status == "fail" for t in self.tests)
-        errors = sum(t.status == "error" for t in self.tests) + (1 if self.error else 0)
-        total = len(self.tests) + (1 if self.error else 0)
-        suites = ET.Element("testsuites", name=f"labctl grade {self.lab}", tests=str(total), failures=str(failures),
-                            errors=str(errors), time=f"{self.duration:.3f}")
-        suite = ET.SubElement(suites, "testsuite", name=self.lab, tests=str(total), failures=str(failures),
-                              errors=str(errors), skipped="0", time=f"{self.duration:.3f}",
-                              timestamp=self.timestamp[:19], hostname=socket.gethostname())
-        properties = ET.SubElement(suite, "properties")
-        for name, value in (("score", self.score), ("max_score", self.max_score), ("status", self.status)):
-            ET.SubElement(properties, "property", name=name, value=str(value))
+        from labctl.core import junit
+
+        suite = junit.Suite(self.lab, properties={"score": str(self.score), "max_score": str(self.max_score),
+                                                  "status": self.status}, timestamp=self.timestamp,
+                            output="\n".join(f"{n.file}: {n.message}" for n in self.notes))
         if self.error:
-            case = ET.SubElement(suite, "testcase", classname=self.lab, name="grading", time="0.000")
-            ET.SubElement(case, "error", message=_first_line(self.error), type="GradingError").text = self.error
+            suite.cases.append(junit.Case("grading", self.lab, 0.0, "error", self.error))
         for test in self.tests:
-            case = ET.SubElement(suite, "testcase", classname=self.lab, name=f"{test.task}: {test.name}",
-                                 time=f"{test.duration:.3f}")
-            if test.status in ("fail", "error"):
-                tag = "failure" if test.status == "fail" else "error"
-                ET.SubElement(case, tag, message=_first_line(test.message),
-                              type="CheckFailed" if tag == "failure" else "CheckError").text = test.message
-        if self.notes:
-            ET.SubElement(suite, "system-out").text = "\n".join(f"{n.file}: {n.message}" for n in self.notes)
-        return ET.tostring(suites, encoding="utf-8", xml_declaration=True)
+            suite.cases.append(junit.Case(f"{test.task}: {test.name}", self.lab, test.duration, test.status, test.message))
+        return junit.to_xml(f"labctl grade {self.lab}", [suite])
 
     def markdown(self) -> str:
         """A summary for $GITHUB_STEP_SUMMARY."""
@@ -120,11 +103,6 @@ class GradeReport:
         for note in self.notes:
             lines.append(f"- `{note.file}`: {_cell(note.message)}")
         return "\n".join(lines).rstrip() + "\n"
-
-
-def _first_line(text: str) -> str:
-    line = (text or "").strip().splitlines()[0] if (text or "").strip() else ""
-    return line[:300]
 
 
 def _cell(text: str) -> str:

@@ -12,7 +12,7 @@ from pathlib import Path
 from labctl.checks.result import Status, TaskResult
 from labctl.core import events
 from labctl.core.apps import free_port
-from labctl.core.errors import EngineUnavailableError, LabctlError
+from labctl.core.errors import EngineUnavailableError, ImageUnavailableError, LabctlError
 from labctl.core.events import Emit, Event
 from labctl.core.lifecycle import LabManager
 
@@ -32,10 +32,12 @@ class SelfTestReport:
     instance: str
     cases: list[SelfTestCase] = field(default_factory=list)
     error: str | None = None  # the lab could not even start
+    skipped: str | None = None  # it cannot run here (an image that cannot be pulled or built), and why
+    duration: float = 0.0
 
     @property
     def ok(self) -> bool:
-        return self.error is None and bool(self.cases) and all(c.ok for c in self.cases)
+        return self.skipped is not None or (self.error is None and bool(self.cases) and all(c.ok for c in self.cases))
 
 
 def _describe(result: TaskResult) -> str:
@@ -48,6 +50,7 @@ def run_self_test(manager: LabManager, lab_id: str, *, emit: Emit = events.disca
     lab = manager.loader.load(lab_id)
     instance = f"selftest-{lab.id[:32]}-{secrets.token_hex(3)}"
     report = SelfTestReport(lab.id, instance)
+    began = time.monotonic()
     workspace = Path(tempfile.mkdtemp(prefix=f"labctl-selftest-{lab.id}-"))
     try:
         emit(Event(events.INFO, f"starting {lab.id} as {instance}"))
@@ -106,6 +109,8 @@ def run_self_test(manager: LabManager, lab_id: str, *, emit: Emit = events.disca
             emit(Event(events.INFO, f"near miss {near.id}: {'ok' if ok else 'PROBLEM'}"))
     except EngineUnavailableError:
         raise
+    except ImageUnavailableError as exc:
+        report.skipped = exc.message
     except LabctlError as exc:
         report.error = str(exc) + (f"\n{exc.hint}" if exc.hint else "")
     finally:
@@ -115,4 +120,5 @@ def run_self_test(manager: LabManager, lab_id: str, *, emit: Emit = events.disca
             except LabctlError:
                 pass
             shutil.rmtree(workspace, ignore_errors=True)
+        report.duration = time.monotonic() - began
     return report

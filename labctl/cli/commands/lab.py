@@ -19,44 +19,103 @@ def lab() -> None:
 @lab.command("test")
 @click.argument("lab_ids", metavar="[LAB]...", nargs=-1)
 @click.option("--all", "all_labs", is_flag=True, help="Self-test every lab.")
+@click.option("-j", "--jobs", type=click.IntRange(1, 16), default=1, show_default=True,
+              help="Self-test this many labs at once (each on its own instance).")
+@click.option("--junit", "junit_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write JUnit XML to FILE: a testsuite per lab, a testcase per self-test case.")
 @click.option("--keep", is_flag=True, help="Leave the test instance running (to look at it).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.pass_obj
-def test(app: App, lab_ids: tuple[str, ...], all_labs: bool, keep: bool, as_json: bool) -> None:
+def test(app: App, lab_ids: tuple[str, ...], all_labs: bool, jobs: int, junit_file: Path | None, keep: bool,
+         as_json: bool) -> None:
     """Prove each LAB works: checks fail before each solution, pass after, and near misses fail.
 
-    Runs on a fresh, throwaway instance that is removed afterwards. Exit 3 when a lab has a problem.
+    Each lab runs on a fresh, throwaway instance that is removed afterwards. A lab whose image cannot be
+    had here (e.g. MongoDB offline) is skipped, with the reason. Exit 3 when a lab has a problem.
     """
-    from labctl.core.selftest import run_self_test
+    from labctl.core.selftest import SelfTestReport, run_self_test
 
     ids = app.loader.ids() if all_labs else list(lab_ids)
     if not ids:
         app.abort("name at least one lab, or use --all", code=ExitCode.USAGE, hint="e.g. labctl lab test databases-101")
-    reports = []
     for lab_id in ids:
+        app.loader.load(lab_id)  # a broken lab file is reported before anything starts
+    quiet = as_json or jobs > 1  # interleaved progress from several labs reads as noise
+
+    def one(lab_id: str) -> SelfTestReport:
         if not as_json:
             app.err.print(f"Self-testing [bold]{lab_id}[/] ...")
-        report = run_self_test(app.manager, lab_id, emit=app.emit if not as_json else (lambda e: None), keep=keep)
-        reports.append(report)
-        if as_json:
-            continue
-        if report.error:
-            app.console.print(f"[red]✘ {lab_id}: could not run: {escape(report.error)}[/]")
-        for case in report.cases:
+        report = run_self_test(app.manager, lab_id, emit=(lambda e: None) if quiet else app.emit, keep=keep)
+        if not as_json:
+            _show_self_test(app, report, details=jobs == 1)
+        return report
+
+    if jobs == 1:
+        reports = [one(lab_id) for lab_id in ids]
+    else:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            reports = list(pool.map(one, ids))
+    if junit_file is not None:
+        junit_file.write_bytes(_self_test_junit(reports))
+    if as_json:
+        app.print_json([{
+            "lab": r.lab, "ok": r.ok, "error": r.error, "skipped": r.skipped, "duration": round(r.duration, 3),
+            "cases": [{"name": c.name, "task": c.task, "ok": c.ok, "message": c.message, "duration": round(c.duration, 3)}
+                      for c in r.cases]} for r in reports])
+    elif len(reports) > 1:
+        _summary_table(app, reports)
+    if not all(r.ok for r in reports):
+        raise click.exceptions.Exit(ExitCode.CHECKS_FAILED)
+
+
+def _show_self_test(app: App, report, *, details: bool) -> None:
+    if report.skipped:
+        app.console.print(f"[yellow]- {report.lab}: skipped: {escape(report.skipped)}[/]")
+        return
+    if report.error:
+        app.console.print(f"[red]✘ {report.lab}: could not run: {escape(report.error)}[/]")
+    for case in report.cases:
+        if details or not case.ok:
             mark = "[green]✔[/]" if case.ok else "[red]✘[/]"
             app.console.print(f"  {mark} {escape(case.name)} [dim]{case.duration:.2f}s[/]")
             if not case.ok:
                 app.console.print(f"      {escape(case.message)}")
-        bad = sum(not c.ok for c in report.cases)
-        summary = "ok" if report.ok else f"{bad} problem{'s' if bad != 1 else ''}" if not report.error else "error"
-        app.console.print(f"[bold]{lab_id}: {summary}[/] ({len(report.cases)} cases)")
-    if as_json:
-        app.print_json([{
-            "lab": r.lab, "ok": r.ok, "error": r.error,
-            "cases": [{"name": c.name, "task": c.task, "ok": c.ok, "message": c.message, "duration": round(c.duration, 3)}
-                      for c in r.cases]} for r in reports])
-    if not all(r.ok for r in reports):
-        raise click.exceptions.Exit(ExitCode.CHECKS_FAILED)
+    bad = sum(not c.ok for c in report.cases)
+    summary = "ok" if report.ok else "error" if report.error else f"{bad} problem{'s' if bad != 1 else ''}"
+    app.console.print(f"[bold]{report.lab}: {summary}[/] ({len(report.cases)} cases, {report.duration:.1f}s)")
+
+
+def _summary_table(app: App, reports) -> None:
+    from rich.table import Table
+
+    table = Table(title="Self-tests", show_header=True, header_style="bold", box=None, pad_edge=False)
+    for column in ("lab", "cases", "problems", "seconds", "result"):
+        table.add_column(column, justify="right" if column in ("cases", "problems", "seconds") else "left")
+    for r in reports:
+        bad = sum(not c.ok for c in r.cases)
+        result = ("[yellow]skipped[/]" if r.skipped else "[red]error[/]" if r.error else
+                  "[green]ok[/]" if r.ok else "[red]problems[/]")
+        table.add_row(r.lab, str(len(r.cases)), str(bad), f"{r.duration:.1f}", result)
+    app.console.print()
+    app.console.print(table)
+
+
+def _self_test_junit(reports) -> bytes:
+    from labctl.core import junit
+
+    suites = []
+    for r in reports:
+        suite = junit.Suite(r.lab)
+        if r.skipped:
+            suite.cases.append(junit.Case("self-test", r.lab, 0.0, "skip", r.skipped))
+        elif r.error:
+            suite.cases.append(junit.Case("start", r.lab, r.duration, "error", r.error))
+        for c in r.cases:
+            suite.cases.append(junit.Case(c.name, r.lab, c.duration, "pass" if c.ok else "fail", "" if c.ok else c.message))
+        suites.append(suite)
+    return junit.to_xml("labctl lab test", suites)
 
 
 @lab.command("submission")

@@ -7,7 +7,7 @@ import threading
 from pathlib import Path
 
 from labctl.core import events, labels
-from labctl.core.errors import LabctlError
+from labctl.core.errors import ImageUnavailableError, LabctlError
 from labctl.core.events import Emit, Event
 from labctl.core.model import ServiceSpec
 
@@ -71,7 +71,7 @@ def resolve_image(client, service: ServiceSpec, source: str, emit: Emit) -> str:
         else:
             hint = ((service.offline_hint + " ") if service.offline_hint else "labctl has no local build of it. ") + \
                 "Make a registry reachable, or load a workshop bundle: `labctl images load FILE`."
-        raise LabctlError(f"cannot pull {service.image} for {service.name}: {reason}", hint)
+        raise ImageUnavailableError(f"cannot pull {service.image} for {service.name}: {reason}", hint)
     emit(Event(events.IMAGE_PULL_FAILED,
                f"{service.image} can't be pulled ({reason}); building the equivalent from compose/images/{service.catalog}",
                service.name))
