@@ -1,6 +1,8 @@
 """rich renderers: the only place that draws lines, tables and markdown."""
 from __future__ import annotations
 
+import re
+
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
@@ -39,10 +41,55 @@ def show_event(err: Console, event: Event) -> None:
     err.print(f"  [{style}]{text}[/]" if style else f"  {text}")
 
 
-def markdown_file(console: Console, path: Path) -> None:
-    from rich.markdown import Markdown
+FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>```+|~~~+)")
+LIST_ITEM = re.compile(r"^\s{0,3}(\d+[.)]|[-*+])\s")
 
-    console.print(Markdown(path.read_text(encoding="utf-8")))
+
+def markdown_segments(text: str) -> list[tuple[str, str]]:
+    """("markdown", text) and ("code", text) pieces, in order; code without its fences and indentation."""
+    pieces: list[tuple[str, str]] = []
+    prose: list[str] = []
+    code: list[str] | None = None
+    fence, indent, after_code = "", 0, False
+    for line in text.splitlines():
+        match = FENCE.match(line)
+        if code is None and match:
+            pieces.append(("markdown", "\n".join(prose)))
+            prose, code = [], []
+            fence, indent = match.group("fence"), len(match.group("indent"))
+        elif code is not None and line.strip().startswith(fence) and not line.strip().strip(fence[0]):
+            pieces.append(("code", "\n".join(code)))
+            code = None
+            after_code = True
+        elif code is not None:
+            code.append(line[indent:] if line[:indent].strip() == "" else line.lstrip())
+        else:
+            if after_code and prose and prose[-1].strip() and LIST_ITEM.match(line):
+                # Cut from its list by the code block, a list item cannot interrupt the paragraph before it.
+                prose.append("")
+            if not line.strip() and any(p.strip() for p in prose):
+                after_code = False  # the paragraph that continued the list item has ended
+            prose.append(line)
+    if code is not None:  # an unclosed fence: show what there is
+        pieces.append(("code", "\n".join(code)))
+    pieces.append(("markdown", "\n".join(prose)))
+    return [(kind, chunk) for kind, chunk in pieces if chunk.strip()]
+
+
+def markdown_file(console: Console, path: Path) -> None:
+    """A task's text. Code blocks are printed as they are, never wrapped into extra lines, so that a
+    command copied from the terminal is the command the task wrote (the terminal only folds it)."""
+    from rich.markdown import Markdown
+    from rich.text import Text
+
+    for kind, chunk in markdown_segments(path.read_text(encoding="utf-8")):
+        if kind == "markdown":
+            console.print(Markdown(chunk))
+        else:
+            console.print()
+            for line in chunk.splitlines():
+                console.print(Text("    " + line, style="cyan"), soft_wrap=True)
+            console.print()
 
 
 def services_table(console: Console, view: InstanceView) -> None:

@@ -190,12 +190,18 @@ class LabManager:
             extra_env = {name: driver_for(svc.kind).prepare(instance, svc, self.settings.home)
                          for name, svc in lab.services.items()}
             record = self.records.get(instance)
-            if record is None or record.lab != lab.id:
+            new_record = record is None or record.lab != lab.id
+            if new_record:
                 record = InstanceRecord(instance, lab.id, str(folder), containers=bool(lab.services))
             record.workspace = str(folder)
             self.records.save(record, ephemeral=ephemeral)
             spec = InstanceSpec(instance, lab, folder, ephemeral, extra_env, dict(labels or {}))
-            seeded_flags = self._start_services(spec, emit)
+            try:
+                seeded_flags = self._start_services(spec, emit)
+            except BaseException:
+                if new_record and not self.runtime.status(instance):
+                    self.records.delete(instance)  # nothing was made: no instance to remember
+                raise
             if not ephemeral:
                 self._set_current(instance)
             return StartReport(self.view(instance, lab), any(seeded_flags), tuple(copied))

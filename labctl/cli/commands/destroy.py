@@ -24,9 +24,15 @@ def destroy(app: App, instance: str | None, name: str | None, everything: bool, 
         _destroy_all(app, yes)
         return
     chosen = pick_instance(app, instance, name)
-    app.confirm(f"Delete {chosen} and all the data in its services? This cannot be undone.", yes)
+    record = app.manager.records.get(chosen)  # asks no engine: the question comes before anything is touched
+    services = record is None or record.containers
+    if services:
+        app.confirm(f"Delete {chosen} and all the data in its services? This cannot be undone.", yes)
+    else:
+        app.confirm(f"Forget the lab instance {chosen} and its settings? Your files stay.", yes)
     app.manager.destroy(chosen, emit=app.emit)
-    app.say(f"[green]✔[/] Removed {chosen} and the data in its services. Your workspace files were not touched.")
+    gone = "and the data in its services" if services else "and its settings"
+    app.say(f"[green]✔[/] Removed {chosen} {gone}. Your workspace files were not touched.")
 
 
 def _destroy_all(app: App, yes: bool) -> None:

@@ -15,12 +15,15 @@ def _lab_and_done(app: App, name: str | None, lab_id: str | None):
 
 
 @click.command()
+@click.argument("lab_arg", metavar="[LAB]", required=False)
 @name_option
 @click.option("--lab", "lab_id", metavar="LAB", help="Any lab, running or not.")
 @click.pass_obj
-def tasks(app: App, name: str | None, lab_id: str | None) -> None:
-    """List the lab's tasks; ✔ marks those you have done."""
-    lab, done = _lab_and_done(app, name, lab_id)
+def tasks(app: App, lab_arg: str | None, name: str | None, lab_id: str | None) -> None:
+    """List the tasks of LAB (any lab, running or not; default: yours); ✔ marks those you have done."""
+    if lab_arg and lab_id and lab_arg != lab_id:
+        app.abort(f"two different labs given ({lab_arg} and {lab_id})", hint="Give one of them.")
+    lab, done = _lab_and_done(app, name, lab_arg or lab_id)
     app.console.print(f"[bold]{escape(lab.title)}[/] ({lab.id}), stage {lab.stage}: {lab.stage_name}")
     for number, task in enumerate(lab.tasks, 1):
         mark = "[green]✔[/]" if done.get(task.id, {}).get("first_passed") else " "
