@@ -76,13 +76,17 @@ def markdown_segments(text: str) -> list[tuple[str, str]]:
     return [(kind, chunk) for kind, chunk in pieces if chunk.strip()]
 
 
-def markdown_file(console: Console, path: Path) -> None:
+def markdown_file(console: Console, path: Path, *, drop_title: bool = False) -> None:
     """A task's text. Code blocks are printed as they are, never wrapped into extra lines, so that a
-    command copied from the terminal is the command the task wrote (the terminal only folds it)."""
+    command copied from the terminal is the command the task wrote (the terminal only folds it).
+    drop_title leaves out a first-line `# heading` when the caller has printed the task's title already."""
     from rich.markdown import Markdown
     from rich.text import Text
 
-    for kind, chunk in markdown_segments(path.read_text(encoding="utf-8")):
+    text = path.read_text(encoding="utf-8")
+    if drop_title and text.lstrip().startswith("# "):
+        text = text.lstrip().split("\n", 1)[1] if "\n" in text.lstrip() else ""
+    for kind, chunk in markdown_segments(text):
         if kind == "markdown":
             console.print(Markdown(chunk))
         else:
@@ -118,7 +122,7 @@ def connection_help(console: Console, view: InstanceView) -> None:
             url = next(iter(sv.urls.values()), "")
             console.print(f"  Connect with: [cyan]psql \"{escape(url)}\"[/]  or  [cyan]labctl shell[/]")
     if view.services:
-        console.print('  Load them into your shell with: [cyan]eval "$(labctl env)"[/]')
+        console.print('  Put these settings into your shell with: [cyan]eval "$(labctl env)"[/]')
     if view.workspace:
         console.print(f"  Your files: {escape(str(view.workspace))}")
     settings_help(console, view)

@@ -44,6 +44,6 @@ def start(app: App, lab_id: str, name: str | None, workspace: Path | None) -> No
         console.print("You have done every task of this lab. `labctl list` shows what comes next.")
         return
     ui.task_header(console, view.lab, task)
-    ui.markdown_file(console, task.instructions)
+    ui.markdown_file(console, task.instructions, drop_title=True)
     console.print()
     console.print("When you think you are done, run [cyan]labctl check[/]. Stuck? [cyan]labctl hint[/].")

@@ -41,4 +41,4 @@ def task(app: App, task_id: str | None, name: str | None, lab_id: str | None) ->
     lab, done = _lab_and_done(app, name, lab_id)
     chosen = pick_task(app, lab, task_id, done)
     ui.task_header(app.console, lab, chosen, bool(done.get(chosen.id, {}).get("first_passed")))
-    ui.markdown_file(app.console, chosen.instructions)
+    ui.markdown_file(app.console, chosen.instructions, drop_title=True)
