@@ -17,10 +17,26 @@ from labctl.core.model import CheckSpec, Lab, Task
 RUNNER_GRACE = 1.5
 
 
+NO_ANSWER = "service-did-not-answer"
+
+
 def run_check(task: Task, spec: CheckSpec, ctx: CheckContext) -> CheckResult:
     check = spec.check
     timeout = max(check.timeout or ctx.timeout, check.needs_seconds())
     description = check.describe()
+    silent = ctx.memo.get((NO_ANSWER, check.service)) if check.service else None
+    if silent is not None:
+        # A service that did not answer one check will not answer the next: one timeout per run, not per check.
+        return CheckResult(task.id, spec.type, description, Status.ERROR, silent, 0.0)
+    result, unanswered = _run_check(task, spec, ctx, check, timeout, description)
+    if check.service and unanswered:
+        ctx.memo[(NO_ANSWER, check.service)] = result.message
+    return result
+
+
+def _run_check(task: Task, spec: CheckSpec, ctx: CheckContext, check, timeout: float,
+               description: str) -> tuple[CheckResult, bool]:
+    """The result, and whether the service did not answer at all (down, paused, hung)."""
     answers: queue.Queue = queue.Queue(maxsize=1)
 
     def work() -> None:
@@ -44,7 +60,7 @@ def run_check(task: Task, spec: CheckSpec, ctx: CheckContext) -> CheckResult:
              "it may be paused, overloaded or down (run `labctl status`)") if check.service else
             f"the check did not finish within {timeout:g}s",
             time.monotonic() - started,
-        )
+        ), True
     duration = time.monotonic() - started
     if kind == "ok":
         outcome: Outcome = value
@@ -52,16 +68,17 @@ def run_check(task: Task, spec: CheckSpec, ctx: CheckContext) -> CheckResult:
             task.id, spec.type, description,
             Status.PASSED if outcome.passed else Status.FAILED,
             outcome.message, duration, outcome.expected, outcome.found, outcome.evidence,
-        )
+        ), False
     exc = value
-    if isinstance(exc, ServiceUnavailable):
+    unanswered = isinstance(exc, ServiceUnavailable)
+    if unanswered:
         ctx.discard(check.service)
         message = f"{exc} (run `labctl status`; `labctl start` brings stopped services back)"
     elif isinstance(exc, CheckError):
         message = str(exc)
     else:
         message = f"the check itself failed ({type(exc).__name__}: {exc}); this is a bug in the lab or in labctl"
-    return CheckResult(task.id, spec.type, description, Status.ERROR, message, duration)
+    return CheckResult(task.id, spec.type, description, Status.ERROR, message, duration), unanswered
 
 
 def run_tasks(
