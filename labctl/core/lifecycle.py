@@ -6,13 +6,12 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator, Mapping
+from typing import TYPE_CHECKING, Iterator, Mapping
 
 from labctl.checks.context import CheckContext, ServiceAccess
 from labctl.checks.result import CheckError, ServiceUnavailable, TaskResult
 from labctl.checks.runner import run_tasks
 from labctl.core import events, instance_config, naming, workspace as workspaces
-from labctl.core.apps import AppProcess, free_port, start_app
 from labctl.core.errors import EngineUnavailableError, InstanceNotFoundError, LabctlError
 from labctl.core.instances import InstanceRecord, InstanceRecords
 from labctl.core.events import Emit, Event
@@ -22,6 +21,9 @@ from labctl.core.readiness import wait_ready
 from labctl.core.settings import Settings
 from labctl.runtime.base import InstanceSpec, InstanceSummary, Runtime, ServiceState, ServiceStatus
 from labctl.services import driver_for
+
+if TYPE_CHECKING:
+    from labctl.core.apps import AppProcess
 
 CURRENT_FILE = "current"
 LOCK_TIMEOUT = 600
@@ -84,7 +86,7 @@ class LabManager:
         self.runtime = runtime
         self.loader = loader or LabLoader(settings.extra_lab_dirs)
         self.records = InstanceRecords(settings.home)
-        self._apps: dict[str, AppProcess] = {}  # apps this process started (self-tests, grading)
+        self._apps: dict[str, "AppProcess"] = {}  # apps this process started (self-tests, grading)
 
     # -- which instance
 
@@ -403,11 +405,13 @@ class LabManager:
         return view.workspace / step.app.folder
 
     def start_app(self, view: InstanceView, command: str, folder: Path, *, url_setting: str = "app_url",
-                  url: str | None = None, timeout: float | None = None) -> AppProcess:
+                  url: str | None = None, timeout: float | None = None) -> "AppProcess":
         """Start an app for the instance (replacing the one this process started before) and wait for it.
 
         Its URL is `url` if given, else the instance's chosen setting; when the learner chose none, a free
         port on 127.0.0.1, so that several instances never fight over the lab's default port."""
+        from labctl.core.apps import free_port, start_app
+
         self._stop_app(view.instance)
         if url is None:
             url = self.chosen_settings(view.instance).get(url_setting) or f"http://127.0.0.1:{free_port()}"

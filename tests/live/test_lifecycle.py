@@ -159,3 +159,14 @@ def test_two_users_of_one_engine_see_and_touch_only_their_own(tmp_path):
         assert alice.view(name).ready
     finally:
         alice.destroy(name)
+
+
+def test_the_fast_reader_and_the_sdk_see_the_same_instances(manager, instance, tmp_path):
+    """status and list read containers over the unix socket without docker-py; the SDK must agree."""
+    manager.start("redis-only", name=instance, workspace=tmp_path / "ws")
+    runtime = manager.runtime
+    assert runtime._fast_reader() is not None  # this engine is reached through a unix socket
+    fast = runtime.status(instance)
+    runtime._reader = None  # force the SDK
+    assert runtime.status(instance) == fast
+    assert [s.state.value for s in fast] == ["running"]

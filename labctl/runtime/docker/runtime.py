@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Iterator
 
 from labctl.core import events, labels, naming
-from labctl.core.errors import InstanceNotFoundError, LabctlError
+from labctl.core.errors import EngineUnavailableError, InstanceNotFoundError, LabctlError
 from labctl.core.events import Emit, Event
 from labctl.core.settings import Settings
 from labctl.runtime.base import (
@@ -30,6 +30,7 @@ class DockerRuntime:
     def __init__(self, settings: Settings):
         self.settings = settings
         self.owner = labels.owner_of(settings.home)
+        self._reader: object = False  # not chosen yet; None: no fast reader, use the SDK
         self._client = None
         self._candidate = None
         self._lock = threading.RLock()
@@ -257,6 +258,35 @@ class DockerRuntime:
 
     # -- status
 
+    def _read_containers(self, filters: dict, action: str) -> list[dict]:
+        """Container summaries: over the unix socket without docker-py when it answers there, else the SDK."""
+        reader = self._fast_reader()
+        if reader is not None:
+            try:
+                return reader.containers(filters)
+            except EngineUnavailableError:
+                self._reader = None  # let the SDK try every endpoint and explain
+        with translated(action):
+            return self.client.api.containers(all=True, filters=filters)
+
+    def _fast_reader(self):
+        with self._lock:
+            if self._reader is False:
+                self._reader = None
+                if self._client is None:
+                    from labctl.runtime.docker.endpoint import candidates
+                    from labctl.runtime.docker.unix_reader import UnixReader
+
+                    environ = dict(self.settings.environ)
+                    if self.settings.docker_host:
+                        environ["LABCTL_DOCKER_HOST"] = self.settings.docker_host
+                    found = candidates(environ)
+                    if found and found[0].url.startswith("unix://"):
+                        reader = UnixReader(found[0].url[len("unix://"):])
+                        if reader.ping():
+                            self._reader = reader
+            return self._reader
+
     def _status_by_name(self, name: str) -> ServiceStatus:
         found = self.client.api.containers(all=True, filters={"name": f"^/{name}$"})
         if not found:
@@ -299,14 +329,12 @@ class DockerRuntime:
         )
 
     def status(self, instance: str) -> list[ServiceStatus]:
-        with translated(f"reading the state of {instance}"):
-            found = self.client.api.containers(all=True, filters={
-                "label": [f"{labels.MANAGED}=true", f"{labels.INSTANCE}={instance}"]})
+        found = self._read_containers({"label": [f"{labels.MANAGED}=true", f"{labels.INSTANCE}={instance}"]},
+                                      f"reading the state of {instance}")
         return sorted((self._status_of(s) for s in found if self._mine(s.get("Labels"))), key=lambda s: s.service)
 
     def list(self) -> list[InstanceSummary]:
-        with translated("listing labctl's containers"):
-            found = self.client.api.containers(all=True, filters={"label": f"{labels.MANAGED}=true"})
+        found = self._read_containers({"label": f"{labels.MANAGED}=true"}, "listing labctl's containers")
         found = [s for s in found if self._mine(s.get("Labels"))]
         by_instance: dict[str, list[ServiceStatus]] = {}
         for summary in found:
