@@ -280,7 +280,7 @@ def test_key_login_without_the_key_is_an_error(box, tmp_path):
 
     manager, name = box
     elsewhere = make_manager(tmp_path / "other-home")
-    ctx = elsewhere.context(elsewhere.view(name))
+    ctx = elsewhere.context(manager.view(name))  # the box as its owner sees it, the keys of another home
     check = registry.get("ssh.key_login").model_validate({"service": SERVICE})
     missing = run_one(Task("t", "t", TEST_LABS / LAB, ("h",), (), (), ()), CheckSpec("ssh.key_login", check, 0), ctx)
     assert missing.status.value == "error" and "cannot find this box's SSH key" in missing.message
