@@ -235,6 +235,14 @@ class _OneRequest(Request, _Target):
         finally:
             session.close()
 
+    def exchange(self, ctx: CheckContext) -> tuple[Any, str, str, Outcome | None]:
+        """(response, url, evidence, no_answer): no_answer is the failure to report when nothing answered."""
+        response, url, elapsed = self.fetch(ctx)
+        evidence = self.evidence(self, url)
+        if response is None:
+            return None, url, evidence, failed(elapsed, expected=getattr(self, "status", None), evidence=evidence)
+        return response, url, evidence, None
+
 
 # ---- http.status --------------------------------------------------------------------------------
 
@@ -246,10 +254,9 @@ class Status(_OneRequest):
         return f"{self.method} {self.shown(self)} answers {self.status}"
 
     def run(self, ctx: CheckContext) -> Outcome:
-        response, url, elapsed = self.fetch(ctx)
-        evidence = self.evidence(self, url)
-        if response is None:
-            return failed(elapsed, expected=self.status, found=None, evidence=evidence)
+        response, url, evidence, no_answer = self.exchange(ctx)
+        if no_answer is not None:
+            return no_answer
         problem = status_problem(response, self.status)
         if problem:
             return failed(f"{self.method} {url}: {problem}", expected=self.status,
@@ -273,10 +280,9 @@ class Headers(_OneRequest):
         return f"{self.method} {self.shown(self)} sends headers {', '.join(self.expected)}"
 
     def run(self, ctx: CheckContext) -> Outcome:
-        response, url, elapsed = self.fetch(ctx)
-        evidence = self.evidence(self, url)
-        if response is None:
-            return failed(elapsed, evidence=evidence)
+        response, url, evidence, no_answer = self.exchange(ctx)
+        if no_answer is not None:
+            return no_answer
         problem = status_problem(response, self.status) or header_problem(response.headers, self.expected)
         if problem:
             return failed(f"{self.method} {url}: {problem}",

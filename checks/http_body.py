@@ -170,10 +170,9 @@ class Json(_OneRequest):
         return f"{self.method} {self.shown(self)} answers the expected JSON"
 
     def run(self, ctx: CheckContext) -> Outcome:
-        response, url, elapsed = self.fetch(ctx)
-        evidence = self.evidence(self, url)
-        if response is None:
-            return failed(elapsed, evidence=evidence)
+        response, url, evidence, no_answer = self.exchange(ctx)
+        if no_answer is not None:
+            return no_answer
         problem = status_problem(response, self.status)
         data, not_json = (None, None) if problem else parse_json(response)
         problem = problem or not_json or json_problem(data, self.equals, self.json_schema)
@@ -218,10 +217,9 @@ class Body(_OneRequest):
         return f"{self.method} {self.shown(self)} answers the expected text"
 
     def run(self, ctx: CheckContext) -> Outcome:
-        response, url, elapsed = self.fetch(ctx)
-        evidence = self.evidence(self, url)
-        if response is None:
-            return failed(elapsed, evidence=evidence)
+        response, url, evidence, no_answer = self.exchange(ctx)
+        if no_answer is not None:
+            return no_answer
         problem = status_problem(response, self.status)
         text = response.text
         if not problem:
