@@ -25,7 +25,6 @@ from labctl.core.events import Emit, Event
 from labctl.core.grade_report import GradeNote, GradeReport, GradeTest
 from labctl.core.lifecycle import LabManager
 from labctl.core.model import Lab, Step
-from labctl.services import driver_for
 
 SKIPPED_NAMES = {".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv", "venv", ".mypy_cache", ".pytest_cache"}
 MAX_SUBMISSION_BYTES = 200 * 1024 * 1024
@@ -117,24 +116,20 @@ def _apply_submission(manager: LabManager, lab: Lab, view, workspace: Path, emit
     notes: list[GradeNote] = []
     if lab.grading is None:
         return notes
-    ctx = manager.context(view)
-    try:
-        for step in lab.grading.steps:
-            files = sorted(p for p in workspace.glob(step.pattern)
-                           if p.is_file() and p.resolve().is_relative_to(workspace.resolve()))
-            if not files:
-                notes.append(GradeNote(step.pattern, f"no file matches {step.pattern}"))
-                continue
-            driver = driver_for(lab.services[step.service].kind)
-            for path in files:
-                shown = str(path.relative_to(workspace))
-                emit(Event(events.INFO, f"applying {shown} to {step.service}"))
-                try:
-                    driver.apply(ctx.service(step.service), Step(step.action, path, service=step.service))
-                except LabctlError as exc:
-                    notes.append(GradeNote(shown, f"failed: {exc.message}"))
-    finally:
-        ctx.close()
+    for step in lab.grading.steps:
+        files = sorted(p for p in workspace.glob(step.pattern)
+                       if p.is_file() and p.resolve().is_relative_to(workspace.resolve()))
+        if not files:
+            notes.append(GradeNote(step.pattern, f"no file matches {step.pattern}"))
+            continue
+        for path in files:
+            shown = str(path.relative_to(workspace))
+            emit(Event(events.INFO, f"applying {shown} to {step.service}"))
+            try:
+                # As a solution step is applied: the same driver, the same way.
+                manager.apply_steps(view, (Step(step.action, path, service=step.service),))
+            except LabctlError as exc:
+                notes.append(GradeNote(shown, f"failed: {exc.message}"))
     return notes
 
 

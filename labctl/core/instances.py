@@ -49,7 +49,7 @@ class InstanceRecords:
             return None
         except (OSError, ValueError) as exc:
             raise LabctlError(f"cannot read {path}: {exc}",
-                              f"Move the file aside; `labctl start` will make a new one.") from exc
+                              "Move the file aside; `labctl start` will make a new one.") from exc
         try:
             return InstanceRecord(instance=instance, lab=str(data["lab"]), workspace=str(data.get("workspace", "")),
                                   containers=bool(data.get("containers", True)),

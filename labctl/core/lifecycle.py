@@ -141,12 +141,20 @@ class LabManager:
         workspace = statuses[0].workspace or (record.workspace if record else "")
         return InstanceSummary(instance, statuses[0].lab, tuple(statuses), workspace)
 
-    def lab_of(self, instance: str) -> Lab:
+    def _found(self, instance: str) -> InstanceSummary:
         summary = self._summary(instance)
         if summary is None:
             raise InstanceNotFoundError(f"there is no lab instance called {instance!r}",
                                         "Run `labctl list` to see the labs, and `labctl start <lab>` to start one.")
-        return self.loader.load(summary.lab)
+        return summary
+
+    def lab_of(self, instance: str) -> Lab:
+        return self.loader.load(self._found(instance).lab)
+
+    def has_services(self, instance: str) -> bool:
+        """Whether the instance runs containers, known without asking the engine (unknown: assume it does)."""
+        record = self.records.get(instance)
+        return record is None or record.containers
 
     # -- locking
 
@@ -254,8 +262,12 @@ class LabManager:
                              spec.main_port, status.instance, self.settings.home)
 
     def view(self, instance: str, lab: Lab | None = None) -> InstanceView:
-        lab = lab or self.lab_of(instance)
-        statuses = {s.service: s for s in self.runtime.status(instance)} if lab.services else {}
+        if lab is None:
+            summary = self._found(instance)  # one look at the engine gives both the lab and its services' state
+            lab, found = self.loader.load(summary.lab), summary.services
+        else:
+            found = tuple(self.runtime.status(instance)) if lab.services else ()
+        statuses = {s.service: s for s in found}
         views = []
         for name, spec in lab.services.items():
             status = statuses.get(name) or ServiceStatus(instance, lab.id, name, spec.catalog, ServiceState.MISSING,
@@ -377,22 +389,25 @@ class LabManager:
     def apply_steps(self, view: InstanceView, steps: tuple[Step, ...]) -> None:
         """Run solution or near-miss steps as a learner would: SQL on the service, files into the workspace."""
         ctx = self.context(view)
-        for step in steps:
-            if step.action == "copy":
-                if view.workspace is None:
-                    raise LabctlError("this instance has no workspace folder")
-                workspaces.copy_step(step, view.workspace)
-            elif step.action == "config":
-                for name, value in step.values.items():
-                    self.set_setting(view.instance, name, value)
-            elif step.action == "app":
-                assert step.app is not None
-                self.start_app(view, step.app.command, self._app_folder(view, step), url_setting=step.app.url_setting)
-            else:
-                assert step.service is not None
-                spec = view.lab.services[step.service]
-                driver_for(spec.kind).apply(ctx.service(step.service), step)
-
+        try:
+            for step in steps:
+                if step.action == "copy":
+                    if view.workspace is None:
+                        raise LabctlError("this instance has no workspace folder")
+                    workspaces.copy_step(step, view.workspace)
+                elif step.action == "config":
+                    for name, value in step.values.items():
+                        self.set_setting(view.instance, name, value)
+                elif step.action == "app":
+                    assert step.app is not None
+                    self.start_app(view, step.app.command, self._app_folder(view, step),
+                                   url_setting=step.app.url_setting)
+                else:
+                    assert step.service is not None
+                    spec = view.lab.services[step.service]
+                    driver_for(spec.kind).apply(ctx.service(step.service), step)
+        finally:
+            ctx.close()
 
     # -- apps on the host (reference solutions in self-tests, the learner's app when grading)
 

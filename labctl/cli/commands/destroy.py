@@ -24,8 +24,7 @@ def destroy(app: App, instance: str | None, name: str | None, everything: bool, 
         _destroy_all(app, yes)
         return
     chosen = pick_instance(app, instance, name)
-    record = app.manager.records.get(chosen)  # asks no engine: the question comes before anything is touched
-    services = record is None or record.containers
+    services = app.manager.has_services(chosen)  # asks no engine: the question comes before anything is touched
     if services:
         app.confirm(f"Delete {chosen} and all the data in its services? This cannot be undone.", yes)
     else:
