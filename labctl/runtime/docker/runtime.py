@@ -1,7 +1,6 @@
 """DockerRuntime: the Runtime interface on any Docker-compatible engine, through the docker SDK."""
 from __future__ import annotations
 
-import re
 import shutil
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -13,15 +12,15 @@ from labctl.core.events import Emit, Event
 from labctl.core.settings import Settings
 from labctl.runtime.base import (
     CAN_BUILD, CAN_EXEC, CAN_FOLLOW_LOGS, CAN_INTERACTIVE, EngineInfo, ExecResult, InstanceSpec,
-    InstanceSummary, ServiceState, ServiceStatus,
+    InstanceSummary, ServiceStatus,
 )
 from labctl.runtime.docker import ports as hostports
 from labctl.runtime.docker.client import connect, translated
 from labctl.runtime.docker.images import resolve_image
+from labctl.runtime.docker.summaries import PORTS_LABEL, status_of
+from labctl.runtime.docker.unix_reader import reader_for
 
-PORTS_LABEL = f"{labels.PREFIX}.ports"  # "5432:5433,15672:15672": container:host, as chosen at creation
 STOP_TIMEOUT = 15
-_EXIT_RE = re.compile(r"Exited \((\d+)\)")
 
 
 class DockerRuntime:
@@ -40,14 +39,17 @@ class DockerRuntime:
 
     # -- engine
 
+    def _environ(self) -> dict[str, str]:
+        environ = dict(self.settings.environ)
+        if self.settings.docker_host:
+            environ["LABCTL_DOCKER_HOST"] = self.settings.docker_host
+        return environ
+
     @property
     def client(self):
         with self._lock:
             if self._client is None:
-                environ = dict(self.settings.environ)
-                if self.settings.docker_host:
-                    environ["LABCTL_DOCKER_HOST"] = self.settings.docker_host
-                self._client, self._candidate = connect(environ)
+                self._client, self._candidate = connect(self._environ())
             return self._client
 
     def available(self) -> EngineInfo:
@@ -114,7 +116,7 @@ class DockerRuntime:
             self._assert_ours(existing, "container", name)
             state = existing["State"]["Status"]
             if state == "running":
-                return self._status_of(client.api.containers(all=True, filters={"name": f"^/{name}$"})[0])
+                return status_of(client.api.containers(all=True, filters={"name": f"^/{name}$"})[0])
             if state == "paused":
                 with translated(f"resuming {name}"):
                     client.api.unpause(existing["Id"])
@@ -272,73 +274,27 @@ class DockerRuntime:
     def _fast_reader(self):
         with self._lock:
             if self._reader is False:
-                self._reader = None
-                if self._client is None:
-                    from labctl.runtime.docker.endpoint import candidates
-                    from labctl.runtime.docker.unix_reader import UnixReader
-
-                    environ = dict(self.settings.environ)
-                    if self.settings.docker_host:
-                        environ["LABCTL_DOCKER_HOST"] = self.settings.docker_host
-                    found = candidates(environ)
-                    if found and found[0].url.startswith("unix://"):
-                        reader = UnixReader(found[0].url[len("unix://"):])
-                        if reader.ping():
-                            self._reader = reader
+                # Only before the SDK is loaded: once it is, it costs nothing more to use it.
+                self._reader = reader_for(self._environ()) if self._client is None else None
             return self._reader
 
     def _status_by_name(self, name: str) -> ServiceStatus:
         found = self.client.api.containers(all=True, filters={"name": f"^/{name}$"})
         if not found:
             raise LabctlError(f"{name} disappeared right after it was started")
-        return self._status_of(found[0])
-
-    @staticmethod
-    def _status_of(summary: dict) -> ServiceStatus:
-        lab_labels = summary.get("Labels") or {}
-        raw_state = summary.get("State", "")
-        text = summary.get("Status", "")
-        published = {p["PrivatePort"]: p["PublicPort"] for p in summary.get("Ports", []) if p.get("PublicPort")}
-        if not published:
-            for pair in lab_labels.get(PORTS_LABEL, "").split(","):
-                if ":" in pair:
-                    c, h = pair.split(":")
-                    published[int(c)] = int(h)
-        detail = ""
-        if raw_state == "running":
-            state = ServiceState.RUNNING
-        elif raw_state == "paused":
-            state, detail = ServiceState.PAUSED, "paused"
-        elif raw_state == "restarting":
-            state, detail = ServiceState.STARTING, "restarting"
-        elif raw_state in ("exited", "dead"):
-            m = _EXIT_RE.search(text)
-            code = int(m.group(1)) if m else None
-            # 0 and the stop signals (SIGINT, SIGTERM, SIGKILL after the grace period) are a stop, not a crash
-            if raw_state == "exited" and code in (0, 130, 137, 143):
-                state, detail = ServiceState.STOPPED, "stopped"
-            else:
-                state, detail = ServiceState.FAILED, f"exited with code {code}" if code is not None else raw_state
-        else:
-            state, detail = ServiceState.STOPPED, raw_state or "created"
-        return ServiceStatus(
-            instance=lab_labels.get(labels.INSTANCE, ""), lab=lab_labels.get(labels.LAB, ""),
-            service=lab_labels.get(labels.SERVICE, ""), catalog=lab_labels.get(labels.CATALOG, ""),
-            state=state, ports=published, container=(summary.get("Names") or ["?"])[0].lstrip("/"),
-            image=summary.get("Image", ""), detail=detail, workspace=lab_labels.get(labels.WORKSPACE, ""),
-        )
+        return status_of(found[0])
 
     def status(self, instance: str) -> list[ServiceStatus]:
         found = self._read_containers({"label": [f"{labels.MANAGED}=true", f"{labels.INSTANCE}={instance}"]},
                                       f"reading the state of {instance}")
-        return sorted((self._status_of(s) for s in found if self._mine(s.get("Labels"))), key=lambda s: s.service)
+        return sorted((status_of(s) for s in found if self._mine(s.get("Labels"))), key=lambda s: s.service)
 
     def list(self) -> list[InstanceSummary]:
         found = self._read_containers({"label": f"{labels.MANAGED}=true"}, "listing labctl's containers")
         found = [s for s in found if self._mine(s.get("Labels"))]
         by_instance: dict[str, list[ServiceStatus]] = {}
         for summary in found:
-            status = self._status_of(summary)
+            status = status_of(summary)
             if status.instance:
                 by_instance.setdefault(status.instance, []).append(status)
         return [

@@ -71,3 +71,15 @@ class UnixReader:
         """Like docker-py's APIClient.containers(all=True, filters=...): the engine's container summaries."""
         encoded = {key: value if isinstance(value, list) else [value] for key, value in filters.items()}
         return self.get("/containers/json", {"all": "1", "filters": json.dumps(encoded)}) or []
+
+
+def reader_for(environ: dict[str, str]) -> UnixReader | None:
+    """A reader for the engine labctl would use, when that is a unix socket that answers; else None."""
+    from labctl.runtime.docker.endpoint import candidates
+
+    found = candidates(environ)
+    if found and found[0].url.startswith("unix://"):
+        reader = UnixReader(found[0].url[len("unix://"):])
+        if reader.ping():
+            return reader
+    return None
