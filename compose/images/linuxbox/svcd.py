@@ -5,8 +5,6 @@ import os
 import pwd
 import grp
 import re
-import shlex
-import shutil
 import signal
 import socket
 import struct
@@ -16,9 +14,9 @@ import threading
 import time
 
 sys.path.insert(0, "/usr/local/lib/labctl")
-from units import LOGS, SOCKET, WANTS, all_units, find_unit, is_enabled, parse_unit, tail, unit_name  # noqa: E402
+from units import (LOGS, SOCKET, WANTS, all_units, find_unit, is_enabled, parse_unit, tail,  # noqa: E402
+                   unit_argv, unit_environment, unit_name)
 
-PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 MUTATING = {"start", "stop", "restart", "reload", "try-restart", "reload-or-restart", "enable", "disable", "daemon-reload", "reset-failed"}
 
 
@@ -60,45 +58,6 @@ class Supervisor:
         with open(os.path.join(LOGS, unit.name[:-8] + ".log"), "a") as f:
             f.write(time.strftime("%b %d %H:%M:%S ") + "systemd[1]: " + message + "\n")
 
-    def environment(self, unit):
-        env = {"PATH": PATH, "LANG": "C.UTF-8"}
-        for spec in unit.all("EnvironmentFile"):
-            optional, path = spec.startswith("-"), spec.lstrip("-")
-            try:
-                with open(path) as f:
-                    for line in f:
-                        line = line.strip()
-                        if line and not line.startswith("#") and "=" in line:
-                            k, v = line.split("=", 1)
-                            env[k.strip()] = v.strip().strip('"\'')
-            except OSError:
-                if not optional:
-                    raise RuntimeError("cannot read EnvironmentFile " + path)
-        for spec in unit.all("Environment"):
-            for item in shlex.split(spec):
-                if "=" in item:
-                    k, v = item.split("=", 1)
-                    env[k] = v
-        user = unit.get("User")
-        if user:
-            entry = pwd.getpwnam(user)
-            env.update(HOME=entry.pw_dir, USER=user, LOGNAME=user, SHELL=entry.pw_shell)
-        else:
-            env.update(HOME="/root", USER="root", LOGNAME="root")
-        return env
-
-    def argv(self, unit, line, env):
-        ignore = False
-        while line and line[0] in "-@+!:":
-            ignore = ignore or line[0] == "-"
-            line = line[1:]
-        values = dict(env, MAINPID=str(unit.main_pid or ""))
-        words = [re.sub(r"\$\{(\w+)\}|\$(\w+)", lambda m: values.get(m.group(1) or m.group(2), ""), w)
-                 for w in shlex.split(line)]
-        if words and not words[0].startswith("/"):
-            words[0] = shutil.which(words[0], path=PATH) or words[0]
-        return words, ignore
-
     def spawn(self, unit, words, env, log):
         user, group = unit.get("User"), unit.get("Group")
 
@@ -117,7 +76,7 @@ class Supervisor:
     def run_sync(self, unit, lines, env, log, timeout=90):
         """Run ExecStartPre/ExecStop-style commands in order; the first failure (not prefixed '-') stops."""
         for line in lines:
-            words, ignore = self.argv(unit, line, env)
+            words, ignore = unit_argv(unit, line, env)
             try:
                 code = self.spawn(unit, words, env, log).wait(timeout)
             except (OSError, subprocess.TimeoutExpired) as exc:
@@ -145,7 +104,7 @@ class Supervisor:
                     os.makedirs(os.path.join("/run", part), mode=0o755, exist_ok=True)
             log = open(os.path.join(LOGS, unit.name[:-8] + ".log"), "a", buffering=1)
             try:
-                env = self.environment(unit)
+                env = unit_environment(unit)
                 kind = unit.get("Type", "simple")
                 ok = self.run_sync(unit, unit.all("ExecStartPre"), env, log)
                 if ok and kind == "oneshot":
@@ -156,7 +115,7 @@ class Supervisor:
                         self.log(unit, "Finished %s - %s." % (unit.name, unit.get("Description", unit.name, "Unit")))
                         return 0, ""
                 elif ok:
-                    words, _ = self.argv(unit, unit.all("ExecStart")[0], env)
+                    words, _ = unit_argv(unit, unit.all("ExecStart")[0], env)
                     unit.proc = self.spawn(unit, words, env, log)
                     unit.main_pid = unit.proc.pid
                     if kind == "forking":
@@ -248,7 +207,7 @@ class Supervisor:
             if unit.state != "active":
                 unit.set("inactive", "dead")
                 return 0, ""
-            env = self.environment(unit)
+            env = unit_environment(unit)
             with open(os.path.join(LOGS, unit.name[:-8] + ".log"), "a", buffering=1) as log:
                 self.run_sync(unit, unit.all("ExecStop"), env, log, timeout=timeout)
             leaders = {p for p in (unit.main_pid, unit.proc.pid if unit.proc else None) if p}
@@ -279,7 +238,7 @@ class Supervisor:
             if not unit.all("ExecReload"):
                 return 1, "Failed to reload %s: Job type reload is not applicable for unit %s.\n" % (unit.name, unit.name)
             with open(os.path.join(LOGS, unit.name[:-8] + ".log"), "a", buffering=1) as log:
-                if not self.run_sync(unit, unit.all("ExecReload"), self.environment(unit), log, timeout=30):
+                if not self.run_sync(unit, unit.all("ExecReload"), unit_environment(unit), log, timeout=30):
                     return 1, "Job for %s failed.\nSee \"systemctl status %s\" for details.\n" % (unit.name, unit.name)
             self.log(unit, "Reloaded %s." % unit.name)
         # Daemons re-read their config (sshd re-executes itself) just after the signal: let them settle.

@@ -1,10 +1,15 @@
 """Unit files for labctl's service manager: where they live, how they read, which are enabled."""
 import os
+import pwd
+import re
+import shlex
+import shutil
 
 UNIT_DIRS = ("/etc/systemd/system", "/etc/labctl/services")  # the first one found wins, as in systemd
 WANTS = "/etc/systemd/system/multi-user.target.wants"
 LOGS = "/var/log/labctl"
 SOCKET = "/run/labctl/svcd.sock"
+PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 
 def unit_name(name):
@@ -61,3 +66,45 @@ def tail(unit, count):
             return [line.rstrip("\n") for line in f.readlines()[-count:]]
     except OSError:
         return []
+
+
+def unit_environment(unit):
+    """The environment a unit's commands run with: Environment=, EnvironmentFile=, and its User='s home."""
+    env = {"PATH": PATH, "LANG": "C.UTF-8"}
+    for spec in unit.all("EnvironmentFile"):
+        optional, path = spec.startswith("-"), spec.lstrip("-")
+        try:
+            with open(path) as f:
+                for line in f:
+                    line = line.strip()
+                    if line and not line.startswith("#") and "=" in line:
+                        k, v = line.split("=", 1)
+                        env[k.strip()] = v.strip().strip('"\'')
+        except OSError:
+            if not optional:
+                raise RuntimeError("cannot read EnvironmentFile " + path)
+    for spec in unit.all("Environment"):
+        for item in shlex.split(spec):
+            if "=" in item:
+                k, v = item.split("=", 1)
+                env[k] = v
+    user = unit.get("User")
+    if user:
+        entry = pwd.getpwnam(user)
+        env.update(HOME=entry.pw_dir, USER=user, LOGNAME=user, SHELL=entry.pw_shell)
+    else:
+        env.update(HOME="/root", USER="root", LOGNAME="root")
+    return env
+
+def unit_argv(unit, line, env):
+    """(argv, ignore_failure) of an Exec line: its -@+!: prefixes, $VAR / ${VAR} expanded, the program found on PATH."""
+    ignore = False
+    while line and line[0] in "-@+!:":
+        ignore = ignore or line[0] == "-"
+        line = line[1:]
+    values = dict(env, MAINPID=str(unit.main_pid or ""))
+    words = [re.sub(r"\$\{(\w+)\}|\$(\w+)", lambda m: values.get(m.group(1) or m.group(2), ""), w)
+             for w in shlex.split(line)]
+    if words and not words[0].startswith("/"):
+        words[0] = shutil.which(words[0], path=PATH) or words[0]
+    return words, ignore
