@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 TEST_LABS = ROOT / "tests" / "labs"
 sys.path.insert(0, str(ROOT))
 
-from labctl.checks.context import ServiceAccess  # noqa: E402
+from labctl.core.access import ServiceAccess
 from labctl.core.catalog import load_service  # noqa: E402
 from labctl.core.events import discard  # noqa: E402
 from labctl.core.loader import LabLoader  # noqa: E402

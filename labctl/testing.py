@@ -25,7 +25,7 @@ from typing import Callable, Iterator
 
 import pytest
 
-from labctl.checks.result import Status, TaskResult
+from labctl.check_engine.result import Status, TaskResult
 from labctl.core.text_report import render
 
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Iterable
 
 from rich.markup import escape
 
-from labctl.checks.result import Status, TaskResult
+from labctl.check_engine.result import Status, TaskResult
 from labctl.core import events
 from labctl.core.events import Event
 from labctl.core.model import ROADMAP_STAGES, Lab, Task

@@ -54,3 +54,14 @@ class InstanceNotFoundError(LabctlError):
 
 class ImageUnavailableError(LabctlError):
     """A service's image is not here, cannot be pulled, and has no local build (e.g. MongoDB offline)."""
+
+
+class CheckError(Exception):
+    """A check could not run (not the learner's fault). The message is shown as is.
+
+    Raised by check families and service clients; the check runner turns it into an error result.
+    """
+
+
+class ServiceUnavailable(CheckError):
+    """The service did not answer: it is down, paused or unreachable."""

@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator, Mapping
 
-from labctl.checks.result import Status
+from labctl.check_engine.result import Status
 from labctl.core import events
 from labctl.core.errors import EngineUnavailableError, LabctlError, ServiceNotReadyError
 from labctl.core.events import Emit, Event

@@ -6,6 +6,8 @@ import socket
 from dataclasses import dataclass, field
 from xml.etree import ElementTree as ET
 
+from labctl.core.text import first_line
+
 
 @dataclass(frozen=True)
 class Case:
@@ -54,15 +56,10 @@ def to_xml(name: str, suites: list[Suite]) -> bytes:
                                  time=f"{case.seconds:.3f}")
             if case.outcome in TAGS:
                 tag, kind = TAGS[case.outcome]
-                attributes = {"message": first_line(case.message)}
+                attributes = {"message": first_line(case.message or "")[:300]}
                 if kind:
                     attributes["type"] = kind
                 ET.SubElement(item, tag, attributes).text = case.message or None
         if suite.output:
             ET.SubElement(element, "system-out").text = suite.output
     return ET.tostring(root, encoding="utf-8", xml_declaration=True)
-
-
-def first_line(text: str) -> str:
-    stripped = (text or "").strip()
-    return stripped.splitlines()[0][:300] if stripped else ""

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from labctl.checks import registry
+from labctl.check_engine import registry
 from labctl.core.schema import LabModel
 
 SCHEMA_ID = "https://labctl.invalid/schema/lab.schema.json"
@@ -38,7 +38,7 @@ def lab_json_schema() -> dict[str, Any]:
 
 def check_types_markdown() -> str:
     """A Markdown table of every check type and its parameters (required ones in bold)."""
-    from labctl.checks.base import Check
+    from labctl.check_engine.base import Check
 
     common = set(Check.model_fields)
     lines = [

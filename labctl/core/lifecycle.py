@@ -8,9 +8,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator, Mapping
 
-from labctl.checks.context import CheckContext, ServiceAccess
-from labctl.checks.result import CheckError, ServiceUnavailable, TaskResult
-from labctl.checks.runner import run_tasks
+from labctl.check_engine.context import CheckContext
+from labctl.core.access import ServiceAccess
+from labctl.core.errors import CheckError, ServiceUnavailable
+from labctl.check_engine.result import TaskResult
+from labctl.check_engine.runner import run_tasks
 from labctl.core import events, instance_config, naming, workspace as workspaces
 from labctl.core.errors import EngineUnavailableError, InstanceNotFoundError, LabctlError
 from labctl.core.instances import InstanceRecord, InstanceRecords

@@ -6,7 +6,7 @@ from typing import Any, Iterable
 
 from pydantic import ValidationError
 
-from labctl.checks import registry
+from labctl.check_engine import registry
 from labctl.core import resources
 from labctl.core.catalog import load_service
 from labctl.core.errors import LabFileError, UnknownLabError

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
-from labctl.checks.result import Status, TaskResult
+from labctl.check_engine.result import Status, TaskResult
 from labctl.core.errors import LabctlError
 
 FILE_NAME = "progress.json"

@@ -5,6 +5,7 @@ import time
 from typing import Callable
 
 from labctl.core.errors import ServiceNotReadyError
+from labctl.core.text import first_line
 from labctl.runtime.base import ServiceState, ServiceStatus
 
 LOG_TAIL = 20
@@ -45,18 +46,13 @@ def wait_ready(
                 )
         if clock() >= deadline:
             raise ServiceNotReadyError(
-                f"{service} did not answer within {timeout:g}s (last answer: {_first_line(last_error)})",
+                f"{service} did not answer within {timeout:g}s (last answer: {first_line(last_error)})",
                 _with_logs(log_tail, "Its last log lines:",
                            "The machine may be slow: try again, or raise LABCTL_READY_TIMEOUT."),
             )
         sleep(interval)
 
 
-def _first_line(exc: BaseException | None) -> str:
-    if exc is None:
-        return "none"
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def _with_logs(log_tail: Callable[[int], list[str]], title: str, advice: str) -> str:

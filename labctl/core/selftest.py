@@ -9,7 +9,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from labctl.checks.result import Status, TaskResult
+from labctl.check_engine.result import Status, TaskResult
 from labctl.core import events
 from labctl.core.apps import free_port
 from labctl.core.errors import EngineUnavailableError, ImageUnavailableError, LabctlError

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from labctl.checks.result import Status, TaskResult
+from labctl.check_engine.result import Status, TaskResult
 
 MARK = {Status.PASSED: "✔", Status.FAILED: "✘", Status.ERROR: "!"}
 

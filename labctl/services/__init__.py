@@ -5,7 +5,7 @@ import importlib
 from pathlib import Path
 from typing import Protocol
 
-from labctl.checks.context import ServiceAccess
+from labctl.core.access import ServiceAccess
 from labctl.core.model import ServiceSpec, Step
 
 

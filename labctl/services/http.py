@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from labctl.checks.context import ServiceAccess
+from labctl.core.access import ServiceAccess
 from labctl.core.errors import LabctlError
 from labctl.core.model import Step
 from labctl.core.yamlfile import read_yaml

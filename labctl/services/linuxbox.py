@@ -20,7 +20,7 @@ import os
 import socket
 from pathlib import Path
 
-from labctl.checks.context import ServiceAccess
+from labctl.core.access import ServiceAccess
 from labctl.core.errors import LabctlError
 from labctl.core.model import Step
 

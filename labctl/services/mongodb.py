@@ -30,9 +30,8 @@ from typing import Any
 
 import yaml
 
-from labctl.checks.context import ServiceAccess
-from labctl.checks.result import ServiceUnavailable
-from labctl.core.errors import LabctlError
+from labctl.core.access import ServiceAccess
+from labctl.core.errors import LabctlError, ServiceUnavailable
 from labctl.core.model import Step
 
 # The seeded marker lives outside the lab's database, so the learner's database holds only lab data.

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from labctl.checks.context import ServiceAccess
-from labctl.checks.result import ServiceUnavailable
-from labctl.core.errors import LabctlError
+from labctl.core.access import ServiceAccess
+from labctl.core.errors import LabctlError, ServiceUnavailable
 from labctl.core.model import Step
+from labctl.core.text import first_line
 
 PRISTINE_DB = "labctl_pristine"
 
@@ -36,7 +36,7 @@ def connect(access: ServiceAccess, *, timeout: float = 10.0, dbname: str | None 
         )
     except psycopg.OperationalError as exc:
         raise ServiceUnavailable(
-            f"PostgreSQL at {access.host}:{access.port} did not accept a connection: {_first_line(exc)}"
+            f"PostgreSQL at {access.host}:{access.port} did not accept a connection: {first_line(exc)}"
         ) from exc
 
 
@@ -45,9 +45,6 @@ def maintenance_db(access: ServiceAccess) -> str:
     return "template1" if credentials(access)[2] == "postgres" else "postgres"
 
 
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def run_sql_file(access: ServiceAccess, path: Path, *, timeout: float = 60.0) -> None:
@@ -64,7 +61,7 @@ def run_sql_file(access: ServiceAccess, path: Path, *, timeout: float = 60.0) ->
             # No parameters: psycopg sends the text as one simple query, so several statements run.
             conn.execute(text.encode())
     except psycopg.Error as exc:
-        raise LabctlError(f"{path.name}: PostgreSQL refused it: {_first_line(exc)}") from exc
+        raise LabctlError(f"{path.name}: PostgreSQL refused it: {first_line(exc)}") from exc
     finally:
         conn.close()
 
@@ -120,7 +117,7 @@ class PostgresDriver:
                     try:
                         conn.execute(step.source.read_text(encoding="utf-8").encode())
                     except psycopg.Error as exc:
-                        raise LabctlError(f"the lab's seed file {step.source.name} failed: {_first_line(exc)}",
+                        raise LabctlError(f"the lab's seed file {step.source.name} failed: {first_line(exc)}",
                                           "This is a bug in the lab; tell its author.") from exc
         finally:
             conn.close()

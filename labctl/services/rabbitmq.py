@@ -31,10 +31,10 @@ from urllib.parse import quote
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from labctl.checks.context import ServiceAccess
-from labctl.checks.result import CheckError, ServiceUnavailable
-from labctl.core.errors import LabctlError, ServiceNotReadyError
+from labctl.core.access import ServiceAccess
+from labctl.core.errors import CheckError, LabctlError, ServiceNotReadyError, ServiceUnavailable
 from labctl.core.model import Step
+from labctl.core.text import first_line
 
 AMQP_PORT = 5672
 MANAGEMENT_PORT = 15672
@@ -42,9 +42,6 @@ VHOST = "/"
 MARKER = "labctl-seeded"
 
 
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def credentials(access: ServiceAccess) -> tuple[str, str]:
@@ -88,7 +85,7 @@ class Management:
             response = self.session.request(method, self.base + path, json=body, timeout=self.timeout)
         except requests.RequestException as exc:
             raise ServiceUnavailable(
-                f"RabbitMQ's management API at {self.base} did not answer: {_first_line(exc)}") from exc
+                f"RabbitMQ's management API at {self.base} did not answer: {first_line(exc)}") from exc
         if response.status_code == 404 and missing_ok:
             return None
         if response.status_code == 401:
@@ -148,7 +145,7 @@ def connect(access: ServiceAccess, *, timeout: float = 10.0):
     except (pika.exceptions.AMQPError, OSError) as exc:
         raise ServiceUnavailable(
             f"RabbitMQ at {access.host}:{params.port} did not accept an AMQP connection: "
-            f"{_first_line(exc) or type(exc).__name__}") from exc
+            f"{first_line(exc) or type(exc).__name__}") from exc
 
 
 # ---- the seed file format -----------------------------------------------------------------------
@@ -223,7 +220,7 @@ def read_definitions(path: Path) -> Definitions:
     except OSError as exc:
         raise LabctlError(f"cannot read {path}: {exc.strerror}") from exc
     except yaml.YAMLError as exc:
-        raise LabctlError(f"{path.name} is not valid YAML: {_first_line(exc)}") from exc
+        raise LabctlError(f"{path.name} is not valid YAML: {first_line(exc)}") from exc
     try:
         return Definitions.model_validate(data or {})
     except ValidationError as exc:

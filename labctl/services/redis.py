@@ -4,10 +4,10 @@ from __future__ import annotations
 import shlex
 from pathlib import Path
 
-from labctl.checks.context import ServiceAccess
-from labctl.checks.result import ServiceUnavailable
-from labctl.core.errors import LabctlError
+from labctl.core.access import ServiceAccess
+from labctl.core.errors import LabctlError, ServiceUnavailable
 from labctl.core.model import Step
+from labctl.core.text import first_line
 
 # The "seeded" marker is a Redis function library, not a key: the learner's keyspace stays exactly
 # the lab's, and a learner's FLUSHALL (common in Redis labs) does not erase it. Were it erased, the
@@ -41,13 +41,10 @@ def connect(access: ServiceAccess, *, timeout: float = 10.0, db: int = 0):
     )
 
 
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def unavailable(access: ServiceAccess, exc: BaseException) -> ServiceUnavailable:
-    return ServiceUnavailable(f"Redis at {access.host}:{access.port} did not answer: {_first_line(exc)}")
+    return ServiceUnavailable(f"Redis at {access.host}:{access.port} did not answer: {first_line(exc)}")
 
 
 def parse_commands(path: Path) -> list[tuple[int, list[str]]]:
@@ -90,7 +87,7 @@ def run_file(client, access: ServiceAccess, path: Path) -> None:
             if isinstance(answer, redis.ResponseError):
                 shown = shlex.join(argv)
                 shown = shown if len(shown) <= 80 else shown[:77] + "..."
-                raise LabctlError(f"{path.name}, line {number}: Redis refused `{shown}`: {_first_line(answer)}")
+                raise LabctlError(f"{path.name}, line {number}: Redis refused `{shown}`: {first_line(answer)}")
 
 
 class RedisDriver:
@@ -144,7 +141,7 @@ class RedisDriver:
         except (redis.ConnectionError, redis.TimeoutError) as exc:
             raise unavailable(access, exc) from exc
         except redis.ResponseError as exc:
-            raise LabctlError(f"Redis refused to reset its data: {_first_line(exc)}") from exc
+            raise LabctlError(f"Redis refused to reset its data: {first_line(exc)}") from exc
         finally:
             client.close()
 

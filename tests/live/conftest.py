@@ -6,6 +6,13 @@ import pytest
 from tests.conftest import make_manager, new_instance_name
 
 
+def pg_connection(ctx):
+    """The check run's cached connection to the test lab's PostgreSQL, as the sql.* checks get it."""
+    from labctl.check_families.sql.common import connection
+
+    return connection(ctx, "postgres")
+
+
 @pytest.fixture(scope="session")
 def pg(engine, tmp_path_factory):
     """(manager, view) of a running pg-only instance for the whole session."""
@@ -25,7 +32,7 @@ def pg_ctx(pg):
 
     manager, view = pg
     ctx = manager.context(view)
-    conn = ctx.postgres("postgres")
+    conn = pg_connection(ctx)
     conn.execute("DROP SCHEMA public CASCADE")
     conn.execute("CREATE SCHEMA public")
     yield ctx
@@ -35,7 +42,7 @@ def pg_ctx(pg):
 @pytest.fixture
 def sql(pg_ctx):
     """Run setup SQL on the clean test database."""
-    conn = pg_ctx.postgres("postgres")
+    conn = pg_connection(pg_ctx)
 
     def run(statement: str) -> None:
         conn.execute(statement.encode())
@@ -46,8 +53,8 @@ def sql(pg_ctx):
 @pytest.fixture
 def run_check(pg_ctx, pg):
     """Validate a check from its lab.yaml form and run it: run_check({"type": ..., ...}) -> CheckResult."""
-    from labctl.checks import registry
-    from labctl.checks.runner import run_check as run_one
+    from labctl.check_engine import registry
+    from labctl.check_engine.runner import run_check as run_one
     from labctl.core.model import CheckSpec, Task
 
     def run(entry: dict, *, workspace=None):

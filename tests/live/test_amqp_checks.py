@@ -62,8 +62,8 @@ def channel(rmq, amqp_ctx):
 @pytest.fixture
 def run_check(amqp_ctx, rmq):
     """Validate a check from its lab.yaml form and run it: run_check({"type": ..., ...}) -> CheckResult."""
-    from labctl.checks import registry
-    from labctl.checks.runner import run_check as run_one
+    from labctl.check_engine import registry
+    from labctl.check_engine.runner import run_check as run_one
     from labctl.core.model import CheckSpec, Task
 
     def run(entry: dict, ctx=None):
@@ -119,7 +119,7 @@ def test_amqp_url_and_management_url_work_from_the_host(rmq, amqp_ctx):
 def test_check_reports_an_unreachable_broker_as_an_error(run_check, amqp_ctx):
     from dataclasses import replace
 
-    from labctl.checks.context import CheckContext
+    from labctl.check_engine.context import CheckContext
 
     access = amqp_ctx.service(SERVICE)
     dead = replace(access, ports={5672: 1, 15672: 1})  # nothing listens on port 1
@@ -292,7 +292,7 @@ def test_message_count_fails_with_expected_and_found(channel, run_check):
 
 
 def test_message_count_needs_a_bound():
-    from labctl.checks import registry
+    from labctl.check_engine import registry
 
     with pytest.raises(pydantic.ValidationError, match="give equals, min or max"):
         registry.get("amqp.message_count").model_validate({"queue": "orders"})

@@ -358,7 +358,7 @@ def test_service_that_hangs_after_status_was_read_is_bounded_by_the_check_timeou
         home, client, many_checks_labs, monkeypatch):
     """The container is paused between reading its state (running) and the checks: the first check gives
     up at its timeout, and the others do not wait again for a service that did not answer."""
-    from labctl.checks.runner import run_tasks
+    from labctl.check_engine.runner import run_tasks
 
     name = new_instance_name("hung")
     labs_dirs = (TEST_LABS, many_checks_labs)

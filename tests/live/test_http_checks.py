@@ -14,9 +14,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pydantic
 import pytest
 
-from labctl.checks import registry
-from labctl.checks.context import CheckContext, ServiceAccess
-from labctl.checks.runner import run_check as run_one
+from labctl.check_engine import registry
+from labctl.check_engine.context import CheckContext
+from labctl.core.access import ServiceAccess
+from labctl.check_engine.runner import run_check as run_one
 from labctl.core.model import CheckSpec, Task
 
 
@@ -315,8 +316,9 @@ def test_sequence_fails_on_json_of_a_later_step(server, run_check):
 # ---- validation when the lab loads ---------------------------------------------------------------
 
 def family():
-    registry.load_families()
-    return sys.modules["labctl._families.http"]
+    from labctl.check_families.http import request
+
+    return request
 
 
 @pytest.mark.parametrize("params, words", [
@@ -377,8 +379,8 @@ def test_a_lab_with_an_off_machine_url_does_not_load(tmp_path):
 
 
 def test_json_paths():
-    registry.load_families()
-    http = sys.modules["labctl._families.http_body"]
+    from labctl.check_families.http import body as http
+
     assert http.parse_path("items[0].name") == ["items", 0, "name"]
     assert http.parse_path("$.items.0.tags[1][2]") == ["items", 0, "tags", 1, 2]
     assert http.parse_path("$") == []

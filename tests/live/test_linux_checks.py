@@ -52,8 +52,8 @@ def sh(ctx):
 @pytest.fixture
 def run_check(ctx, box):
     """Validate a check from its lab.yaml form and run it: run_check({"type": ..., ...}) -> CheckResult."""
-    from labctl.checks import registry
-    from labctl.checks.runner import run_check as run_one
+    from labctl.check_engine import registry
+    from labctl.check_engine.runner import run_check as run_one
     from labctl.core.model import CheckSpec, Task
 
     def run(entry: dict):
@@ -273,8 +273,8 @@ def test_key_login_finds_the_key_from_labctl_home_alone(box, run_check, monkeypa
 
 def test_key_login_without_the_key_is_an_error(box, tmp_path):
     """Another LABCTL_HOME (another user, a wiped data folder): the key is not there to find."""
-    from labctl.checks import registry
-    from labctl.checks.runner import run_check as run_one
+    from labctl.check_engine import registry
+    from labctl.check_engine.runner import run_check as run_one
     from labctl.core.model import CheckSpec, Task
     from tests.conftest import make_manager
 

@@ -62,8 +62,8 @@ def db(access):
 @pytest.fixture
 def run_check(mongo, db):
     """Validate a check from its lab.yaml form and run it: run_check({"type": ..., ...}) -> CheckResult."""
-    from labctl.checks import registry
-    from labctl.checks.runner import run_check as run_one
+    from labctl.check_engine import registry
+    from labctl.check_engine.runner import run_check as run_one
     from labctl.core.model import CheckSpec, Task
 
     manager, view = mongo

@@ -6,7 +6,8 @@ import socket
 import pydantic
 import pytest
 
-from labctl.checks.context import CheckContext, ServiceAccess
+from labctl.check_engine.context import CheckContext
+from labctl.core.access import ServiceAccess
 from labctl.core.errors import LabctlError
 from labctl.core.model import Step
 from tests.conftest import make_manager, new_instance_name
@@ -46,8 +47,8 @@ def r(rctx):
 @pytest.fixture
 def run_check(rctx, redis_lab, r):
     """Validate a check from its lab.yaml form and run it: run_check({"type": ..., ...}) -> CheckResult."""
-    from labctl.checks import registry
-    from labctl.checks.runner import run_check as run_one
+    from labctl.check_engine import registry
+    from labctl.check_engine.runner import run_check as run_one
     from labctl.core.model import CheckSpec, Task
 
     manager, name = redis_lab
@@ -66,7 +67,7 @@ def run_check(rctx, redis_lab, r):
 
 
 def validate(entry: dict):
-    from labctl.checks import registry
+    from labctl.check_engine import registry
 
     params = dict(entry)
     return registry.get(params.pop("type")).model_validate(params)

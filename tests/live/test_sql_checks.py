@@ -12,6 +12,8 @@ import pydantic
 import pytest
 import yaml
 
+from tests.live.conftest import pg_connection
+
 pytestmark = pytest.mark.live
 
 
@@ -25,7 +27,7 @@ def yaml_rows(text: str) -> list:
 
 
 def count(pg_ctx, table: str) -> int:
-    return pg_ctx.postgres("postgres").execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    return pg_connection(pg_ctx).execute(f"SELECT count(*) FROM {table}").fetchone()[0]
 
 
 def settle_timed_out_checks() -> None:
@@ -1035,7 +1037,7 @@ def test_next_check_after_a_timeout_can_connect(run_check, pg_ctx):
     pg_ctx.timeout = 1  # connect_timeout 1s, so a hung connection attempt fails fast
     try:
         # no statement_timeout on the connection the slow check uses: the runner gives up first
-        pg_ctx.postgres("postgres").execute("SET statement_timeout = 0")
+        pg_connection(pg_ctx).execute("SET statement_timeout = 0")
         timed_out = run_check(_predicate("SELECT pg_sleep(5) IS NOT NULL", timeout=1))
         assert status(timed_out) == "error"
         assert "did not answer" in timed_out.message
@@ -1048,9 +1050,10 @@ def test_next_check_after_a_timeout_can_connect(run_check, pg_ctx):
 _AFTER_TIMEOUT_SCRIPT = """
 import sys, threading
 from pathlib import Path
+from tests.live.conftest import pg_connection
 from tests.conftest import make_manager
-from labctl.checks import registry
-from labctl.checks.runner import run_check
+from labctl.check_engine import registry
+from labctl.check_engine.runner import run_check
 from labctl.core.model import CheckSpec, Task
 
 manager = make_manager(Path(sys.argv[1]))
@@ -1060,13 +1063,13 @@ slow = registry.get("sql.predicate").model_validate(
     {"sql": "SELECT pg_sleep(5) IS NOT NULL", "message": "m", "service": "postgres", "timeout": 1})
 for _ in range(4):
     ctx = manager.context(view)
-    ctx.postgres("postgres").execute("SELECT 1")
+    pg_connection(ctx).execute("SELECT 1")
     print(run_check(task, CheckSpec("sql.predicate", slow, 0), ctx).status.value, flush=True)
     ctx.close()
     after = manager.context(view)
     after.timeout = 2
     try:
-        after.postgres("postgres").execute("SELECT 1")
+        pg_connection(after).execute("SELECT 1")
         print("connected", flush=True)
     except Exception as exc:
         sys.exit(f"NOT-CONNECTED {exc}")
@@ -1101,7 +1104,7 @@ def test_predicate_lost_connection_is_an_error(run_check):
 # ---- parameter validation (no database needed) --------------------------------------------------
 
 def _validate(type_name: str, params: dict):
-    from labctl.checks import registry
+    from labctl.check_engine import registry
 
     cls = registry.get(type_name)
     assert cls is not None

@@ -7,9 +7,9 @@ import time
 
 import pytest
 
-from labctl.checks import registry
-from labctl.checks.context import CheckContext
-from labctl.checks.result import CheckError
+from labctl.check_engine import registry
+from labctl.check_engine.context import CheckContext
+from labctl.core.errors import CheckError
 from labctl.core.apps import answers, free_port, start_app
 from labctl.core.errors import LabctlError, ServiceNotReadyError
 

@@ -10,8 +10,9 @@ import pydantic
 import pytest
 from bson import Decimal128, ObjectId
 
-from labctl.checks import registry
-from labctl.checks.context import CheckContext, ServiceAccess
+from labctl.check_engine import registry
+from labctl.check_engine.context import CheckContext
+from labctl.core.access import ServiceAccess
 from labctl.core.catalog import load_service
 from labctl.services import driver_for, mongodb
 from tests.conftest import TEST_LABS
@@ -19,8 +20,9 @@ from tests.conftest import TEST_LABS
 
 @pytest.fixture(scope="module")
 def mongo():
-    registry.load_families()
-    return sys.modules["labctl._families.mongo"]
+    from labctl.check_families.mongo import common
+
+    return common
 
 
 # ---- catalog and test lab --------------------------------------------------------------------------
@@ -219,7 +221,8 @@ def test_show_is_compact_json_and_cut(mongo):
 
 
 def test_index_signature_reads_text_indexes(mongo):
-    mongo = sys.modules["labctl._families.mongo_schema"]
+    from labctl.check_families.mongo import schema as mongo
+
     text = {"name": "t", "key": {"_fts": "text", "_ftsx": 1, "year": 1.0}, "weights": {"title": 1, "body": 1}}
     assert mongo.index_signature(text) == [("body", "text"), ("title", "text"), ("year", 1)]
     assert mongo._text_sorted([("title", "text"), ("body", "text"), ("year", 1)]) == [
@@ -230,7 +233,7 @@ def test_index_signature_reads_text_indexes(mongo):
 # ---- a server that does not answer --------------------------------------------------------------
 
 def test_no_answer_is_a_service_error_not_a_failure(tmp_path):
-    from labctl.checks.runner import run_check
+    from labctl.check_engine.runner import run_check
     from labctl.core.model import CheckSpec, Task
 
     with socket.socket() as s:
@@ -303,7 +306,7 @@ class FakeDb:
 
 
 def run_validator(tmp_path, db: FakeDb, **params):
-    from labctl.checks.runner import run_check
+    from labctl.check_engine.runner import run_check
     from labctl.core.model import CheckSpec, Task
 
     access = ServiceAccess("mongodb", "mongodb", "127.0.0.1", {27017: 1}, {"MONGO_INITDB_DATABASE": "lab"}, 27017)

@@ -17,7 +17,7 @@ def test_wheel_contents(tmp_path):
     assert "labctl/_bundled/labs/databases-101/lab.yaml" in names
     assert "labctl/_bundled/compose/postgres.yml" in names
     assert "labctl/_bundled/compose/images/postgres/Dockerfile" in names
-    assert "labctl/_bundled/checks/sql.py" in names
+    assert "labctl/_bundled/checks/sql/__init__.py" in names
     assert not [n for n in names if n.startswith("checks/") or n.startswith("labs/")]
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     assert "labctl = labctl.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from labctl.checks import registry
-from labctl.checks.context import CheckContext
-from labctl.checks.result import CheckError
+from labctl.check_engine import registry
+from labctl.check_engine.context import CheckContext
+from labctl.core.errors import CheckError
 
 PY = sys.executable
 

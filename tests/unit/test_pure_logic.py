@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from labctl.checks import rows
+from labctl.check_engine import rows
 from labctl.core.errors import LabctlError, ServiceNotReadyError
 from labctl.core.readiness import wait_ready
 from labctl.core.settings import Settings
@@ -39,11 +39,9 @@ def test_rows_order_only_when_asked():
     ("timestamptz", "timestamp with time zone"), ("int8", "bigint"), ("text", "text"), ("int[]", "integer[]"),
 ])
 def test_normalize_type(given, normal):
-    from labctl.checks.registry import load_families
-    import sys
+    from labctl.check_families.sql.common import normalize_type
 
-    load_families()
-    assert sys.modules["labctl._families.sql"].normalize_type(given) == normal
+    assert normalize_type(given) == normal
 
 
 def test_endpoint_explicit_settings_win(tmp_path):

@@ -1,15 +1,12 @@
 """The learner's query file is split the way PostgreSQL would read it."""
-import sys
-
 import pytest
-
-from labctl.checks.registry import load_families
 
 
 @pytest.fixture(scope="module")
 def split_sql():
-    load_families()
-    return sys.modules["labctl._families.sql_data"].split_sql
+    from labctl.check_families.sql.split import split_sql
+
+    return split_sql
 
 
 @pytest.mark.parametrize("text, statements", [

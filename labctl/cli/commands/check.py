@@ -4,7 +4,7 @@ from __future__ import annotations
 import click
 from rich.markup import escape
 
-from labctl.checks.result import Status
+from labctl.check_engine.result import Status
 from labctl.cli import ui
 from labctl.cli.app import App
 from labctl.cli.options import json_option, name_option

@@ -5,11 +5,12 @@ from typing import Any
 
 from pydantic import Field, field_validator, model_validator
 
-from labctl._families.mongo import ExtendedDict, _CollectionCheck, _translated, plain, show
-from labctl.checks.context import CheckContext
-from labctl.checks.registry import register
-from labctl.checks.result import Outcome, failed, passed
+from labctl.check_engine.context import CheckContext
+from labctl.check_engine.registry import register
+from labctl.check_engine.result import Outcome, failed, passed
 from labctl.services import mongodb as service
+
+from .common import CollectionCheck, ExtendedDict, plain, show, translated
 
 # ---- mongo.index ---------------------------------------------------------------------------------
 
@@ -43,7 +44,7 @@ def show_keys(keys: list[tuple[str, Any]]) -> str:
 
 
 @register("mongo.index", service_kind="mongodb")
-class Index(_CollectionCheck):
+class Index(CollectionCheck):
     keys: list[tuple[str, int | str]] = Field(min_length=1, description="[[field, 1 | -1 | text | 2dsphere | hashed], ...] in order.")
     unique: bool | None = None
     expire_after_seconds: int | None = Field(None, ge=0, description="A TTL index with this expiry.")
@@ -62,7 +63,7 @@ class Index(_CollectionCheck):
         if missing:
             return missing
         evidence = f"db.{self.collection}.getIndexes()"
-        with _translated("listing the indexes"):
+        with translated("listing the indexes"):
             indexes = list(db[self.collection].list_indexes())
         want = _text_sorted([(f, plain(d)) for f, d in self.keys])
         found = {ix["name"]: _text_sorted(index_signature(ix)) for ix in indexes}
@@ -95,7 +96,7 @@ def _try_insert(collection, document: dict) -> Any:
     """The _id of the inserted document, or None when the validator refused it."""
     from pymongo import errors
 
-    with _translated("trying a document the validator should refuse"):
+    with translated("trying a document the validator should refuse"):
         try:
             return collection.insert_one(document).inserted_id
         except errors.WriteError as exc:
@@ -105,7 +106,7 @@ def _try_insert(collection, document: dict) -> Any:
 
 
 @register("mongo.validator", service_kind="mongodb")
-class Validator(_CollectionCheck):
+class Validator(CollectionCheck):
     present: bool = True
     rejects: list[ExtendedDict] = Field(default_factory=list,
                                         description="Documents the validator must refuse (each is tried, and removed if accepted).")
@@ -125,7 +126,7 @@ class Validator(_CollectionCheck):
         if missing:
             return missing
         evidence = f"db.getCollectionInfos({{name: '{self.collection}'}})"
-        with _translated("reading the collection's options"):
+        with translated("reading the collection's options"):
             info = next(iter(db.list_collections(filter={"name": self.collection})), {})
         options = info.get("options", {})
         validator = options.get("validator")
@@ -143,7 +144,7 @@ class Validator(_CollectionCheck):
             if inserted is None:
                 continue
             # No transactions on a standalone server: take the accepted document out again by its _id.
-            with _translated("removing the test document"):
+            with translated("removing the test document"):
                 collection.delete_one({"_id": inserted})
             action = options.get("validationAction", "error")
             why = " (its validationAction is warn, so it only logs: set it to error)" if action == "warn" else ""

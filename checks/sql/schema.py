@@ -1,147 +1,33 @@
-"""SQL checks on PostgreSQL, the schema half: tables, columns, constraints, indexes (and shared helpers)."""
+"""SQL checks on PostgreSQL, the schema half: tables, columns, constraints, indexes."""
 from __future__ import annotations
 
-import re
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from labctl.checks.base import Check
-from labctl.checks.context import CheckContext
-from labctl.checks.registry import register
-from labctl.checks.result import CheckError, Outcome, ServiceUnavailable, failed, passed
+from labctl.check_engine.context import CheckContext
+from labctl.check_engine.registry import register
+from labctl.check_engine.result import Outcome, failed, passed
+from labctl.core.errors import CheckError, ServiceUnavailable
+from labctl.core.text import first_line
 
-# ---- helpers ------------------------------------------------------------------------------------
-
-_TYPE_ALIASES = {
-    "int": "integer", "int4": "integer", "serial": "integer", "serial4": "integer",
-    "int8": "bigint", "bigserial": "bigint", "serial8": "bigint",
-    "int2": "smallint", "smallserial": "smallint",
-    "bool": "boolean",
-    "float8": "double precision", "float": "double precision", "float4": "real",
-    "timestamptz": "timestamp with time zone", "timestamp": "timestamp without time zone",
-    "timetz": "time with time zone", "time": "time without time zone",
-    "varchar": "character varying", "char": "character", "decimal": "numeric",
-}
-
-
-def normalize_type(text: str) -> str:
-    """'VARCHAR(100)' -> 'character varying(100)', 'decimal(10, 2)' -> 'numeric(10,2)', 'serial' -> 'integer'."""
-    t = re.sub(r"\s+", " ", text.strip().lower())
-    t = re.sub(r"\s*\(\s*", "(", t)
-    t = re.sub(r"\s*,\s*", ",", t)
-    t = re.sub(r"\s*\)", ")", t)
-    m = re.fullmatch(r"([a-z0-9 ]+?)(\(\d+(?:,\d+)?\))?(\[\])?", t)
-    if not m:
-        return t
-    base, size, array = m.group(1), m.group(2) or "", m.group(3) or ""
-    base = _TYPE_ALIASES.get(base, base)
-    if base in ("timestamp", "timestamp without time zone", "timestamp with time zone") and size:
-        # format_type writes timestamp(3) without time zone
-        base = base.replace("timestamp", f"timestamp{size}", 1)
-        size = ""
-    return f"{base}{size}{array}"
-
-
-def _psycopg_errors():
-    import psycopg
-
-    return psycopg
-
-
-def _query(ctx: CheckContext, check: Check, sql: Any, params: Any = None) -> list[tuple]:
-    """Run lab-authored SQL (catalog queries, counts). Errors are the lab's or the service's, not the learner's."""
-    psycopg = _psycopg_errors()
-    conn = ctx.postgres(check.service)
-    try:
-        return conn.execute(sql, params).fetchall()
-    except psycopg.errors.QueryCanceled as exc:  # a subclass of OperationalError: test it first
-        raise CheckError(f"the check's query took too long: {_first_line(exc)}") from exc
-    except psycopg.OperationalError as exc:
-        raise ServiceUnavailable(f"lost the connection to PostgreSQL: {_first_line(exc)}") from exc
-    except psycopg.Error as exc:
-        raise CheckError(f"the check's query failed: {_first_line(exc)}") from exc
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
-
-
-def _qualified(schema: str, table: str) -> str:
-    return table if schema == "public" else f"{schema}.{table}"
-
-
-def _relkind(ctx: CheckContext, check: Check, schema: str, table: str) -> str | None:
-    found = _query(
-        ctx, check,
-        "SELECT c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-        "WHERE n.nspname = %s AND c.relname = %s",
-        (schema, table),
-    )
-    return found[0][0] if found else None
-
-
-def _tables_in(ctx: CheckContext, check: Check, schema: str) -> list[str]:
-    found = _query(
-        ctx, check,
-        "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-        "WHERE n.nspname = %s AND c.relkind IN ('r', 'p', 'v', 'm') ORDER BY 1",
-        (schema,),
-    )
-    return [r[0] for r in found]
-
-
-def _missing_table(ctx: CheckContext, check: Check, schema: str, table: str) -> Outcome | None:
-    """A failure when the table (or view) is not there, naming what is; None when it is."""
-    if _relkind(ctx, check, schema, table) is not None:
-        return None
-    existing = _tables_in(ctx, check, schema)
-    seen = f"tables found: {', '.join(existing)}" if existing else "there are no tables yet"
-    return failed(
-        f"table {_qualified(schema, table)} does not exist ({seen})",
-        expected=f"a table named {table}", found=existing,
-    )
-
-
-class _TableCheck(Check):
-    table: str = Field(min_length=1, pattern=r"^[A-Za-z_][A-Za-z0-9_$]*$")
-    schema_: str = Field("public", alias="schema", pattern=r"^[A-Za-z_][A-Za-z0-9_$]*$")
-
-    @property
-    def where(self) -> str:
-        return _qualified(self.schema_, self.table)
-
-    def relation(self):
-        from psycopg import sql
-
-        return sql.Identifier(self.schema_, self.table)
-
-
-def _column_names(ctx: CheckContext, check: _TableCheck) -> dict[int, str]:
-    found = _query(
-        ctx, check,
-        "SELECT a.attnum, a.attname FROM pg_attribute a "
-        "WHERE a.attrelid = %s::regclass AND a.attnum > 0 AND NOT a.attisdropped",
-        (f'"{check.schema_}"."{check.table}"',),
-    )
-    return {num: name for num, name in found}
-
+from .common import (TableCheck, column_names, connection, lab_query, missing_table, normalize_type, psycopg_module,
+                     qualified, relation_kind)
 
 # ---- sql.table_exists ---------------------------------------------------------------------------
 
 @register("sql.table_exists", service_kind="postgres")
-class TableExists(_TableCheck):
+class TableExists(TableCheck):
     kind: Literal["table", "view", "any"] = "table"
 
     def describe(self) -> str:
         return f"{'relation' if self.kind == 'any' else self.kind} {self.where} exists"
 
     def run(self, ctx: CheckContext) -> Outcome:
-        relkind = _relkind(ctx, self, self.schema_, self.table)
+        relkind = relation_kind(ctx, self, self.schema_, self.table)
         evidence = f"SELECT relkind FROM pg_class WHERE relname = '{self.table}'"
         if relkind is None:
-            missing = _missing_table(ctx, self, self.schema_, self.table)
+            missing = missing_table(ctx, self, self.schema_, self.table)
             assert missing is not None
             return failed(missing.message, expected=missing.expected, found=missing.found, evidence=evidence)
         actual = "table" if relkind in ("r", "p") else "view" if relkind in ("v", "m") else "other"
@@ -168,7 +54,7 @@ class ColumnSpec(BaseModel):
 
 
 @register("sql.columns", service_kind="postgres")
-class Columns(_TableCheck):
+class Columns(TableCheck):
     columns: list[ColumnSpec] = Field(min_length=1)
     exact: bool = Field(False, description="No other columns allowed.")
 
@@ -176,11 +62,11 @@ class Columns(_TableCheck):
         return f"{self.where} has columns {', '.join(c.name for c in self.columns)}"
 
     def run(self, ctx: CheckContext) -> Outcome:
-        missing = _missing_table(ctx, self, self.schema_, self.table)
+        missing = missing_table(ctx, self, self.schema_, self.table)
         if missing:
             return missing
         evidence = f"SELECT attname, format_type(atttypid, atttypmod), attnotnull, default FROM pg_attribute WHERE attrelid = '{self.where}'::regclass"
-        found = _query(
+        found = lab_query(
             ctx, self,
             "SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, "
             "pg_get_expr(d.adbin, d.adrelid), a.attidentity "
@@ -248,7 +134,7 @@ _KIND_WORDS = {"primary_key": "primary key", "foreign_key": "foreign key", "uniq
 
 
 @register("sql.constraint", service_kind="postgres")
-class Constraint(_TableCheck):
+class Constraint(TableCheck):
     kind: Literal["primary_key", "foreign_key", "unique", "check", "not_null"]
     columns: list[str] = Field(default_factory=list)
     references: Reference | None = None
@@ -270,15 +156,15 @@ class Constraint(_TableCheck):
         return f"{_KIND_WORDS[self.kind]} on {self.where}{cols}"
 
     def run(self, ctx: CheckContext) -> Outcome:
-        missing = _missing_table(ctx, self, self.schema_, self.table)
+        missing = missing_table(ctx, self, self.schema_, self.table)
         if missing:
             return missing
         if self.kind == "not_null":
             return self._not_null(ctx)
         if self.kind == "check":
             return self._rejects(ctx)
-        names = _column_names(ctx, self)
-        found = _query(
+        names = column_names(ctx, self)
+        found = lab_query(
             ctx, self,
             "SELECT con.conname, con.conkey, con.confrelid::regclass::text, con.confkey, con.confdeltype, "
             "pg_get_constraintdef(con.oid) FROM pg_constraint con "
@@ -308,7 +194,7 @@ class Constraint(_TableCheck):
     def _foreign_key(self, ctx: CheckContext, matching: list[tuple], evidence: str) -> Outcome:
         ref = self.references
         assert ref is not None
-        want_table = _qualified(ref.schema_, ref.table)
+        want_table = qualified(ref.schema_, ref.table)
         problems = []
         for name, _conkey, target, confkey, deltype, definition in matching:
             target_plain = target.replace('"', "")
@@ -316,7 +202,7 @@ class Constraint(_TableCheck):
                 problems.append(f"it references {target_plain}, not {want_table}")
                 continue
             if ref.columns:
-                target_cols = _query(
+                target_cols = lab_query(
                     ctx, self,
                     "SELECT attname FROM pg_attribute WHERE attrelid = %s::regclass AND attnum = ANY(%s)",
                     (f'"{ref.schema_}"."{ref.table}"', list(confkey)),
@@ -336,7 +222,7 @@ class Constraint(_TableCheck):
         )
 
     def _unique_index(self, ctx: CheckContext) -> bool:
-        found = _query(
+        found = lab_query(
             ctx, self,
             _INDEX_KEYS_SQL + " WHERE i.indrelid = %s::regclass AND i.indisunique AND i.indpred IS NULL AND NOT i.indisprimary",
             (f'"{self.schema_}"."{self.table}"',),
@@ -344,7 +230,7 @@ class Constraint(_TableCheck):
         return any(sorted(_plain(c) for c in r[2]) == sorted(self.columns) for r in found)
 
     def _not_null(self, ctx: CheckContext) -> Outcome:
-        found = dict(_query(
+        found = dict(lab_query(
             ctx, self,
             "SELECT attname, attnotnull FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped",
             (f'"{self.schema_}"."{self.table}"',),
@@ -359,8 +245,8 @@ class Constraint(_TableCheck):
         return passed(f"{', '.join(self.columns)} NOT NULL on {self.where}", evidence=evidence)
 
     def _rejects(self, ctx: CheckContext) -> Outcome:
-        psycopg = _psycopg_errors()
-        conn = ctx.postgres(self.service)
+        psycopg = psycopg_module()
+        conn = connection(ctx, self.service)
         for statement in self.rejects:
             try:
                 with conn.transaction(force_rollback=True):
@@ -368,16 +254,16 @@ class Constraint(_TableCheck):
             except psycopg.errors.CheckViolation:
                 continue
             except psycopg.OperationalError as exc:
-                raise ServiceUnavailable(f"lost the connection to PostgreSQL: {_first_line(exc)}") from exc
+                raise ServiceUnavailable(f"lost the connection to PostgreSQL: {first_line(exc)}") from exc
             except psycopg.errors.SyntaxError as exc:
-                raise CheckError(f"the check's statement is not valid SQL (a bug in the lab): {_first_line(exc)}") from exc
+                raise CheckError(f"the check's statement is not valid SQL (a bug in the lab): {first_line(exc)}") from exc
             except psycopg.Error as exc:
                 # Refused, but not by a CHECK constraint (a foreign key, NOT NULL, a wrong column...):
                 # that proves nothing about the CHECK the task asks for.
                 return failed(
                     f"{self.where} refused a row it should refuse, but not with a CHECK constraint "
-                    f"({_first_line(exc)}); add the CHECK constraint the task asks for",
-                    expected="refused by a CHECK constraint", found=_first_line(exc), evidence=statement,
+                    f"({first_line(exc)}); add the CHECK constraint the task asks for",
+                    expected="refused by a CHECK constraint", found=first_line(exc), evidence=statement,
                 )
             return failed(
                 f"{self.where} accepted a row it should refuse; add a CHECK constraint (the statement was rolled back)",
@@ -401,7 +287,7 @@ def _plain(name: str) -> str:
 # ---- sql.index ----------------------------------------------------------------------------------
 
 @register("sql.index", service_kind="postgres")
-class Index(_TableCheck):
+class Index(TableCheck):
     columns: list[str] = Field(min_length=1)
     unique: bool | None = None
 
@@ -409,10 +295,10 @@ class Index(_TableCheck):
         return f"index on {self.where}({', '.join(self.columns)})"
 
     def run(self, ctx: CheckContext) -> Outcome:
-        missing = _missing_table(ctx, self, self.schema_, self.table)
+        missing = missing_table(ctx, self, self.schema_, self.table)
         if missing:
             return missing
-        found = _query(
+        found = lab_query(
             ctx, self,
             _INDEX_KEYS_SQL + " WHERE i.indrelid = %s::regclass ORDER BY ic.relname",
             (f'"{self.schema_}"."{self.table}"',),

@@ -9,10 +9,11 @@ from typing import Any
 
 from pydantic import Field, field_validator, model_validator
 
-from labctl._families.http import SequenceStep, _OneRequest, _Target, show_body, status_problem
-from labctl.checks.context import CheckContext
-from labctl.checks.registry import register
-from labctl.checks.result import Outcome, failed, passed
+from labctl.check_engine.context import CheckContext
+from labctl.check_engine.registry import register
+from labctl.check_engine.result import Outcome, failed, passed
+
+from .request import OneRequest, SequenceStep, Target, show_body, status_problem
 
 # ---- JSON helpers (unit-tested without a server) ------------------------------------------------
 
@@ -134,7 +135,7 @@ def _schema(value: dict | None) -> dict | None:
 # ---- http.json ----------------------------------------------------------------------------------
 
 @register("http.json")
-class Json(_OneRequest):
+class Json(OneRequest):
     equals: dict[str, Any] = Field(default_factory=dict, description="{json.path: expected value}, e.g. items[0].name")
     json_schema: dict[str, Any] | None = Field(None, alias="schema", description="A JSON Schema the body must fit.")
     status: int | list[int] | None = None
@@ -189,7 +190,7 @@ class Json(_OneRequest):
 # ---- http.body ----------------------------------------------------------------------------------
 
 @register("http.body")
-class Body(_OneRequest):
+class Body(OneRequest):
     """The response's text (HTML, plain text) contains what it must, and not what it must not."""
 
     contains: list[str] = Field(default_factory=list, description="Text the body must contain (exact case).")
@@ -241,7 +242,7 @@ class Body(_OneRequest):
 # ---- http.response_time -------------------------------------------------------------------------
 
 @register("http.response_time")
-class ResponseTime(_OneRequest):
+class ResponseTime(OneRequest):
     max_ms: int = Field(gt=0, le=60_000)
     samples: int = Field(3, ge=1, le=20, description="Requests made; the median is compared with max_ms.")
 
@@ -288,7 +289,7 @@ class ResponseTime(_OneRequest):
 # ---- http.sequence ------------------------------------------------------------------------------
 
 @register("http.sequence")
-class Sequence(_Target):
+class Sequence(Target):
     steps: list[SequenceStep] = Field(min_length=1, max_length=20, description="Requests made in order, sharing cookies.")
 
     @field_validator("steps")

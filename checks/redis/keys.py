@@ -1,130 +1,24 @@
 """Redis checks on keys: existence, types, strings, expiry, hashes, key counts, configuration.
 
-Lists, sets and sorted sets are in redis_collections.py."""
+Lists, sets and sorted sets are in structures.py."""
 from __future__ import annotations
 
-import difflib
-import itertools
 import re
-import threading
-from typing import Annotated, Any, Literal
+from typing import Literal
 
-from pydantic import BeforeValidator, Field, WithJsonSchema, model_validator
+from pydantic import Field, model_validator
 
-from labctl.checks.base import Check
-from labctl.checks.bounds import CountBounds
-from labctl.checks.context import CheckContext
-from labctl.checks.registry import register
-from labctl.checks.result import CheckError, Outcome, failed, passed
-from labctl.services.redis import connect, unavailable
+from labctl.check_engine.bounds import CountBounds
+from labctl.check_engine.registry import register
+from labctl.check_engine.result import Outcome, failed, passed
+from labctl.core.errors import CheckError
 
-# ---- helpers ------------------------------------------------------------------------------------
-
-
-def _as_text(value: Any) -> Any:
-    """Redis stores strings: YAML's 42 or 1.5 mean "42" and "1.5". true/false are surely a mistake."""
-    if isinstance(value, bool):
-        raise ValueError("Redis stores text: quote it (\"true\") if the value is the word")
-    if isinstance(value, (int, float)):
-        return str(value)
-    return value
-
-
-# WithJsonSchema, not json_schema_input_type: that needs pydantic 2.9 and we support 2.6.
-Text = Annotated[str, BeforeValidator(_as_text), WithJsonSchema({"type": ["string", "number"]})]
-TYPE_NAMES = ("string", "list", "set", "zset", "hash", "stream")
-SHOWN = 10  # items quoted in a message before "..."
-
-
-class _Clients:
-    """One redis.Redis per database of a service, cached for a check run by ctx.connection()."""
-
-    def __init__(self, access, timeout: float):
-        self.access, self.timeout = access, timeout
-        self._by_db: dict[int, Any] = {}
-        self._lock = threading.Lock()
-
-    def db(self, number: int):
-        with self._lock:
-            if number not in self._by_db:
-                self._by_db[number] = connect(self.access, timeout=self.timeout, db=number)
-            return self._by_db[number]
-
-    def close(self) -> None:
-        with self._lock:
-            clients, self._by_db = list(self._by_db.values()), {}
-        for client in clients:
-            client.close()
-
-
-def _q(value: Any) -> str:
-    text = str(value)
-    return f'"{text}"' if len(text) <= 60 else f'"{text[:57]}..."'
-
-
-def _items(values: list, limit: int = SHOWN) -> str:
-    shown = ", ".join(_q(v) for v in values[:limit])
-    return f"[{shown}{', ...' if len(values) > limit else ''}]"
-
-
-def _num(score: float) -> str:
-    return str(int(score)) if float(score).is_integer() else repr(float(score))
-
-
-def _nearby_keys(client, key: str) -> str:
-    """What the database holds instead: the keys spelled like `key` (typos), else a few of its keys."""
-    keys = sorted(itertools.islice(client.scan_iter(count=1000), 5000))
-    if not keys:
-        return "the database has no keys"
-    close = difflib.get_close_matches(key, keys, n=3, cutoff=0.75)
-    if close:
-        return f"did you mean {' or '.join(close)}?"
-    return f"keys found: {', '.join(keys[:5])}{', ...' if len(keys) > 5 else ''}"
-
-
-class _RedisCheck(Check):
-    db: int = Field(0, ge=0, le=15, description="The database number (SELECT n); 0 unless the lab says otherwise.")
-
-    def run(self, ctx: CheckContext) -> Outcome:
-        import redis
-
-        clients = ctx.connection(self.service, lambda access: _Clients(access, ctx.timeout))
-        try:
-            return self.inspect(clients.db(self.db))
-        except (redis.ConnectionError, redis.TimeoutError) as exc:
-            raise unavailable(clients.access, exc) from exc
-        except redis.ResponseError as exc:
-            raise CheckError(f"Redis refused the check's command: {str(exc).strip()}") from exc
-
-    def inspect(self, client) -> Outcome:  # pragma: no cover - abstract
-        raise NotImplementedError
-
-    def _key(self, key: str) -> str:
-        return key if self.db == 0 else f"{key} (db {self.db})"
-
-    def _missing(self, client, key: str, wanted: str) -> Outcome:
-        return failed(f"key {self._key(key)} does not exist ({_nearby_keys(client, key)}); expected {wanted}",
-                      expected=wanted, found=None, evidence=f"EXISTS {key}")
-
-    def _typed(self, client, key: str, want: str) -> Outcome | None:
-        """A failure when the key is missing or not of type `want`; None when it is."""
-        found = client.type(key)
-        if found == "none":
-            return self._missing(client, key, f"a {want}")
-        if found != want:
-            return failed(f"key {self._key(key)} is a {found}; expected a {want}",
-                          expected=want, found=found, evidence=f"TYPE {key}")
-        return None
-
-
-class _KeyCheck(_RedisCheck):
-    key: str = Field(min_length=1)
-
+from .common import SHOWN, TYPE_NAMES, KeyCheck, RedisCheck, Text, quoted
 
 # ---- redis.key_exists, redis.key_type ---------------------------------------------------------
 
 @register("redis.key_exists", service_kind="redis")
-class KeyExists(_KeyCheck):
+class KeyExists(KeyCheck):
     absent: bool = Field(False, description="Require the key NOT to exist (it was deleted or expired).")
 
     def describe(self) -> str:
@@ -142,7 +36,7 @@ class KeyExists(_KeyCheck):
 
 
 @register("redis.key_type", service_kind="redis")
-class KeyType(_KeyCheck):
+class KeyType(KeyCheck):
     # Not `type`: that key names the check type in lab.yaml.
     kind: Literal[TYPE_NAMES] = Field(description="string, list, set, zset, hash or stream.")
 
@@ -156,7 +50,7 @@ class KeyType(_KeyCheck):
 # ---- redis.string_value, redis.ttl --------------------------------------------------------------
 
 @register("redis.string_value", service_kind="redis")
-class StringValue(_KeyCheck):
+class StringValue(KeyCheck):
     equals: Text | None = None
     matches: str | None = Field(None, description="A regular expression the whole value must match.")
 
@@ -172,7 +66,7 @@ class StringValue(_KeyCheck):
         return self
 
     def _wanted(self) -> str:
-        return _q(self.equals) if self.equals is not None else f"a value matching /{self.matches}/"
+        return quoted(self.equals) if self.equals is not None else f"a value matching /{self.matches}/"
 
     def describe(self) -> str:
         return f"key {self._key(self.key)} holds {self._wanted()}"
@@ -185,13 +79,13 @@ class StringValue(_KeyCheck):
         evidence = f"GET {self.key}"
         ok = value == self.equals if self.equals is not None else re.fullmatch(self.matches, value) is not None
         if ok:
-            return passed(f"key {self._key(self.key)} holds {_q(value)}", evidence=evidence)
-        return failed(f"key {self._key(self.key)} is {_q(value)}; expected {self._wanted()}",
+            return passed(f"key {self._key(self.key)} holds {quoted(value)}", evidence=evidence)
+        return failed(f"key {self._key(self.key)} is {quoted(value)}; expected {self._wanted()}",
                       expected=self.equals if self.equals is not None else self.matches, found=value, evidence=evidence)
 
 
 @register("redis.ttl", service_kind="redis")
-class KeyTtl(_KeyCheck):
+class KeyTtl(KeyCheck):
     min: int | None = Field(None, ge=0, description="Seconds.")
     max: int | None = Field(None, ge=0, description="Seconds.")
 
@@ -229,7 +123,7 @@ class KeyTtl(_KeyCheck):
 # ---- redis.hash ---------------------------------------------------------------------------------
 
 @register("redis.hash", service_kind="redis")
-class HashFields(_KeyCheck):
+class HashFields(KeyCheck):
     fields: dict[str, Text] = Field(min_length=1, description="field: value pairs the hash must hold.")
     exact: bool = Field(False, description="No other fields allowed.")
 
@@ -247,7 +141,7 @@ class HashFields(_KeyCheck):
             if name not in found:
                 problems.append(f"no field {name}")
             elif found[name] != want:
-                problems.append(f"field {name} is {_q(found[name])}, expected {_q(want)}")
+                problems.append(f"field {name} is {quoted(found[name])}, expected {quoted(want)}")
         extra = [name for name in found if name not in self.fields]
         if self.exact and extra:
             problems.append(f"fields that are not asked for: {', '.join(sorted(extra))}")
@@ -260,7 +154,7 @@ class HashFields(_KeyCheck):
 # ---- redis.key_count ----------------------------------------------------------------------------
 
 @register("redis.key_count", service_kind="redis")
-class KeyCount(_RedisCheck, CountBounds):
+class KeyCount(RedisCheck, CountBounds):
     pattern: str = Field("*", min_length=1, description="A glob pattern as in SCAN MATCH, e.g. session:*.")
 
     def _expected(self) -> str:
@@ -304,7 +198,7 @@ def same_config(found: str, want: str) -> bool:
 
 
 @register("redis.config", service_kind="redis")
-class ConfigValue(_RedisCheck):
+class ConfigValue(RedisCheck):
     parameter: str = Field(min_length=1, pattern=r"^[A-Za-z0-9-]+$", description="e.g. maxmemory-policy")
     equals: Text = Field(description="Memory sizes may use units: 100mb.")
 
@@ -320,6 +214,6 @@ class ConfigValue(_RedisCheck):
         found = next(iter(answer.values()))
         if same_config(found, self.equals):
             return passed(f"{self.parameter} is {found}", evidence=evidence)
-        return failed(f"{self.parameter} is {_q(found)}; expected {_q(self.equals)} "
+        return failed(f"{self.parameter} is {quoted(found)}; expected {quoted(self.equals)} "
                       f"(change it with CONFIG SET {self.parameter} {self.equals})",
                       expected=self.equals, found=found, evidence=evidence)

@@ -1,23 +1,26 @@
 """SQL checks on PostgreSQL, the data half: row counts, table contents, learners' query files, predicates."""
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from pydantic import Field, model_validator
 
-from labctl._families.sql import _column_names, _first_line, _missing_table, _psycopg_errors, _query, _TableCheck
-from labctl.checks import rows
-from labctl.checks.bounds import CountBounds
-from labctl.checks.base import Check
-from labctl.checks.context import CheckContext
-from labctl.checks.registry import register
-from labctl.checks.result import CheckError, Outcome, ServiceUnavailable, failed, passed
+from labctl.check_engine import rows
+from labctl.check_engine.base import Check
+from labctl.check_engine.bounds import CountBounds
+from labctl.check_engine.context import CheckContext
+from labctl.check_engine.registry import register
+from labctl.check_engine.result import Outcome, failed, passed
+from labctl.core.errors import CheckError, ServiceUnavailable
+from labctl.core.text import first_line
+
+from .common import TableCheck, column_names, connection, lab_query, missing_table, psycopg_module
+from .split import split_sql
 
 # ---- sql.row_count ------------------------------------------------------------------------------
 
 @register("sql.row_count", service_kind="postgres")
-class RowCount(_TableCheck, CountBounds):
+class RowCount(TableCheck, CountBounds):
     where_: str | None = Field(None, alias="where", description="A SQL condition, e.g. country = 'FR'.")
     message: str | None = Field(None, description="Said to the learner when the count is wrong.")
 
@@ -31,14 +34,14 @@ class RowCount(_TableCheck, CountBounds):
     def run(self, ctx: CheckContext) -> Outcome:
         from psycopg import sql
 
-        missing = _missing_table(ctx, self, self.schema_, self.table)
+        missing = missing_table(ctx, self, self.schema_, self.table)
         if missing:
             return missing
         query = sql.SQL("SELECT count(*) FROM {}").format(self.relation())
         if self.where_:
             query = query + sql.SQL(" WHERE ") + sql.SQL(self.where_)
         evidence = f"SELECT count(*) FROM {self.where}" + (f" WHERE {self.where_}" if self.where_ else "")
-        count = _query(ctx, self, query)[0][0]
+        count = lab_query(ctx, self, query)[0][0]
         ok = self.within(count)
         cond = f" where {self.where_}" if self.where_ else ""
         if ok:
@@ -51,7 +54,7 @@ class RowCount(_TableCheck, CountBounds):
 # ---- sql.rows_equal -----------------------------------------------------------------------------
 
 @register("sql.rows_equal", service_kind="postgres")
-class RowsEqual(_TableCheck):
+class RowsEqual(TableCheck):
     columns: list[str] = Field(min_length=1)
     where_: str | None = Field(None, alias="where")
     expected: list[list[Any]]
@@ -65,10 +68,10 @@ class RowsEqual(_TableCheck):
     def run(self, ctx: CheckContext) -> Outcome:
         from psycopg import sql
 
-        missing = _missing_table(ctx, self, self.schema_, self.table)
+        missing = missing_table(ctx, self, self.schema_, self.table)
         if missing:
             return missing
-        names = set(_column_names(ctx, self).values())
+        names = set(column_names(ctx, self).values())
         absent = [c for c in self.columns if c not in names]
         if absent:
             return failed(f"{self.where} has no column {', '.join(absent)}", expected=self.columns, found=sorted(names))
@@ -80,7 +83,7 @@ class RowsEqual(_TableCheck):
         if self.ordered and self.order_by:
             query += sql.SQL(" ORDER BY ") + sql.SQL(self.order_by)
             text += f" ORDER BY {self.order_by}"
-        found = _query(ctx, self, query)
+        found = lab_query(ctx, self, query)
         diff = rows.compare(found, self.expected, ordered=self.ordered)
         if diff.same:
             return passed(f"{self.where} holds the expected {len(found)} rows", evidence=text)
@@ -94,73 +97,6 @@ class RowsEqual(_TableCheck):
 
 
 # ---- sql.query_file -----------------------------------------------------------------------------
-
-def split_sql(text: str) -> list[str]:
-    """The statements of a SQL text, comments removed, quotes respected ('..', "..", $tag$..$tag$)."""
-    statements: list[str] = []
-    current: list[str] = []
-    i, n = 0, len(text)
-    while i < n:
-        ch = text[i]
-        if ch == "-" and text.startswith("--", i):
-            end = text.find("\n", i)
-            i = n if end < 0 else end
-            current.append(" ")
-            continue
-        if ch == "/" and text.startswith("/*", i):
-            depth, i = 1, i + 2  # PostgreSQL nests block comments
-            while i < n and depth:
-                if text.startswith("/*", i):
-                    depth, i = depth + 1, i + 2
-                elif text.startswith("*/", i):
-                    depth, i = depth - 1, i + 2
-                else:
-                    i += 1
-            current.append(" ")
-            continue
-        escapes = ch in "eE" and text.startswith("'", i + 1) and not (i and (text[i - 1].isalnum() or text[i - 1] == "_"))
-        if escapes:  # E'...' strings take backslash escapes
-            current.append(ch)
-            i += 1
-            ch = "'"
-        if ch in ("'", '"'):
-            end = i + 1
-            while end < n:
-                if escapes and text[end] == "\\":
-                    end += 2
-                    continue
-                if text[end] == ch:
-                    if end + 1 < n and text[end + 1] == ch:  # doubled quote inside the literal
-                        end += 2
-                        continue
-                    break
-                end += 1
-            current.append(text[i:end + 1])
-            i = end + 1
-            continue
-        if ch == "$":
-            m = re.match(r"\$[A-Za-z_]*\$", text[i:])
-            if m:
-                tag = m.group(0)
-                end = text.find(tag, i + len(tag))
-                end = n if end < 0 else end + len(tag)
-                current.append(text[i:end])
-                i = end
-                continue
-        if ch == ";":
-            statement = "".join(current).strip()
-            if statement:
-                statements.append(statement)
-            current = []
-            i += 1
-            continue
-        current.append(ch)
-        i += 1
-    statement = "".join(current).strip()
-    if statement:
-        statements.append(statement)
-    return statements
-
 
 @register("sql.query_file", service_kind="postgres")
 class QueryFile(Check):
@@ -182,7 +118,7 @@ class QueryFile(Check):
         return f"your query in {self.file} returns the expected result"
 
     def run(self, ctx: CheckContext) -> Outcome:
-        psycopg = _psycopg_errors()
+        psycopg = psycopg_module()
         path = ctx.workspace_file(self.file)
         if not path.is_file():
             return failed(f"{self.file} is missing from your workspace ({ctx.workspace}); create it and write your query there",
@@ -195,25 +131,25 @@ class QueryFile(Check):
                           expected="one statement", found=statements, evidence=";\n".join(statements))
         learner_sql = statements[0]
         reference = self.reference if self.reference is not None else self.lab_file(ctx, self.reference_file).read_text(encoding="utf-8")
-        conn = ctx.postgres(self.service)
+        conn = connection(ctx, self.service)
         try:
             expected = self._read_only(conn, ";".join(split_sql(reference)))
         except psycopg.OperationalError as exc:
-            raise ServiceUnavailable(f"lost the connection to PostgreSQL: {_first_line(exc)}") from exc
+            raise ServiceUnavailable(f"lost the connection to PostgreSQL: {first_line(exc)}") from exc
         except psycopg.Error as exc:
             # The reference depends on the learner's earlier tasks (their tables); say so plainly.
-            return failed(f"the expected result cannot be computed yet ({_first_line(exc)}); finish the earlier tasks first",
+            return failed(f"the expected result cannot be computed yet ({first_line(exc)}); finish the earlier tasks first",
                           evidence=reference)
         try:
             found = self._read_only(conn, learner_sql)
         except psycopg.errors.QueryCanceled:  # a subclass of OperationalError: test it first
             return failed(f"your query in {self.file} ran longer than {ctx.timeout:g}s and was stopped", evidence=learner_sql)
         except psycopg.OperationalError as exc:
-            raise ServiceUnavailable(f"lost the connection to PostgreSQL: {_first_line(exc)}") from exc
+            raise ServiceUnavailable(f"lost the connection to PostgreSQL: {first_line(exc)}") from exc
         except psycopg.errors.ReadOnlySqlTransaction:
             return failed(f"{self.file} must only read data (SELECT); it tried to change something", evidence=learner_sql)
         except psycopg.Error as exc:
-            return failed(f"PostgreSQL refused your query in {self.file}: {_first_line(exc)}", evidence=learner_sql)
+            return failed(f"PostgreSQL refused your query in {self.file}: {first_line(exc)}", evidence=learner_sql)
         if found is None:
             return failed(f"{self.file} returns no rows at all; it should be a SELECT", evidence=learner_sql)
         exp_cols, exp_rows = expected
@@ -256,21 +192,21 @@ class Predicate(Check):
         return self.description or "custom condition"
 
     def run(self, ctx: CheckContext) -> Outcome:
-        psycopg = _psycopg_errors()
-        conn = ctx.postgres(self.service)
+        psycopg = psycopg_module()
+        conn = connection(ctx, self.service)
         try:
             # Rolled back, so a predicate may probe behaviour (try an UPDATE) without changing anything.
             with conn.transaction(force_rollback=True):
                 row = conn.execute(self.sql.encode()).fetchone()
         except psycopg.OperationalError as exc:
-            raise ServiceUnavailable(f"lost the connection to PostgreSQL: {_first_line(exc)}") from exc
+            raise ServiceUnavailable(f"lost the connection to PostgreSQL: {first_line(exc)}") from exc
         except psycopg.errors.UndefinedTable as exc:
-            return failed(f"{self.message} ({_first_line(exc)})", evidence=self.sql)
+            return failed(f"{self.message} ({first_line(exc)})", evidence=self.sql)
         except (psycopg.errors.UndefinedColumn, psycopg.errors.UndefinedFunction) as exc:
             # The learner's table, column or function is not there yet: their gap, not the lab's.
-            return failed(f"{self.message} ({_first_line(exc)})", evidence=self.sql)
+            return failed(f"{self.message} ({first_line(exc)})", evidence=self.sql)
         except psycopg.Error as exc:
-            raise CheckError(f"the check's query failed: {_first_line(exc)}") from exc
+            raise CheckError(f"the check's query failed: {first_line(exc)}") from exc
         if row and row[0]:
             return passed(self.describe(), evidence=self.sql)
         return failed(self.message, expected=True, found=row[0] if row else None, evidence=self.sql)

@@ -3,7 +3,7 @@
 A request goes to `url` (the learner's own app, e.g. http://127.0.0.1:8000/health), or to `path` on a lab
 service's published port (`service`, and `port` = the container port, the service's main one by default).
 Only loopback hosts are allowed: a lab never sends traffic off this machine.
-JSON bodies, response times and sequences are in http_body.py.
+JSON bodies, response times and sequences are in body.py.
 """
 from __future__ import annotations
 
@@ -14,10 +14,11 @@ from urllib.parse import urljoin
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from labctl.checks.base import Check
-from labctl.checks.context import CheckContext
-from labctl.checks.result import CheckError, Outcome, ServiceUnavailable, failed, passed
-from labctl.checks.registry import register
+from labctl.check_engine.base import Check
+from labctl.check_engine.context import CheckContext
+from labctl.check_engine.registry import register
+from labctl.check_engine.result import Outcome, failed, passed
+from labctl.core.errors import CheckError, ServiceUnavailable
 from labctl.core.loopback import check_loopback
 
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
@@ -103,7 +104,7 @@ class SequenceStep(Request):
     equals: dict[str, Any] = Field(default_factory=dict, description="{json.path: expected value}")
 
 
-class _Target(Check):
+class Target(Check):
     """Where requests go: url or setting (the learner's app), or a lab service's published port."""
 
     setting_fields = ("setting",)
@@ -119,7 +120,7 @@ class _Target(Check):
         return check_loopback(value) if value is not None else None
 
     @model_validator(mode="after")
-    def _target(self) -> "_Target":
+    def _target(self) -> "Target":
         given = [self.url is not None, self.setting is not None, self.service is not None]
         if not any(given):
             raise ValueError("give url or setting (the learner's app), or service with path (a lab service's port)")
@@ -226,7 +227,7 @@ def status_problem(response, status: int | list[int] | None) -> str | None:
     return None
 
 
-class _OneRequest(Request, _Target):
+class OneRequest(Request, Target):
     def fetch(self, ctx: CheckContext):
         """(response or None, url, elapsed seconds or the reason there is no response)."""
         session = self.session()
@@ -247,7 +248,7 @@ class _OneRequest(Request, _Target):
 # ---- http.status --------------------------------------------------------------------------------
 
 @register("http.status")
-class Status(_OneRequest):
+class Status(OneRequest):
     status: int | list[int] = Field(200, description="The expected status code(s).")
 
     def describe(self) -> str:
@@ -267,7 +268,7 @@ class Status(_OneRequest):
 # ---- http.headers -------------------------------------------------------------------------------
 
 @register("http.headers")
-class Headers(_OneRequest):
+class Headers(OneRequest):
     expected: dict[str, str | HeaderRule] = Field(min_length=1, description="{Header-Name: value | {regex: ...} | {absent: true}}")
     status: int | list[int] | None = None
 

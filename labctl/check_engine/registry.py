@@ -1,14 +1,12 @@
 """Check types registered by name (`sql.table_exists`), and the loading of the check families."""
 from __future__ import annotations
 
-import importlib.util
-import sys
+import importlib
 import threading
 from typing import Callable, TypeVar
 
-from labctl.checks.base import Check
+from labctl.check_engine.base import Check
 from labctl.core import resources
-from labctl.core.errors import LabctlError
 
 C = TypeVar("C", bound=type[Check])
 
@@ -17,7 +15,7 @@ _loaded = False  # every family imported
 _families_loaded: set[str] = set()  # families imported one by one (load_family)
 _lock = threading.Lock()
 
-FAMILY_PACKAGE = "labctl._families"
+FAMILY_PACKAGE = "labctl.check_families"
 
 
 def register(type_name: str, *, service_kind: str | None = None) -> Callable[[C], C]:
@@ -37,57 +35,42 @@ def register(type_name: str, *, service_kind: str | None = None) -> Callable[[C]
     return decorate
 
 
-def _package():
-    """The folder of check families as the package `labctl._families` (created once)."""
+def family_names() -> list[str]:
+    """Every family: a package in checks/ (a folder with an __init__.py)."""
     folder = resources.check_families_dir()
-    if FAMILY_PACKAGE not in sys.modules:
-        spec = importlib.util.spec_from_loader(FAMILY_PACKAGE, loader=None, is_package=True)
-        package = importlib.util.module_from_spec(spec)
-        package.__path__ = [str(folder)]
-        sys.modules[FAMILY_PACKAGE] = package
-    return folder
+    return sorted(p.parent.name for p in folder.glob("*/__init__.py")
+                  if p.parent.name.isidentifier() and not p.parent.name.startswith("_"))
 
 
-def _import(path) -> None:
-    name = f"{FAMILY_PACKAGE}.{path.stem}"
-    if name in sys.modules:
-        return
-    spec = importlib.util.spec_from_file_location(name, path)
-    if spec is None or spec.loader is None:
-        raise LabctlError(f"cannot load check family {path}")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
+def _import_family(family: str) -> None:
+    importlib.import_module(f"{FAMILY_PACKAGE}.{family}")
 
 
 def load_families() -> None:
-    """Import every module in checks/ once, so its check types register."""
+    """Import every family once, so its check types register."""
     global _loaded
     if _loaded:
         return
     with _lock:
         if _loaded:
             return
-        for path in sorted(_package().glob("*.py")):
-            if not path.name.startswith("_"):
-                _import(path)
+        for family in family_names():
+            if family not in _families_loaded:
+                _import_family(family)
+                _families_loaded.add(family)
         _loaded = True
 
 
 def load_family(family: str) -> None:
-    """Import only the modules of one family (`sql` -> checks/sql.py and checks/sql_*.py).
-
-    A lab names a handful of families; importing just those keeps `labctl status` and `check` quick.
-    """
+    """Import only one family (`sql` -> checks/sql/): a lab names a handful, and importing just
+    those keeps `labctl check` quick."""
     if _loaded or family in _families_loaded:
         return
     with _lock:
         if family in _families_loaded:
             return
-        if family.isidentifier() and not family.startswith("_"):
-            folder = _package()
-            for path in sorted([*folder.glob(f"{family}.py"), *folder.glob(f"{family}_*.py")]):
-                _import(path)
+        if family in family_names():
+            _import_family(family)
         _families_loaded.add(family)
 
 

@@ -1,4 +1,4 @@
-"""Redis checks on collections: lists, sets and sorted sets (the key checks are in redis.py)."""
+"""Redis checks on collections: lists, sets and sorted sets (the key checks are in keys.py)."""
 from __future__ import annotations
 
 import math
@@ -6,14 +6,14 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field, WithJsonSchema, field_validator, model_validator
 
-from labctl._families.redis import SHOWN, Text, _items, _KeyCheck, _num, _q
-from labctl.checks.registry import register
-from labctl.checks.result import Outcome, failed, passed
+from labctl.check_engine.registry import register
+from labctl.check_engine.result import Outcome, failed, passed
 
+from .common import SHOWN, KeyCheck, Text, items_text, number_text, quoted
 
 # ---- redis.list, redis.set ----------------------------------------------------------------------
 
-class _CollectionCheck(_KeyCheck):
+class _CollectionCheck(KeyCheck):
     equals: list[Text] | None = Field(None, min_length=1, description="Exactly these items.")
     contains: list[Text] | None = Field(None, min_length=1, description="At least these items.")
 
@@ -30,7 +30,7 @@ class ListItems(_CollectionCheck):
 
     def describe(self) -> str:
         verb = "is" if self.equals is not None else "contains"
-        return f"list {self._key(self.key)} {verb} {_items(self.equals or self.contains or [])}"
+        return f"list {self._key(self.key)} {verb} {items_text(self.equals or self.contains or [])}"
 
     def inspect(self, client) -> Outcome:
         problem = self._typed(client, self.key, "list")
@@ -45,22 +45,22 @@ class ListItems(_CollectionCheck):
             head = client.lrange(self.key, 0, SHOWN)
             evidence = f"LPOS {self.key} ITEM"
             if missing:
-                return failed(f"list {name} does not contain {', '.join(_q(m) for m in missing)} "
-                              f"(it holds {_items(head)})", expected=self.contains, found=head, evidence=evidence)
-            return passed(f"list {name} contains {_items(self.contains)}", evidence=evidence)
+                return failed(f"list {name} does not contain {', '.join(quoted(m) for m in missing)} "
+                              f"(it holds {items_text(head)})", expected=self.contains, found=head, evidence=evidence)
+            return passed(f"list {name} contains {items_text(self.contains)}", evidence=evidence)
         want = self.equals or []
         length = client.llen(self.key)
         evidence = f"LRANGE {self.key} 0 -1"
         if length != len(want):
             head = client.lrange(self.key, 0, SHOWN)
-            return failed(f"list {name} has {length} items {_items(head)}; expected {len(want)} {_items(want)}",
+            return failed(f"list {name} has {length} items {items_text(head)}; expected {len(want)} {items_text(want)}",
                           expected=want, found=head, evidence=evidence)
         found = client.lrange(self.key, 0, -1)
         if found == want:
-            return passed(f"list {name} is {_items(want)}", evidence=evidence)
+            return passed(f"list {name} is {items_text(want)}", evidence=evidence)
         index = next(i for i, (a, b) in enumerate(zip(found, want)) if a != b)
-        return failed(f"list {name} is {_items(found)}; expected {_items(want)} "
-                      f"(item {index} is {_q(found[index])}, expected {_q(want[index])})",
+        return failed(f"list {name} is {items_text(found)}; expected {items_text(want)} "
+                      f"(item {index} is {quoted(found[index])}, expected {quoted(want[index])})",
                       expected=want, found=found, evidence=evidence)
 
 
@@ -70,7 +70,7 @@ class SetMembers(_CollectionCheck):
 
     def describe(self) -> str:
         verb = "is" if self.equals is not None else "contains"
-        return f"set {self._key(self.key)} {verb} {_items(sorted(self.equals or self.contains or []))}"
+        return f"set {self._key(self.key)} {verb} {items_text(sorted(self.equals or self.contains or []))}"
 
     def inspect(self, client) -> Outcome:
         problem = self._typed(client, self.key, "set")
@@ -82,17 +82,17 @@ class SetMembers(_CollectionCheck):
             flags = client.smismember(self.key, self.contains)
             missing = [m for m, present in zip(self.contains, flags) if not present]
             if missing:
-                return failed(f"set {name} lacks {', '.join(_q(m) for m in missing)}",
+                return failed(f"set {name} lacks {', '.join(quoted(m) for m in missing)}",
                               expected=self.contains, found=missing, evidence=evidence)
-            return passed(f"set {name} contains {_items(sorted(self.contains))}", evidence=evidence)
+            return passed(f"set {name} contains {items_text(sorted(self.contains))}", evidence=evidence)
         want = set(self.equals or [])
         found = client.smembers(self.key)
         evidence = f"SMEMBERS {self.key}"
         missing, extra = sorted(want - found), sorted(found - want)
         if not missing and not extra:
-            return passed(f"set {name} is {_items(sorted(want))}", evidence=evidence)
-        problems = ([f"lacks {', '.join(_q(m) for m in missing)}"] if missing else []) + (
-            [f"has members not asked for: {', '.join(_q(m) for m in extra[:SHOWN])}"] if extra else [])
+            return passed(f"set {name} is {items_text(sorted(want))}", evidence=evidence)
+        problems = ([f"lacks {', '.join(quoted(m) for m in missing)}"] if missing else []) + (
+            [f"has members not asked for: {', '.join(quoted(m) for m in extra[:SHOWN])}"] if extra else [])
         return failed(f"set {name} {' and '.join(problems)}", expected=sorted(want), found=sorted(found)[:100],
                       evidence=evidence)
 
@@ -116,7 +116,7 @@ _MEMBER_SCHEMA = {"anyOf": [
 
 
 @register("redis.sorted_set", service_kind="redis")
-class SortedSetMembers(_KeyCheck):
+class SortedSetMembers(KeyCheck):
     members: list[Annotated[tuple[Text, float | None],
                             BeforeValidator(_member), WithJsonSchema(_MEMBER_SCHEMA)]] = Field(
         min_length=1, description="[[member, score], ...], lowest score first; a bare member accepts any score.")
@@ -160,8 +160,8 @@ class SortedSetMembers(_KeyCheck):
             problems.append(f"has members not asked for: {', '.join(extra[:SHOWN])}")
         for member, score in self.members:
             if member in scores and score is not None and not math.isclose(scores[member], score, abs_tol=1e-9):
-                problems.append(f"{member} has score {_num(scores[member])}, expected {_num(score)}")
-        shown = [f"{m} {_num(s)}" for m, s in found[:50]]
+                problems.append(f"{member} has score {number_text(scores[member])}, expected {number_text(score)}")
+        shown = [f"{m} {number_text(s)}" for m, s in found[:50]]
         if not problems and self.ordered and [m for m, _ in found] != [m for m, _ in self.members]:
             problems.append(f"ranks [{', '.join(m for m, _ in found)}] from lowest to highest score; "
                             f"expected [{', '.join(m for m, _ in self.members)}]")

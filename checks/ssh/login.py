@@ -6,10 +6,11 @@ from pathlib import Path
 
 from pydantic import Field, field_validator
 
-from labctl.checks.base import Check
-from labctl.checks.context import CheckContext
-from labctl.checks.registry import register
-from labctl.checks.result import CheckError, Outcome, ServiceUnavailable, failed, passed
+from labctl.check_engine.base import Check
+from labctl.check_engine.context import CheckContext
+from labctl.check_engine.registry import register
+from labctl.check_engine.result import Outcome, failed, passed
+from labctl.core.errors import CheckError, ServiceUnavailable
 from labctl.services import linuxbox
 
 _USER = r"^[a-z_][a-z0-9_.-]*\$?$"

@@ -31,14 +31,6 @@ def failed(message: str, *, expected: Any = None, found: Any = None, evidence: s
     return Outcome(False, message, expected=expected, found=found, evidence=evidence)
 
 
-class CheckError(Exception):
-    """Raised by a check that cannot run (not the learner's fault). The message is shown as is."""
-
-
-class ServiceUnavailable(CheckError):
-    """The service did not answer: it is down, paused or unreachable."""
-
-
 @dataclass(frozen=True)
 class CheckResult:
     task: str

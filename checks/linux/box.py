@@ -7,11 +7,11 @@ from typing import ClassVar, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from labctl.checks.base import Check
-from labctl.checks.context import CheckContext
-from labctl.checks.registry import register
-from labctl.checks.result import CheckError, Outcome, ServiceUnavailable, failed, passed
-from labctl.core.errors import LabctlError
+from labctl.check_engine.base import Check
+from labctl.check_engine.context import CheckContext
+from labctl.check_engine.registry import register
+from labctl.check_engine.result import Outcome, failed, passed
+from labctl.core.errors import CheckError, LabctlError, ServiceUnavailable
 
 # Separates a command's stdout from its stderr in the single stream exec returns.
 _STDERR_MARK = "\x1elabctl-stderr\x1e"

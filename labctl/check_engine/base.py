@@ -6,10 +6,10 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from labctl.checks.result import Outcome
+from labctl.check_engine.result import Outcome
 
 if TYPE_CHECKING:
-    from labctl.checks.context import CheckContext
+    from labctl.check_engine.context import CheckContext
 
 
 class Check(BaseModel):

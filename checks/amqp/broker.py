@@ -5,13 +5,14 @@ import contextlib
 import json
 from typing import Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field
 
-from labctl.checks.base import Check
-from labctl.checks.bounds import CountBounds
-from labctl.checks.context import CheckContext
-from labctl.checks.registry import register
-from labctl.checks.result import CheckError, Outcome, ServiceUnavailable, failed, passed
+from labctl.check_engine.base import Check
+from labctl.check_engine.bounds import CountBounds
+from labctl.check_engine.context import CheckContext
+from labctl.check_engine.registry import register
+from labctl.check_engine.result import Outcome, failed, passed
+from labctl.core.errors import CheckError, ServiceUnavailable
 from labctl.services.rabbitmq import Management, connect, vhost_path
 
 SHOWN = 3  # message bodies quoted in a failure
@@ -120,20 +121,6 @@ def _counts(broker: _Broker, name: str) -> tuple[int, int] | None:
             raise CheckError(f"RabbitMQ refused to inspect queue {name}: {exc.reply_text}") from exc
         channel.close()
         return ok.method.message_count, ok.method.consumer_count
-
-
-def _bound(lo: int | None, hi: int | None, equals: int | None, value: int) -> bool:
-    if equals is not None:
-        return value == equals
-    return (lo is None or value >= lo) and (hi is None or value <= hi)
-
-
-def _bound_text(lo: int | None, hi: int | None, equals: int | None) -> str:
-    if equals is not None:
-        return f"exactly {equals}"
-    if lo is not None and hi is not None:
-        return f"between {lo} and {hi}"
-    return f"at least {lo}" if lo is not None else f"at most {hi}"
 
 
 class _QueueCheck(Check):
@@ -285,26 +272,17 @@ class MessageCount(_QueueCheck, CountBounds):
 
 
 @register("amqp.consumer_count", service_kind="rabbitmq")
-class ConsumerCount(_QueueCheck):
-    equals: int | None = Field(None, ge=0)
-    min: int | None = Field(None, ge=0)
-
-    @model_validator(mode="after")
-    def _one_bound(self):
-        if (self.equals is None) == (self.min is None):
-            raise ValueError("give exactly one of equals or min")
-        return self
-
+class ConsumerCount(_QueueCheck, CountBounds):
     def describe(self) -> str:
-        return f"queue {self.queue} has {_bound_text(self.min, None, self.equals)} consumers"
+        return f"queue {self.queue} has {self.bounds_text(exactly='exactly ')} consumers"
 
     def run(self, ctx: CheckContext) -> Outcome:
         counts, missing, evidence = self._counts_or_failure(ctx)
         if missing is not None:
             return missing
         consumers = counts[1]
-        want = _bound_text(self.min, None, self.equals)
-        if not _bound(self.min, None, self.equals, consumers):
+        want = self.bounds_text(exactly="exactly ")
+        if not self.within(consumers):
             too_few = consumers < (self.equals if self.equals is not None else self.min or 0)
             advice = "; is your consumer running and subscribed to it?" if too_few else ""
             return failed(f"queue {self.queue} has {consumers} consumer{'' if consumers == 1 else 's'}; "

@@ -10,12 +10,13 @@ import shlex
 
 from pydantic import Field, model_validator
 
-from labctl._families.program_run import (ProgramRun, crashed, first_difference, mentions, normalise, run_program,
-                                          show, tail)
-from labctl.checks.base import Check
-from labctl.checks.context import CheckContext
-from labctl.checks.registry import register
-from labctl.checks.result import CheckError, Outcome, failed, passed
+from labctl.check_engine.base import Check
+from labctl.check_engine.context import CheckContext
+from labctl.check_engine.registry import register
+from labctl.check_engine.result import Outcome, failed, passed
+from labctl.core.errors import CheckError
+
+from .run import ProgramRun, crashed, first_difference, mentions, normalise, run_program, show, tail
 
 SHELL_NOT_FOUND = 127
 

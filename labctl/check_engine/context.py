@@ -6,27 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-from labctl.checks.result import CheckError
-
-
-@dataclass(frozen=True)
-class ServiceAccess:
-    """How to reach one running service from the host."""
-
-    name: str
-    kind: str
-    host: str
-    ports: Mapping[int, int]  # container port -> host port on 127.0.0.1
-    environment: Mapping[str, str]
-    main_port: int | None = None
-    instance: str = ""
-    home: Path | None = None  # LABCTL_HOME: per-instance files (e.g. SSH keys) live under it
-
-    @property
-    def port(self) -> int:
-        if self.main_port is None or self.main_port not in self.ports:
-            raise CheckError(f"service {self.name} publishes no port")
-        return self.ports[self.main_port]
+from labctl.core.access import ServiceAccess
+from labctl.core.errors import CheckError
 
 
 @dataclass
@@ -81,12 +62,6 @@ class CheckContext:
             self._connections[name] = conn
             self._last_user[id(conn)] = threading.get_ident()
         return conn
-
-    def postgres(self, name: str):
-        """A cached autocommit psycopg connection to the service (statement timeout = check timeout)."""
-        from labctl.services import postgres
-
-        return self.connection(name, lambda access: postgres.connect(access, timeout=self.timeout))
 
     def discard(self, name: str | None) -> None:
         """Retire a connection whose check timed out: cancel its query, and leave the closing to its user."""

@@ -6,8 +6,9 @@ import threading
 import time
 from typing import Callable, Iterable
 
-from labctl.checks.context import CheckContext
-from labctl.checks.result import CheckError, CheckResult, Outcome, ServiceUnavailable, Status, TaskResult
+from labctl.check_engine.context import CheckContext
+from labctl.core.errors import CheckError, ServiceUnavailable
+from labctl.check_engine.result import CheckResult, Outcome, Status, TaskResult
 from labctl.core.model import CheckSpec, Lab, Task
 
 

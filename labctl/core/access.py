@@ -1,0 +1,29 @@
+"""How the host reaches one running service: passed from core to service drivers and to checks."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping
+
+from labctl.core.errors import CheckError
+
+
+@dataclass(frozen=True)
+class ServiceAccess:
+    """How to reach one running service from the host."""
+
+    name: str
+    kind: str
+    host: str
+    ports: Mapping[int, int]  # container port -> host port on 127.0.0.1
+    environment: Mapping[str, str]
+    main_port: int | None = None
+    instance: str = ""
+    home: Path | None = None  # LABCTL_HOME: per-instance files (e.g. SSH keys) live under it
+
+    @property
+    def port(self) -> int:
+        """The host port of the service's main port. Raises CheckError when it publishes none."""
+        if self.main_port is None or self.main_port not in self.ports:
+            raise CheckError(f"service {self.name} publishes no port")
+        return self.ports[self.main_port]
