@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import re
-
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
@@ -118,9 +117,9 @@ def connection_help(console: Console, view: InstanceView) -> None:
     for sv in view.services:
         for key, url in sv.urls.items():
             console.print(f"  [bold]{key}[/]={escape(url)}")
-        if sv.spec is not None and sv.spec.kind == "postgres":
-            url = next(iter(sv.urls.values()), "")
-            console.print(f"  Connect with: [cyan]psql \"{escape(url)}\"[/]  or  [cyan]labctl shell[/]")
+        if sv.client_hint:
+            shell = "  or  [cyan]labctl shell[/]" if sv.spec is not None and sv.spec.shell else ""
+            console.print(f"  Connect with: [cyan]{escape(sv.client_hint)}[/]{shell}")
     if view.services:
         console.print('  Put these settings into your shell with: [cyan]eval "$(labctl env)"[/]')
     if view.workspace:

@@ -143,6 +143,11 @@ def _check_templates(path: Path, catalog: str, env: Mapping[str, str], ports: tu
 def _resolve(path: Path, catalog: str, name: str, service: ComposeService, compose: ComposeFile,
              overrides: Mapping[str, str]) -> ServiceSpec:
     meta = service.x_labctl
+    from labctl import services
+
+    if meta.kind not in services.kinds():
+        raise LabFileError(path, f"services.{catalog}.x-labctl.kind", f"{meta.kind!r} is not a kind of service labctl "
+                           f"has a driver for (known kinds: {', '.join(services.kinds())})")
     env = _environment(path, service)
     env.update({k: _scalar(v) for k, v in overrides.items()})
     ports, host_ports = _ports(path, catalog, service)

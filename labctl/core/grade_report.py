@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+
 from labctl.core.errors import LabctlError
 
 FORMAT_VERSION = 1

@@ -9,14 +9,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterator, Mapping
 
 from labctl.check_engine.context import CheckContext
-from labctl.core.access import ServiceAccess
-from labctl.core.errors import CheckError, ServiceUnavailable
 from labctl.check_engine.result import TaskResult
 from labctl.check_engine.runner import run_tasks
-from labctl.core import events, instance_config, naming, workspace as workspaces
-from labctl.core.errors import EngineUnavailableError, InstanceNotFoundError, LabctlError
-from labctl.core.instances import InstanceRecord, InstanceRecords
+from labctl.core import events, instance_config, naming
+from labctl.core import workspace as workspaces
+from labctl.core.access import ServiceAccess
+from labctl.core.errors import (CheckError, EngineUnavailableError, InstanceNotFoundError, LabctlError,
+                                ServiceUnavailable)
 from labctl.core.events import Emit, Event
+from labctl.core.instances import InstanceRecord, InstanceRecords
 from labctl.core.loader import LabLoader
 from labctl.core.model import Lab, ServiceSpec, Step
 from labctl.core.readiness import wait_ready
@@ -39,6 +40,7 @@ class ServiceView:
     spec: ServiceSpec | None
     urls: Mapping[str, str] = field(default_factory=dict)
     credentials: Mapping[str, str] = field(default_factory=dict)
+    client_hint: str | None = None  # how to connect with the usual client, e.g. psql "postgresql://..."
 
 
 @dataclass(frozen=True)
@@ -276,7 +278,7 @@ class LabManager:
                                                           detail="no container")
             urls = {k: render(t, spec, status, self.settings.home) for k, t in spec.urls.items()}
             creds = {k: render(t, spec, status, self.settings.home) for k, t in spec.credentials.items()}
-            views.append(ServiceView(status, spec, urls, creds))
+            views.append(ServiceView(status, spec, urls, creds, driver_for(spec.kind).client_hint(urls)))
         record = self.records.get(instance)
         workspace = next((Path(s.workspace) for s in statuses.values() if s.workspace), None)
         if workspace is None and record is not None and record.workspace:

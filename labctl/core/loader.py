@@ -10,13 +10,13 @@ from labctl.check_engine import registry
 from labctl.core import resources
 from labctl.core.catalog import load_service
 from labctl.core.errors import LabFileError, UnknownLabError
-from labctl.core.model import (AppLaunch, CheckSpec, GradeStep, Grading, Lab, NearMiss, ServiceSpec, Setting, Step,
-                               Task)
+from labctl.core.instance_config import setting_problem
+from labctl.core.model import AppLaunch, CheckSpec, GradeStep, Grading, Lab, NearMiss, ServiceSpec, Setting, Step, Task
 from labctl.core.schema import (ID_RE, AppStep, CheckEntry, ConfigStep, CopyStep, GradeSqlStep, LabModel, RunStep,
                                 SqlStep)
-from labctl.core.instance_config import setting_problem
 from labctl.core.validation import raise_for
 from labctl.core.yamlfile import read_yaml
+from labctl.services import driver_for
 
 LAB_FILE = "lab.yaml"
 
@@ -145,21 +145,31 @@ class _Resolver:
             raise LabFileError(self.path, field, f"needs a {kind} service, and the lab has none (add one under services)")
         raise LabFileError(self.path, f"{field}.service", f"the lab has several {kind} services ({', '.join(matching)}); say which")
 
+    def _step_service(self, action: str, service: str | None, field: str, services: dict[str, ServiceSpec]) -> str:
+        """The service a `sql:` or `run:` step goes to: the one named, else the only one whose driver runs the action."""
+        if service is None:
+            able = [n for n, s in services.items() if action in driver_for(s.kind).step_actions]
+            if len(able) == 1:
+                return able[0]
+            if not able:
+                raise LabFileError(self.path, field, f"a `{action}:` step needs a service that runs it, and the lab has none")
+            raise LabFileError(self.path, f"{field}.service", f"several services can run it ({', '.join(able)}); say which")
+        if service not in services:
+            raise LabFileError(self.path, f"{field}.service", f"the lab has no service {service!r}")
+        driver = driver_for(services[service].kind)
+        if action not in driver.step_actions:
+            runs = " or ".join(f"`{a}:`" for a in sorted(driver.step_actions))
+            raise LabFileError(self.path, f"{field}.service",
+                               f"{service!r} ({driver.title or driver.kind}) cannot run `{action}:` steps; it runs {runs}")
+        return service
+
     def _step(self, raw: Any, field: str, services: dict[str, ServiceSpec]) -> Step:
         if isinstance(raw, SqlStep):
             source = self._lab_path(raw.sql, f"{field}.sql")
-            service = raw.service
-            if service is None:
-                service = self._default_service("postgres", field, services)
-            elif service not in services:
-                raise LabFileError(self.path, f"{field}.service", f"the lab has no service {service!r}")
-            elif services[service].kind != "postgres":
-                raise LabFileError(self.path, f"{field}.service", f"{service!r} is not a PostgreSQL service")
-            return Step("sql", source, service=service)
+            return Step("sql", source, service=self._step_service("sql", raw.service, field, services))
         if isinstance(raw, RunStep):
-            if raw.service not in services:
-                raise LabFileError(self.path, f"{field}.service", f"the lab has no service {raw.service!r}")
-            return Step("run", self._lab_path(raw.run, f"{field}.run"), service=raw.service)
+            service = self._step_service("run", raw.service, field, services)
+            return Step("run", self._lab_path(raw.run, f"{field}.run"), service=service)
         if isinstance(raw, ConfigStep):
             for name, value in raw.config.items():
                 self._setting_name(name, f"{field}.config.{name}")
@@ -193,14 +203,9 @@ class _Resolver:
             field = f"grading.steps[{i}]"
             if isinstance(raw, GradeSqlStep):
                 action, pattern = "sql", raw.sql
-                service = raw.service or self._default_service("postgres", field, services)
-                kind_needed = "postgres"
             else:
-                action, pattern, service, kind_needed = "run", raw.run, raw.service, None
-            if service not in services:
-                raise LabFileError(self.path, f"{field}.service", f"the lab has no service {service!r}")
-            if kind_needed and services[service].kind != kind_needed:
-                raise LabFileError(self.path, f"{field}.service", f"{service!r} is not a PostgreSQL service")
+                action, pattern = "run", raw.run
+            service = self._step_service(action, raw.service, field, services)
             self._workspace_path(pattern, f"{field}.{action}")
             steps.append(GradeStep(action, pattern, service))
         return Grading(model.summary.strip(), tuple(steps))

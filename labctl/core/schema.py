@@ -29,7 +29,7 @@ class ComposeReady(_Strict):
 class ComposeLabctl(_Strict):
     """labctl's own metadata, under the service's `x-labctl` key."""
 
-    kind: Literal["postgres", "redis", "rabbitmq", "mongodb", "linuxbox", "http"]
+    kind: str = Field(description="The service kind: which driver of labctl/services runs it.")
     summary: str = ""
     image_policy: Literal["pull-or-build", "build-only", "pull-only"] = Field("pull-or-build", alias="image-policy")
     offline_hint: str = Field("", alias="offline-hint",

@@ -1,77 +1,62 @@
-"""Service drivers: how to probe, seed, snapshot and restore each kind of service, from the host."""
+"""Service drivers, one per service kind, registered here: the kinds a compose file may name.
+
+A new kind is a compose file (compose/<name>.yml with `x-labctl: {kind: ...}`), a driver module in this
+folder (a ServiceDriver subclass, see base.py), its line in DRIVERS below, and, for its checks, a family
+in checks/.
+"""
 from __future__ import annotations
 
-import importlib
-from pathlib import Path
-from typing import Protocol
+from typing import Iterable
 
-from labctl.core.access import ServiceAccess
-from labctl.core.model import ServiceSpec, Step
+from labctl.core.errors import LabctlError
+from labctl.services.base import ServiceDriver, SshLogin
+from labctl.services.linuxbox import LinuxboxDriver
+from labctl.services.mongodb import MongoDriver
+from labctl.services.postgres import PostgresDriver
+from labctl.services.practice_http import PracticeHttpDriver
+from labctl.services.rabbitmq import RabbitMQDriver
+from labctl.services.redis import RedisDriver
 
-
-class ServiceDriver(Protocol):
-    """One per service kind, in labctl/services/<kind>.py as the class `Driver`."""
-
-    kind: str
-
-    def prepare(self, instance: str, service: ServiceSpec, home: Path) -> dict[str, str]:
-        """Before the container is created: extra environment for it (e.g. an SSH public key)."""
-
-    def probe(self, access: ServiceAccess) -> None:
-        """Return when the service answers its protocol; raise anything while it does not."""
-
-    def apply(self, access: ServiceAccess, step: Step) -> None:
-        """Run a seed or solution step on the service. Raises LabctlError with the service's message."""
-
-    def is_seeded(self, access: ServiceAccess) -> bool:
-        """True once a start has seeded the service and kept its pristine copy."""
-
-    def seed(self, access: ServiceAccess, steps: list[Step]) -> None:
-        """Load the lab's starting data (on an empty service)."""
-
-    def snapshot(self, access: ServiceAccess) -> None:
-        """Keep a pristine copy of the seeded data, for reset."""
-
-    def restore(self, access: ServiceAccess, seed: list[Step]) -> None:
-        """Put the data back to the starting state (the pristine copy, or an empty service plus `seed`)."""
+__all__ = ["Drivers", "ServiceDriver", "SshLogin", "DRIVERS", "driver_for", "kinds"]
 
 
-class NullDriver:
-    """For kinds with no data to seed or reset."""
+class Drivers:
+    """Drivers by kind. Core takes one of these, so tests can hand it drivers of their own."""
 
-    def __init__(self, kind: str):
-        self.kind = kind
+    def __init__(self, drivers: Iterable[ServiceDriver]):
+        self._by_kind: dict[str, ServiceDriver] = {}
+        for driver in drivers:
+            if not driver.kind or driver.kind in self._by_kind:
+                raise ValueError(f"driver kind {driver.kind!r} is empty or registered twice")
+            self._by_kind[driver.kind] = driver
 
-    def prepare(self, instance: str, service: ServiceSpec, home: Path) -> dict[str, str]:
-        return {}
+    def get(self, kind: str) -> ServiceDriver:
+        """The driver of a kind. Raises LabctlError for a kind no driver is registered for."""
+        try:
+            return self._by_kind[kind]
+        except KeyError:
+            raise LabctlError(f"labctl has no driver for services of kind {kind!r}",
+                              f"Known kinds: {', '.join(self.kinds())}.") from None
 
-    def probe(self, access: ServiceAccess) -> None:
-        return None
+    def kinds(self) -> tuple[str, ...]:
+        return tuple(sorted(self._by_kind))
 
-    def apply(self, access: ServiceAccess, step: Step) -> None:
-        from labctl.core.errors import LabctlError
 
-        raise LabctlError(f"{self.kind} services cannot run {step.action} steps")
-
-    def is_seeded(self, access: ServiceAccess) -> bool:
-        return True
-
-    def seed(self, access: ServiceAccess, steps: list[Step]) -> None:
-        return None
-
-    def snapshot(self, access: ServiceAccess) -> None:
-        return None
-
-    def restore(self, access: ServiceAccess, seed: list[Step]) -> None:
-        return None
+DRIVERS = Drivers([
+    PostgresDriver(),
+    RedisDriver(),
+    RabbitMQDriver(),
+    MongoDriver(),
+    LinuxboxDriver(),
+    PracticeHttpDriver(),
+])
 
 
 def driver_for(kind: str) -> ServiceDriver:
-    """The driver of a service kind: labctl.services.<kind>.Driver, or a NullDriver when there is none."""
-    try:
-        module = importlib.import_module(f"labctl.services.{kind}")
-    except ModuleNotFoundError as exc:
-        if exc.name != f"labctl.services.{kind}":
-            raise
-        return NullDriver(kind)
-    return module.Driver()
+    """The registered driver of a kind. Raises LabctlError for an unknown kind."""
+    return DRIVERS.get(kind)
+
+
+def kinds() -> tuple[str, ...]:
+    """Every kind a compose file may name."""
+    return DRIVERS.kinds()

@@ -23,11 +23,13 @@ from pathlib import Path
 from labctl.core.access import ServiceAccess
 from labctl.core.errors import LabctlError
 from labctl.core.model import Step
+from labctl.services.base import ServiceDriver, SshLogin
 
 USER = "learner"
 SEEDED_MARKER = "/var/lib/labctl/seeded"
 KEY_NAME = "id_ed25519"
 HOST_KEY_NAME = "ssh_host_ed25519_key"
+SSH_PORT = 22
 
 
 def key_dir(home: Path, instance: str) -> Path:
@@ -146,8 +148,10 @@ def _tail(output: str, lines: int = 15) -> str:
     return "\n".join(output.rstrip().splitlines()[-lines:])
 
 
-class LinuxboxDriver:
+class LinuxboxDriver(ServiceDriver):
     kind = "linuxbox"
+    title = "The Linux box"
+    run_file = "a shell script (run as root)"
 
     def prepare(self, instance: str, service, home) -> dict[str, str]:
         folder = key_dir(Path(home), instance)
@@ -160,8 +164,8 @@ class LinuxboxDriver:
         client.close()
 
     def apply(self, access: ServiceAccess, step: Step) -> None:
-        if step.action != "run":
-            raise LabctlError(f"Linux boxes cannot run {step.action} steps", "Use a `run:` step with a shell script.")
+        if step.action not in self.step_actions:
+            raise self.refuse_step(step)
         try:
             script = step.source.read_bytes()
         except OSError as exc:
@@ -175,10 +179,6 @@ class LinuxboxDriver:
         code, _ = run_script(access, f"test -e {SEEDED_MARKER}\n".encode(), timeout=30)
         return code == 0
 
-    def seed(self, access: ServiceAccess, steps: list[Step]) -> None:
-        for step in steps:
-            self.apply(access, step)
-
     def snapshot(self, access: ServiceAccess) -> None:
         # The box keeps no pristine copy: the marker only says the seed scripts have run.
         code, output = run_script(access, f"mkdir -p {os.path.dirname(SEEDED_MARKER)} && touch {SEEDED_MARKER}\n".encode(),
@@ -190,5 +190,7 @@ class LinuxboxDriver:
         """Re-run the seed scripts (they should be idempotent); the learner's other files stay."""
         self.seed(access, list(seed or []))
 
+    def ssh_login(self, home: Path, instance: str) -> SshLogin:
+        folder = key_dir(home, instance)
+        return SshLogin(USER, SSH_PORT, folder / KEY_NAME, folder / f"{HOST_KEY_NAME}.pub", folder / "known_hosts")
 
-Driver = LinuxboxDriver

@@ -33,6 +33,7 @@ import yaml
 from labctl.core.access import ServiceAccess
 from labctl.core.errors import LabctlError, ServiceUnavailable
 from labctl.core.model import Step
+from labctl.services.base import ServiceDriver
 
 # The seeded marker lives outside the lab's database, so the learner's database holds only lab data.
 MARKER_DB = "labctl"
@@ -220,11 +221,10 @@ def run_operation(client, database: str, op: dict[str, Any]) -> None:
         db.command(target)
 
 
-class MongoDriver:
+class MongoDriver(ServiceDriver):
     kind = "mongodb"
-
-    def prepare(self, instance: str, service, home) -> dict[str, str]:
-        return {}
+    title = "MongoDB"
+    run_file = "a file of MongoDB operations"
 
     def probe(self, access: ServiceAccess) -> None:
         # Authenticating too: during initialisation the root user does not exist yet.
@@ -235,8 +235,8 @@ class MongoDriver:
             client.close()
 
     def apply(self, access: ServiceAccess, step: Step) -> None:
-        if step.action != "run":
-            raise LabctlError(f"MongoDB services cannot run {step.action} steps")
+        if step.action not in self.step_actions:
+            raise self.refuse_step(step)
         self._run_file(access, step.source, hint=None)
 
     def _run_file(self, access: ServiceAccess, path: Path, *, hint: str | None) -> None:
@@ -277,9 +277,7 @@ class MongoDriver:
             _guard(access, lambda: client[MARKER_DB][MARKER_COLLECTION].replace_one(
                 {"_id": database}, {"_id": database, "at": dt.datetime.now(dt.timezone.utc)}, upsert=True))
 
-    def snapshot(self, access: ServiceAccess) -> None:
-        # MongoDB has no cheap database copy; the seed files are the pristine state and restore re-runs them.
-        return None
+    # No snapshot: MongoDB has no cheap database copy; the seed files are the pristine state and restore re-runs them.
 
     def restore(self, access: ServiceAccess, seed: list[Step] | None = None) -> None:
         self.seed(access, list(seed or []))
@@ -309,5 +307,3 @@ def _guard(access: ServiceAccess, call):
     except errors.PyMongoError as exc:
         raise LabctlError(f"MongoDB refused a labctl command: {short_error(exc)}") from exc
 
-
-Driver = MongoDriver

@@ -1,12 +1,15 @@
 """PostgreSQL from the host: connect, probe, run SQL files, keep and restore a pristine copy."""
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
+from typing import Mapping
 
 from labctl.core.access import ServiceAccess
 from labctl.core.errors import LabctlError, ServiceUnavailable
 from labctl.core.model import Step
 from labctl.core.text import first_line
+from labctl.services.base import ServiceDriver
 
 PRISTINE_DB = "labctl_pristine"
 
@@ -66,11 +69,11 @@ def run_sql_file(access: ServiceAccess, path: Path, *, timeout: float = 60.0) ->
         conn.close()
 
 
-class PostgresDriver:
+class PostgresDriver(ServiceDriver):
     kind = "postgres"
-
-    def prepare(self, instance: str, service, home) -> dict[str, str]:
-        return {}
+    title = "PostgreSQL"
+    step_actions = frozenset({"sql", "run"})
+    run_file = "a SQL file"
 
     def probe(self, access: ServiceAccess) -> None:
         conn = connect(access, timeout=3)
@@ -80,9 +83,17 @@ class PostgresDriver:
             conn.close()
 
     def apply(self, access: ServiceAccess, step: Step) -> None:
-        if step.action not in ("sql", "run"):
-            raise LabctlError(f"PostgreSQL services cannot run {step.action} steps")
+        if step.action not in self.step_actions:
+            raise self.refuse_step(step)
         run_sql_file(access, step.source)
+
+    def client_hint(self, urls: Mapping[str, str]) -> str | None:
+        url = next(iter(urls.values()), "")
+        return f'psql "{url}"' if url else None
+
+    def host_client(self, urls: Mapping[str, str]) -> list[str] | None:
+        url = next(iter(urls.values()), "")
+        return ["psql", url] if url and shutil.which("psql") else None
 
     def snapshot(self, access: ServiceAccess) -> None:
         _, _, db = credentials(access)
@@ -158,5 +169,3 @@ class PostgresDriver:
         finally:
             conn.close()
 
-
-Driver = PostgresDriver

@@ -8,6 +8,7 @@ from labctl.core.access import ServiceAccess
 from labctl.core.errors import LabctlError, ServiceUnavailable
 from labctl.core.model import Step
 from labctl.core.text import first_line
+from labctl.services.base import ServiceDriver
 
 # The "seeded" marker is a Redis function library, not a key: the learner's keyspace stays exactly
 # the lab's, and a learner's FLUSHALL (common in Redis labs) does not erase it. Were it erased, the
@@ -90,11 +91,10 @@ def run_file(client, access: ServiceAccess, path: Path) -> None:
                 raise LabctlError(f"{path.name}, line {number}: Redis refused `{shown}`: {first_line(answer)}")
 
 
-class RedisDriver:
+class RedisDriver(ServiceDriver):
     kind = "redis"
-
-    def prepare(self, instance: str, service, home) -> dict[str, str]:
-        return {}
+    title = "Redis"
+    run_file = "a file of Redis commands"
 
     def probe(self, access: ServiceAccess) -> None:
         # Raises ConnectionError while the port is closed, BusyLoadingError while the AOF loads.
@@ -105,8 +105,8 @@ class RedisDriver:
             client.close()
 
     def apply(self, access: ServiceAccess, step: Step) -> None:
-        if step.action != "run":
-            raise LabctlError(f"Redis services cannot run {step.action} steps; use `run:` with a file of Redis commands")
+        if step.action not in self.step_actions:
+            raise self.refuse_step(step)
         client = connect(access, timeout=60)
         try:
             run_file(client, access, step.source)
@@ -145,12 +145,8 @@ class RedisDriver:
         finally:
             client.close()
 
-    def snapshot(self, access: ServiceAccess) -> None:
-        # Nothing to keep: restore replays the seed files, which is as fast as copying for lab-sized data.
-        return None
+    # No snapshot: restore replays the seed files, which is as fast as copying for lab-sized data.
 
     def restore(self, access: ServiceAccess, seed: list[Step] | None = None) -> None:
         self.seed(access, list(seed or []))
 
-
-Driver = RedisDriver

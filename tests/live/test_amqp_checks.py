@@ -27,7 +27,8 @@ def rmq(engine, tmp_path_factory):
 
 
 def _clear(ctx) -> None:
-    from labctl.services.rabbitmq import Management, clear
+    from labctl.services.rabbitmq import Management
+    from labctl.services.rabbitmq_definitions import clear
 
     api = Management(ctx.service(SERVICE))
     try:

@@ -33,7 +33,7 @@ def practice(engine, tmp_path_factory):
 @pytest.fixture
 def api(practice):
     """A requests session on the service's base URL, with the service reset before each test."""
-    from labctl.services.http import Driver, base_url
+    from labctl.services.practice_http import PracticeHttpDriver as Driver, base_url
 
     _, _, access = practice
     Driver().restore(access, [])
@@ -101,7 +101,7 @@ def test_cors_preflight(api):
 
 
 def test_driver_run_file_check_endpoint_and_reset(practice, api, tmp_path):
-    from labctl.services.http import Driver
+    from labctl.services.practice_http import PracticeHttpDriver as Driver
 
     _, _, access = practice
     assert api("GET", "/_lab/check/login").json()["done"] is False
@@ -131,7 +131,7 @@ def test_stop_and_start_keep_the_learners_trace_and_items(practice, api):
     assert time.monotonic() - started < 5, "the service must stop on SIGTERM, not after the engine's timeout"
     manager.start("http-101", name=name)
     access = manager.context(manager.view(name)).service("practice-http")
-    from labctl.services.http import base_url
+    from labctl.services.practice_http import base_url
 
     base = base_url(access)
     session = requests.Session()

@@ -333,7 +333,7 @@ def test_a_service_that_does_not_answer_is_an_error(run_check, tmp_path):
 # ---- the driver ---------------------------------------------------------------------------------
 
 def test_run_step_applies_a_file_of_commands(r, rctx, tmp_path):
-    from labctl.services.redis import Driver
+    from labctl.services.redis import RedisDriver as Driver
 
     commands = tmp_path / "setup.redis"
     commands.write_text('# a comment\n\nSET greeting "hello world"\n  HSET user:1 name \'Ada L\' born 1815\n'
@@ -346,7 +346,7 @@ def test_run_step_applies_a_file_of_commands(r, rctx, tmp_path):
 
 
 def test_run_step_errors_name_the_file_and_line(r, rctx, tmp_path):
-    from labctl.services.redis import Driver
+    from labctl.services.redis import RedisDriver as Driver
 
     bad = tmp_path / "bad.redis"
     bad.write_text("SET a 1\nRPUSH a x\nSET b 2\n", encoding="utf-8")
@@ -361,7 +361,7 @@ def test_run_step_errors_name_the_file_and_line(r, rctx, tmp_path):
 
 
 def test_reset_restores_the_seed_and_survives_flushall(redis_lab, rctx, r):
-    from labctl.services.redis import Driver
+    from labctl.services.redis import RedisDriver as Driver
 
     manager, name = redis_lab
     access = rctx.service("redis")

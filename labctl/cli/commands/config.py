@@ -4,8 +4,8 @@ from __future__ import annotations
 import click
 
 from labctl.cli.app import App
-from labctl.cli.ui import shell_quoted
 from labctl.cli.options import json_option, name_option
+from labctl.cli.ui import shell_quoted
 from labctl.core import instance_config
 
 

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 
@@ -12,6 +11,7 @@ from labctl.cli.app import App
 from labctl.cli.options import name_option
 from labctl.core.lifecycle import render
 from labctl.runtime.base import ServiceState
+from labctl.services import driver_for
 
 
 @click.command()
@@ -34,8 +34,8 @@ def shell(app: App, service: str | None, name: str | None) -> None:
         app.abort(f"{chosen.status.service} is not running", hint=f"Start it: `labctl start {view.lab.id}`.")
     argv = [render(a, chosen.spec, chosen.status, app.settings.home) for a in chosen.spec.shell]
     command = app.runtime.interactive_command(view.instance, chosen.status.service, argv)
-    if command is None and chosen.spec.kind == "postgres" and shutil.which("psql"):
-        command = ["psql", next(iter(chosen.urls.values()))]
+    if command is None:
+        command = driver_for(chosen.spec.kind).host_client(chosen.urls)
     if command is None:
         app.abort("cannot open an interactive shell: the docker command is not installed",
                   hint="Install the docker CLI, or connect with your own client using `labctl env`.")

@@ -1,4 +1,4 @@
-"""HTTP practice services from the host: probe /health, run files of HTTP requests, reset via /_lab/reset.
+"""The practice HTTP service (catalog entry practice-http) from the host: probe /health, run files of HTTP requests, reset via /_lab/reset.
 
 A `run:` step is a YAML (or JSON) file with a list of requests, sent in order through one cookie jar:
 
@@ -22,6 +22,7 @@ from labctl.core.access import ServiceAccess
 from labctl.core.errors import LabctlError
 from labctl.core.model import Step
 from labctl.core.yamlfile import read_yaml
+from labctl.services.base import ServiceDriver
 
 KEYS = {"method", "path", "headers", "json", "body", "form", "follow_redirects", "cookies", "expect",
         "if_none_match_from"}
@@ -114,11 +115,10 @@ def send_all(access: ServiceAccess, path) -> list[int]:
     return statuses
 
 
-class HttpDriver:
-    kind = "http"
-
-    def prepare(self, instance: str, service, home) -> dict[str, str]:
-        return {}
+class PracticeHttpDriver(ServiceDriver):
+    kind = "practice-http"
+    title = "The practice HTTP service"
+    run_file = "a YAML file of requests"
 
     def probe(self, access: ServiceAccess) -> None:
         with _session() as session:
@@ -127,18 +127,12 @@ class HttpDriver:
             raise RuntimeError(f"GET /health answered {response.status_code}")
 
     def apply(self, access: ServiceAccess, step: Step) -> None:
-        if step.action != "run":
-            raise LabctlError(f"HTTP services cannot run {step.action} steps; use `run:` with a YAML file of requests")
+        if step.action not in self.step_actions:
+            raise self.refuse_step(step)
         send_all(access, step.source)
-
-    def is_seeded(self, access: ServiceAccess) -> bool:
-        return True
 
     def seed(self, access: ServiceAccess, steps: list[Step]) -> None:
         self.restore(access, steps)
-
-    def snapshot(self, access: ServiceAccess) -> None:
-        return None
 
     def restore(self, access: ServiceAccess, seed: list[Step] | None = None) -> None:
         """Clear the service's data and recorded trace (POST /_lab/reset), then replay the seed files."""
@@ -154,5 +148,3 @@ class HttpDriver:
         for step in seed or []:
             self.apply(access, step)
 
-
-Driver = HttpDriver
