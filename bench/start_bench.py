@@ -24,13 +24,12 @@ ROOT = Path(__file__).resolve().parents[1]
 TEST_LABS = ROOT / "tests" / "labs"
 sys.path.insert(0, str(ROOT))
 
-from labctl.core.access import ServiceAccess
+from labctl.core.access import ServiceAccess  # noqa: E402
 from labctl.core.catalog import load_service  # noqa: E402
 from labctl.core.events import discard  # noqa: E402
 from labctl.core.loader import LabLoader  # noqa: E402
 from labctl.core.settings import Settings  # noqa: E402
 from labctl.runtime.docker import DockerRuntime  # noqa: E402
-from labctl.runtime.docker.images import resolve_image  # noqa: E402
 from labctl.services import driver_for  # noqa: E402
 
 POLL = 0.05
@@ -47,7 +46,7 @@ def floor(client, catalog: str, settings: Settings) -> float:
 def floor_container(client, catalog: str, settings: Settings):
     """Yield (container, seconds to first successful probe); the container is removed on exit."""
     spec = load_service(catalog)
-    image = resolve_image(client, spec, settings.image_source, discard)
+    image = DockerRuntime(settings).images.resolve(spec, settings.image_source, discard)
     name = f"bench-floor-{catalog}-{secrets.token_hex(3)}"
     env = dict(spec.environment)
     env.update(driver_for(spec.kind).prepare(name, spec, settings.home))

@@ -188,12 +188,12 @@ def labctl_manager(request, tmp_path_factory):
     from labctl.core.lifecycle import LabManager
     from labctl.core.loader import LabLoader
     from labctl.core.settings import Settings
-    from labctl.runtime import default_runtime
+    from labctl.runtime import runtime_for
 
     home = tmp_path_factory.mktemp("labctl-home")
     settings = Settings.from_environ(dict(os.environ, LABCTL_HOME=str(home)))
     dirs = [Path(p) for p in request.config.getini("labctl_lab_dirs")] + list(settings.extra_lab_dirs)
-    return LabManager(settings, default_runtime(settings), LabLoader(dirs))
+    return LabManager(settings, runtime_for(settings), LabLoader(dirs))
 
 
 def _factory(manager) -> tuple[Callable[[str], LabInstance], Callable[[], None]]:

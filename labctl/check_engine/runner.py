@@ -7,10 +7,9 @@ import time
 from typing import Callable, Iterable
 
 from labctl.check_engine.context import CheckContext
-from labctl.core.errors import CheckError, ServiceUnavailable
 from labctl.check_engine.result import CheckResult, Outcome, Status, TaskResult
+from labctl.core.errors import CheckError, ServiceUnavailable
 from labctl.core.model import CheckSpec, Lab, Task
-
 
 # The runner waits a little longer than the check's timeout, so that a server-side limit (PostgreSQL's
 # statement_timeout, set to the check timeout) ends a slow learner query first and is reported as the

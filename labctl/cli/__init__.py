@@ -7,6 +7,7 @@ import sys
 
 import click
 
+from labctl.core.env_names import ENV_DEBUG, ENV_QUIET, debug_from
 from labctl.core.exit_codes import ExitCode
 
 # name -> (module under labctl.cli.commands, attribute, short help). Imported only when run,
@@ -66,7 +67,7 @@ def _version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
 
 
 @click.group(cls=LazyGroup, epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("-q", "--quiet", is_flag=True, envvar="LABCTL_QUIET", show_envvar=True,
+@click.option("-q", "--quiet", is_flag=True, envvar=ENV_QUIET, show_envvar=True,
               help="Print only results and errors.")
 @click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_version,
               help="Show labctl's version.")
@@ -83,7 +84,7 @@ def cli(ctx: click.Context, quiet: bool) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Run labctl; the only place that decides the process's exit code."""
-    debug = os.environ.get("LABCTL_DEBUG", "").strip().lower() in {"1", "true", "yes", "on"}
+    debug = debug_from(os.environ)
     try:
         code = cli.main(args=argv, prog_name="labctl", standalone_mode=False)
         sys.exit(code if isinstance(code, int) else 0)
@@ -107,5 +108,5 @@ def main(argv: list[str] | None = None) -> None:
             print_error(exc)
             sys.exit(exc.exit_code)
         click.echo(f"error: labctl hit an unexpected problem: {type(exc).__name__}: {exc}", err=True)
-        click.echo("Run the command again with LABCTL_DEBUG=1 to see the details, and report it.", err=True)
+        click.echo(f"Run the command again with {ENV_DEBUG}=1 to see the details, and report it.", err=True)
         sys.exit(ExitCode.ERROR)

@@ -51,9 +51,9 @@ class App:
 
     @cached_property
     def runtime(self):
-        from labctl.runtime import default_runtime
+        from labctl.runtime import runtime_for
 
-        return default_runtime(self.settings)
+        return runtime_for(self.settings)
 
     @cached_property
     def manager(self):

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import click
 
+from labctl.core.env_names import ENV_INSTANCE
+
 name_option = click.option(
-    "--name", "name", metavar="NAME", envvar="LABCTL_INSTANCE", show_envvar=True,
+    "--name", "name", metavar="NAME", envvar=ENV_INSTANCE, show_envvar=True,
     help="Which lab instance (default: the only one running, else the last started).",
 )
 json_option = click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")

@@ -14,19 +14,15 @@ import tarfile
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Callable, Iterator, Protocol
+from typing import TYPE_CHECKING, Callable
 
 from labctl.core.errors import LabctlError
 
+if TYPE_CHECKING:
+    from labctl.runtime.base import ImageStore
+
 FORMAT = 1
 CHUNK = 1024 * 1024
-
-
-class BundleStore(Protocol):
-    def inspect(self, ref: str) -> dict | None: ...
-    def export(self, ref: str) -> Iterator[bytes]: ...
-    def load(self, stream: IO[bytes]) -> list[str]: ...
-    def tag(self, image_id: str, ref: str) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -38,7 +34,7 @@ class BundleEntry:
     size: int
 
 
-def save(store: BundleStore, refs: list[str], target: Path, progress: Callable[[str], None] = lambda _: None) -> list[BundleEntry]:
+def save(store: "ImageStore", refs: list[str], target: Path, progress: Callable[[str], None] = lambda _: None) -> list[BundleEntry]:
     """Write a bundle of the given (present) images. Raises LabctlError; never leaves half a file."""
     entries: list[BundleEntry] = []
     target = target.expanduser()
@@ -63,7 +59,7 @@ def save(store: BundleStore, refs: list[str], target: Path, progress: Callable[[
                     member.size = size
                     member.mtime = int(dt.datetime.now().timestamp())
                     archive.addfile(member, spool)
-                entries.append(BundleEntry(ref, info["id"], name, digest.hexdigest(), size))
+                entries.append(BundleEntry(ref, info.id, name, digest.hexdigest(), size))
             manifest = json.dumps({
                 "format": FORMAT,
                 "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
@@ -117,7 +113,7 @@ def read_manifest(path: Path) -> list[BundleEntry]:
         raise _corrupt(path, f"it is truncated or damaged ({type(exc).__name__}: {exc})") from None
 
 
-def load(store: BundleStore, path: Path, progress: Callable[[str], None] = lambda _: None) -> list[BundleEntry]:
+def load(store: "ImageStore", path: Path, progress: Callable[[str], None] = lambda _: None) -> list[BundleEntry]:
     """Verify the whole bundle, then load its images and check each arrived with its recorded id."""
     entries = read_manifest(path)
     with tarfile.open(path, "r:") as archive:
@@ -125,9 +121,9 @@ def load(store: BundleStore, path: Path, progress: Callable[[str], None] = lambd
             progress(f"loading {entry.ref}")
             store.load(archive.extractfile(entry.file))
             info = store.inspect(entry.ref)
-            if info is None or info["id"] != entry.image_id:
+            if info is None or info.id != entry.image_id:
                 store.tag(entry.image_id, entry.ref)
                 info = store.inspect(entry.ref)
-            if info is None or info["id"] != entry.image_id:
+            if info is None or info.id != entry.image_id:
                 raise LabctlError(f"{entry.ref} did not load as expected", "Try `labctl images load` again.")
     return entries

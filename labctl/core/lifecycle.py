@@ -22,7 +22,7 @@ from labctl.core.loader import LabLoader
 from labctl.core.model import Lab, ServiceSpec, Step
 from labctl.core.readiness import wait_ready
 from labctl.core.settings import Settings
-from labctl.runtime.base import InstanceSpec, InstanceSummary, Runtime, ServiceState, ServiceStatus
+from labctl.runtime.base import Capability, InstanceSpec, InstanceSummary, Runtime, ServiceState, ServiceStatus
 from labctl.services import driver_for
 
 if TYPE_CHECKING:
@@ -373,7 +373,9 @@ class LabManager:
                 raise CheckError(f"`{' '.join(argv)[:80]}` did not finish within {limit:g}s inside {service}")
             return result.exit_code, result.output
 
-        ctx = _GuardedContext(view.lab.path, services, view.workspace, self.settings.check_timeout, exec_in,
+        can_exec = Capability.EXEC in self.runtime.capabilities
+        ctx = _GuardedContext(view.lab.path, services, view.workspace, self.settings.check_timeout,
+                              exec_in if can_exec else None,
                               settings=dict(view.settings), env=view.env())
         ctx.down = down
         return ctx

@@ -1,4 +1,4 @@
-"""Every LABCTL_* environment variable, in one place, read when asked (never at import time)."""
+"""labctl's settings, read from the LABCTL_* environment variables (env_names.py) when asked, never at import time."""
 from __future__ import annotations
 
 import os
@@ -6,21 +6,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
 
+from labctl.core.env_names import (ENV_CHECK_TIMEOUT, ENV_DEBUG, ENV_DOCKER_HOST, ENV_HOME, ENV_IMAGE_SOURCE,
+                                   ENV_LABS_DIR, ENV_READY_TIMEOUT, ENV_RUNTIME, truthy)
 from labctl.core.errors import LabctlError
 
-ENV_HOME = "LABCTL_HOME"
-ENV_DOCKER_HOST = "LABCTL_DOCKER_HOST"
-ENV_IMAGE_SOURCE = "LABCTL_IMAGE_SOURCE"
-ENV_DEBUG = "LABCTL_DEBUG"
-ENV_LABS_DIR = "LABCTL_LABS_DIR"
-ENV_READY_TIMEOUT = "LABCTL_READY_TIMEOUT"
-ENV_CHECK_TIMEOUT = "LABCTL_CHECK_TIMEOUT"
-
 IMAGE_SOURCES = ("auto", "pull", "build")
-
-
-def _truthy(value: str | None) -> bool:
-    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
 
 
 def _float(environ: Mapping[str, str], name: str, default: float) -> float:
@@ -45,6 +35,7 @@ class Settings:
     extra_lab_dirs: tuple[Path, ...] = ()
     ready_timeout: float = 90.0
     check_timeout: float = 10.0
+    runtime: str = "docker"  # the container backend (runtime/__init__.py), LABCTL_RUNTIME
     environ: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -63,15 +54,17 @@ class Settings:
                 f"{ENV_IMAGE_SOURCE}={source!r} is not one of {', '.join(IMAGE_SOURCES)}",
                 f"Unset {ENV_IMAGE_SOURCE} or set it to auto (pull, build if that fails), pull or build.",
             )
+        runtime = (env.get(ENV_RUNTIME) or "docker").strip().lower()
         lab_dirs = tuple(Path(p).expanduser() for p in (env.get(ENV_LABS_DIR) or "").split(os.pathsep) if p)
         return cls(
             home=home_path,
             docker_host=env.get(ENV_DOCKER_HOST) or None,
             image_source=source,
-            debug=_truthy(env.get(ENV_DEBUG)),
+            debug=truthy(env.get(ENV_DEBUG)),
             extra_lab_dirs=lab_dirs,
             ready_timeout=_float(env, ENV_READY_TIMEOUT, 90.0),
             check_timeout=_float(env, ENV_CHECK_TIMEOUT, 10.0),
+            runtime=runtime,
             environ=env,
         )
 

@@ -1,26 +1,30 @@
-"""The Runtime interface: what labctl needs from a container backend, addressed by instance id.
+"""The Runtime contract: everything core and the CLI need from a container backend, addressed by instance id.
 
 A backend keeps no state of its own: it finds everything again by the io.labctl.* labels (or, for a
-Kubernetes backend, by the same keys as labels on pods, services and PVCs). Anything a backend cannot
-do is declared in `capabilities`, never raised as "not supported".
+Kubernetes backend, by the same keys as labels on pods, services and PVCs; docs/design/cluster.md).
+Anything a backend cannot do is declared in `capabilities` (and `images.can_build`), and callers check
+it before asking; nothing raises "not supported". tests/contract/ holds the suite every backend passes.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
-from typing import Callable, Iterator, Mapping, Protocol
+from typing import IO, Callable, Iterator, Mapping, Protocol
 
 from labctl.core.events import Event
 from labctl.core.model import Lab, ServiceSpec
 
 Emit = Callable[[Event], None]
 
-# Capabilities a backend may declare.
-CAN_BUILD = "build"  # can build images from compose/images/<service>
-CAN_EXEC = "exec"
-CAN_FOLLOW_LOGS = "follow-logs"
-CAN_INTERACTIVE = "interactive"  # interactive_command() returns something runnable
+
+
+class Capability(str, Enum):
+    """What a backend may be unable to do; each is checked by the code that needs it."""
+
+    EXEC = "exec"  # exec(): commands inside a service (linux.* checks, coreutils timeout)
+    FOLLOW_LOGS = "follow-logs"  # logs(follow=True) (`labctl logs -f`)
+    INTERACTIVE = "interactive"  # interactive_command() gives a host command line (`labctl shell`)
 
 
 class ServiceState(str, Enum):
@@ -74,7 +78,8 @@ class ServiceStatus:
     catalog: str
     state: ServiceState
     host: str = "127.0.0.1"
-    ports: Mapping[int, int] = field(default_factory=dict)  # container port -> host port
+    # container port -> where the host reaches it on `host` (published on 127.0.0.1; forwarded by a cluster backend)
+    ports: Mapping[int, int] = field(default_factory=dict)
     container: str = ""
     image: str = ""
     detail: str = ""  # e.g. "exited with code 1"
@@ -102,17 +107,70 @@ class InstanceSummary:
 
 @dataclass(frozen=True)
 class ExecResult:
-    exit_code: int
+    exit_code: int  # 124 when the timeout stopped it
     output: str
 
 
+@dataclass(frozen=True)
+class ImageInfo:
+    """A local image."""
+
+    id: str
+    tags: tuple[str, ...] = ()
+    size: int = 0
+    labels: Mapping[str, str] = field(default_factory=dict)
+
+
+class ImageStore(Protocol):
+    """The images a backend runs services from. Every method raises LabctlError with what to do."""
+
+    can_build: bool  # False: build() cannot work here; a local build must be pushed or loaded instead
+
+    def resolve(self, service: ServiceSpec, source: str, emit: Emit) -> str:
+        """The reference to run `service` from, pulled or built as LABCTL_IMAGE_SOURCE (`source`) says
+        (core/image_policy.py). Raises ImageUnavailableError when it cannot be had."""
+
+    def local_tag(self, service: ServiceSpec) -> str | None:
+        """The tag of the service's local build (from its build context), or None when it has none."""
+
+    def inspect(self, ref: str) -> ImageInfo | None:
+        """The local image, or None when it is not here."""
+
+    def pull(self, ref: str, service: str, emit: Emit) -> str | None:
+        """Pull with progress events; None when pulled, else why not (one line)."""
+
+    def build(self, service: ServiceSpec, emit: Emit) -> str:
+        """Build the service's local image (once per build-context digest); its tag."""
+
+    def push(self, ref: str, target: str, emit: Emit) -> None:
+        """Copy a local image to a registry as `target` (a cluster pulls from there)."""
+
+    def export(self, ref: str) -> Iterator[bytes]:
+        """The image as one archive (`docker save`), for workshop bundles."""
+
+    def load(self, stream: IO[bytes]) -> list[str]:
+        """Load an archive made by export(); what the backend reported loading."""
+
+    def tag(self, image_id: str, ref: str) -> None:
+        """Give a local image another reference."""
+
+    def list(self) -> list[ImageInfo]:
+        """The images labctl built (they carry its label)."""
+
+    def remove(self, image_id: str) -> None:
+        """Remove a local image (prune); refuses one a container uses."""
+
+
 class Runtime(Protocol):
-    capabilities: frozenset[str]
-    # Image operations (inspect, pull, build, export, load, tag, remove): see runtime/docker/image_store.py.
-    images: object
+    name: str  # "docker"
+    capabilities: frozenset[Capability]
+    images: ImageStore
 
     def available(self) -> EngineInfo:
         """The engine's identity. Raises EngineUnavailableError with what to do."""
+
+    def smoke_test(self) -> str:
+        """Run a throwaway container and return what it printed (`labctl doctor`). Raises LabctlError."""
 
     def up(self, spec: InstanceSpec, service: str, emit: Emit) -> ServiceStatus:
         """Make the service's container exist and run (image, network, volumes included); keeps data."""
@@ -130,11 +188,9 @@ class Runtime(Protocol):
              timeout: float | None = None) -> ExecResult:
         """Run a command inside a running service; with a timeout it is killed then (exit code 124)."""
 
-    def endpoint(self, instance: str, service: str, port: int) -> tuple[str, int]:
-        """Where the host reaches the service's port: (127.0.0.1, host port)."""
-
     def logs(self, instance: str, service: str, *, tail: int = 100, follow: bool = False) -> Iterator[str]:
         """The service's log lines."""
 
-    def interactive_command(self, instance: str, service: str, argv: list[str]) -> list[str] | None:
-        """A host command line that runs argv interactively inside the service, or None."""
+    def interactive_command(self, instance: str, service: str, argv: list[str], *, tty: bool) -> list[str] | None:
+        """A host command line that runs argv inside the service with stdin attached (and a terminal when
+        tty), or None when this machine has no way to (e.g. no docker CLI)."""

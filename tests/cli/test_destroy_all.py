@@ -118,7 +118,7 @@ def client(engine):
 
 @pytest.mark.live
 def test_destroy_all_and_prune_spare_everything_not_theirs(client, monkeypatch, tmp_path):
-    from labctl.runtime.docker.image_store import DockerImageStore
+    from labctl.runtime.docker.images import DockerImages
     from labctl.runtime.docker.runtime import DockerRuntime
 
     instance = new_instance_name("dall")
@@ -154,7 +154,7 @@ def test_destroy_all_and_prune_spare_everything_not_theirs(client, monkeypatch, 
         manager.start("redis-only", name=instance, workspace=tmp_path / "ws", ephemeral=True)
         neighbour.start("redis-only", name=neighbours_instance, workspace=tmp_path / "ws2", ephemeral=True)
 
-        real_list, real_images = DockerRuntime.list, DockerImageStore.labctl_images
+        real_list, real_images = DockerRuntime.list, DockerImages.list
 
         def listed(self):
             found = real_list(self)
@@ -164,10 +164,10 @@ def test_destroy_all_and_prune_spare_everything_not_theirs(client, monkeypatch, 
         def labctl_images(self):
             found = real_images(self)
             seen_images.extend(found)
-            return [i for i in found if f"labctl-local/{instance}:stale" in i["tags"]]
+            return [i for i in found if f"labctl-local/{instance}:stale" in i.tags]
 
         monkeypatch.setattr(DockerRuntime, "list", listed)
-        monkeypatch.setattr(DockerImageStore, "labctl_images", labctl_images)
+        monkeypatch.setattr(DockerImages, "list", labctl_images)
 
         destroyed = CliRunner().invoke(cli, ["destroy", "--all", "--yes"], catch_exceptions=False)
         assert destroyed.exit_code == 0, destroyed.output
@@ -179,8 +179,8 @@ def test_destroy_all_and_prune_spare_everything_not_theirs(client, monkeypatch, 
 
         # labctl never even listed a decoy ...
         assert instance in seen_instances
-        assert not decoy_image_ids & {i["id"] for i in seen_images}
-        assert not any(ref.startswith("decoy/") for i in seen_images for ref in i["tags"])
+        assert not decoy_image_ids & {i.id for i in seen_images}
+        assert not any(ref.startswith("decoy/") for i in seen_images for ref in i.tags)
         # ... every decoy is still there ...
         for container_id in made["containers"]:
             assert client.containers.get(container_id).status == "running"

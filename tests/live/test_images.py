@@ -43,7 +43,7 @@ def test_save_then_load_on_an_engine_without_the_image(store, tiny_image, tmp_pa
     assert store.inspect(ref) is None
     loaded = bundle.load(store, target)
     assert [e.ref for e in loaded] == [ref]
-    assert store.inspect(ref)["id"] == image_id
+    assert store.inspect(ref).id == image_id
 
 
 def test_truncated_bundle_is_refused_and_loads_nothing(store, tiny_image, tmp_path):

@@ -1,4 +1,4 @@
-"""labctl images: what each lab needs, pull, build, workshop bundles (save/load), prune."""
+"""labctl images: what each lab needs, pull, build, push to a registry, workshop bundles (save/load), prune."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -8,8 +8,9 @@ from rich.markup import escape
 from rich.table import Table
 
 from labctl.cli.app import App
-from labctl.core import images as image_plan
+from labctl.core import image_needs as image_plan
 from labctl.core.errors import LabctlError
+from labctl.core.exit_codes import ExitCode
 
 
 def _labs(app: App, lab_id: str | None):
@@ -22,7 +23,7 @@ def _mib(size: int) -> str:
 
 @click.group()
 def images() -> None:
-    """Images for the labs: list, pull, build, save/load a workshop bundle, prune."""
+    """Images for the labs: list, pull, build, push, save/load a workshop bundle, prune."""
 
 
 @images.command("list")
@@ -54,14 +55,13 @@ def list_images(app: App, lab_id: str | None) -> None:
 @click.pass_obj
 def pull(app: App, lab_id: str | None) -> None:
     """Get every image LAB needs (all labs by default): pull, or build locally when that fails."""
-    from labctl.cli.progress import pull_progress
-    from labctl.runtime.docker.images import resolve_image
+    from labctl.cli.pull_bars import pull_progress
 
     problems = []
     for need in image_plan.needs(_labs(app, lab_id)):
         with pull_progress(app) as emit:
             try:
-                ref = resolve_image(app.runtime.client, need.service, app.settings.image_source, emit)
+                ref = app.runtime.images.resolve(need.service, app.settings.image_source, emit)
             except LabctlError as exc:  # one missing image must not stop the others
                 problems.append(exc)
                 app.console.print(f"[red]✘[/] {need.catalog}: {escape(exc.message)}")
@@ -78,6 +78,9 @@ def build(app: App, service: str | None) -> None:
     """Build the local image of SERVICE (default: every service that has a local build)."""
     from labctl.core.catalog import catalog_names, load_service
 
+    if not app.runtime.images.can_build:
+        app.abort(f"the {app.runtime.name} backend cannot build images",
+                  hint="Build them where an engine can (`labctl images build`), then `labctl images push REGISTRY`.")
     names = [service] if service else catalog_names()
     for name in names:
         spec = load_service(name)
@@ -87,6 +90,33 @@ def build(app: App, service: str | None) -> None:
             continue
         ref = app.runtime.images.build(spec, app.emit)
         app.console.print(f"[green]✔[/] {name}: {escape(ref)}")
+
+
+@images.command("push")
+@click.argument("registry")
+@click.option("--lab", "lab_id", metavar="LAB", help="Only this lab's images (default: all labs).")
+@click.pass_obj
+def push(app: App, registry: str, lab_id: str | None) -> None:
+    """Copy every image the labs need to REGISTRY (host[:port][/path]), e.g. the one a cluster pulls from."""
+    from labctl.cli.pull_bars import pull_progress
+
+    registry = registry.rstrip("/")
+    if not registry or "://" in registry or " " in registry:
+        app.abort(f"{registry!r} is not a registry address", code=ExitCode.USAGE,
+                  hint="Give host[:port][/path], e.g. registry.example.org:5000/labs.")
+    missing = []
+    for need in image_plan.needs(_labs(app, lab_id)):
+        st = image_plan.state(app.runtime.images, need, app.settings.image_source)
+        if st.present is None:
+            missing.append(need.catalog)
+            continue
+        target = f"{registry}/{st.present.rsplit('/', 1)[-1]}"
+        with pull_progress(app) as emit:
+            app.runtime.images.push(st.present, target, emit)
+        app.console.print(f"[green]✔[/] {need.catalog}: {escape(target)}")
+    if missing:
+        app.abort(f"these images are not on this machine, so they were not pushed: {', '.join(missing)}",
+                  hint="Run `labctl images pull` first, then push again.")
 
 
 @images.command("save")
@@ -137,15 +167,15 @@ def prune(app: App, everything: bool, yes: bool) -> None:
             tag = app.runtime.images.local_tag(load_service(name))
             if tag:
                 current.add(tag)
-    doomed = [i for i in app.runtime.images.labctl_images() if not current.intersection(i["tags"])]
+    doomed = image_plan.stale_images(app.runtime.images, current)
     if not doomed:
         app.console.print("Nothing to remove.")
         return
     app.confirm(f"Remove {len(doomed)} labctl image(s)?", yes)
     for image in doomed:
-        name = ", ".join(image["tags"]) or image["id"][:19]
+        name = ", ".join(image.tags) or image.id[:19]
         try:
-            app.runtime.images.remove(image["id"])
+            app.runtime.images.remove(image.id)
             app.console.print(f"[green]✔[/] removed {escape(name)}")
         except LabctlError as exc:
             app.console.print(f"[yellow]![/] kept {escape(name)}: {escape(exc.message)}")

@@ -5,6 +5,7 @@ import click
 
 from labctl.cli.app import App
 from labctl.cli.options import name_option
+from labctl.runtime.base import Capability
 
 
 @click.command()
@@ -20,5 +21,7 @@ def logs(app: App, service: str | None, name: str | None, follow: bool, tail: in
     service = service or next(iter(lab.services))
     if service not in lab.services:
         app.abort(f"{instance} has no service {service!r}", hint=f"Its services: {', '.join(lab.services)}.")
+    if follow and Capability.FOLLOW_LOGS not in app.runtime.capabilities:
+        app.abort(f"the {app.runtime.name} backend cannot follow logs", hint="Leave out -f to see the last lines.")
     for line in app.runtime.logs(instance, service, tail=tail, follow=follow):
         click.echo(line)

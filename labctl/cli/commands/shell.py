@@ -10,7 +10,7 @@ import click
 from labctl.cli.app import App
 from labctl.cli.options import name_option
 from labctl.core.lifecycle import render
-from labctl.runtime.base import ServiceState
+from labctl.runtime.base import Capability, ServiceState
 from labctl.services import driver_for
 
 
@@ -33,16 +33,17 @@ def shell(app: App, service: str | None, name: str | None) -> None:
     if chosen.status.state is not ServiceState.RUNNING:
         app.abort(f"{chosen.status.service} is not running", hint=f"Start it: `labctl start {view.lab.id}`.")
     argv = [render(a, chosen.spec, chosen.status, app.settings.home) for a in chosen.spec.shell]
-    command = app.runtime.interactive_command(view.instance, chosen.status.service, argv)
+    tty = sys.stdin.isatty()
+    command = None
+    if Capability.INTERACTIVE in app.runtime.capabilities:
+        command = app.runtime.interactive_command(view.instance, chosen.status.service, argv, tty=tty)
     if command is None:
         command = driver_for(chosen.spec.kind).host_client(chosen.urls)
     if command is None:
-        app.abort("cannot open an interactive shell: the docker command is not installed",
+        app.abort(f"cannot open an interactive shell: the {app.runtime.name} backend has no client for it here "
+                  "(for Docker, the docker command is not installed)",
                   hint="Install the docker CLI, or connect with your own client using `labctl env`.")
-    if not sys.stdin.isatty():
-        # No terminal (scripts, CI): run it without -t and pass stdin through.
-        command = [c for c in command if c != "-it"]
-        if "exec" in command:
-            command.insert(command.index("exec") + 1, "-i")
+    if not tty:
+        # No terminal (scripts, CI): keep our process, pass stdin through and the exit code on.
         raise click.exceptions.Exit(subprocess.call(command))
     os.execvp(command[0], command)

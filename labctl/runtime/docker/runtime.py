@@ -10,13 +10,10 @@ from labctl.core import events, labels, naming
 from labctl.core.errors import EngineUnavailableError, InstanceNotFoundError, LabctlError
 from labctl.core.events import Emit, Event
 from labctl.core.settings import Settings
-from labctl.runtime.base import (
-    CAN_BUILD, CAN_EXEC, CAN_FOLLOW_LOGS, CAN_INTERACTIVE, EngineInfo, ExecResult, InstanceSpec,
-    InstanceSummary, ServiceStatus,
-)
+from labctl.runtime.base import Capability, EngineInfo, ExecResult, InstanceSpec, InstanceSummary, ServiceStatus
 from labctl.runtime.docker import ports as hostports
 from labctl.runtime.docker.client import connect, translated
-from labctl.runtime.docker.images import resolve_image
+from labctl.runtime.docker.images import DockerImages
 from labctl.runtime.docker.summaries import PORTS_LABEL, status_of
 from labctl.runtime.docker.unix_reader import reader_for
 
@@ -24,7 +21,8 @@ STOP_TIMEOUT = 15
 
 
 class DockerRuntime:
-    capabilities = frozenset({CAN_BUILD, CAN_EXEC, CAN_FOLLOW_LOGS, CAN_INTERACTIVE})
+    name = "docker"
+    capabilities = frozenset({Capability.EXEC, Capability.FOLLOW_LOGS, Capability.INTERACTIVE})
 
     def __init__(self, settings: Settings):
         self.settings = settings
@@ -33,9 +31,7 @@ class DockerRuntime:
         self._client = None
         self._candidate = None
         self._lock = threading.RLock()
-        from labctl.runtime.docker.image_store import DockerImageStore
-
-        self.images = DockerImageStore(lambda: self.client)
+        self.images = DockerImages(lambda: self.client)
 
     # -- engine
 
@@ -105,7 +101,7 @@ class DockerRuntime:
         svc = spec.services[service]
         client = self.client
         with translated(f"preparing the image for {service}"):
-            image = resolve_image(client, svc, self.settings.image_source, emit)
+            image = self.images.resolve(svc, self.settings.image_source, emit)
         with translated(f"creating the network for {spec.instance}"):
             network = self._ensure_network(spec)
         with translated(f"creating the data volume for {service}"):
@@ -371,12 +367,6 @@ class DockerRuntime:
             code = self.client.api.exec_inspect(created["Id"]).get("ExitCode")
         return ExecResult(int(code if code is not None else -1), output.decode(errors="replace"))
 
-    def endpoint(self, instance: str, service: str, port: int) -> tuple[str, int]:
-        for status in self.status(instance):
-            if status.service == service and port in status.ports:
-                return status.host, status.ports[port]
-        raise InstanceNotFoundError(f"{service} of {instance} publishes no port {port}", "Run `labctl status`.")
-
     def logs(self, instance: str, service: str, *, tail: int = 100, follow: bool = False) -> Iterator[str]:
         name = naming.container(instance, service)
         found = self._find_container(name)
@@ -397,13 +387,15 @@ class DockerRuntime:
             if buffer:
                 yield buffer
 
-    def interactive_command(self, instance: str, service: str, argv: list[str]) -> list[str] | None:
+    def interactive_command(self, instance: str, service: str, argv: list[str], *, tty: bool) -> list[str] | None:
         docker_cli = shutil.which("docker")
         if docker_cli is None:
             return None
         self._running_container(instance, service)
         _ = self.client  # resolve the endpoint
-        return [docker_cli, "-H", self._candidate.url, "exec", "-it", naming.container(instance, service), *argv]
+        # Without a terminal (scripts, CI) -t would fail: stdin is passed through with -i alone.
+        flags = ["-it"] if tty else ["-i"]
+        return [docker_cli, "-H", self._candidate.url, "exec", *flags, naming.container(instance, service), *argv]
 
 
 def _instance_labels(spec: InstanceSpec, owner: str) -> dict[str, str]:

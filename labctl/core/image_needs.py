@@ -2,14 +2,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING
 
 from labctl.core.model import Lab, ServiceSpec
 
-
-class ImageStore(Protocol):
-    def inspect(self, ref: str) -> dict | None: ...
-    def local_tag(self, service: ServiceSpec) -> str | None: ...
+if TYPE_CHECKING:
+    from labctl.runtime.base import ImageInfo, ImageStore
 
 
 @dataclass(frozen=True)
@@ -49,8 +47,8 @@ def needs(labs: list[Lab]) -> list[ImageNeed]:
     ]
 
 
-def state(store: ImageStore, need: ImageNeed, image_source: str = "auto") -> ImageState:
-    """What is present, in the order labctl would use it (see runtime/docker/images.resolve_image)."""
+def state(store: "ImageStore", need: ImageNeed, image_source: str = "auto") -> ImageState:
+    """What is present, in the order labctl would use it (see core/image_policy.resolve)."""
     local = store.local_tag(need.service) if need.service.image_policy != "pull-only" else None
     need = ImageNeed(need.catalog, need.labs, need.service, need.official, local)
     order = [(need.official, "pulled"), (local, "built")]
@@ -62,5 +60,10 @@ def state(store: ImageStore, need: ImageNeed, image_source: str = "auto") -> Ima
         if ref:
             info = store.inspect(ref)
             if info:
-                return ImageState(need, ref, origin, info["id"], info["size"])
+                return ImageState(need, ref, origin, info.id, info.size)
     return ImageState(need, None, "missing")
+
+
+def stale_images(store: "ImageStore", current_tags: set[str]) -> list["ImageInfo"]:
+    """labctl's images that no current local build uses (all of them when current_tags is empty)."""
+    return [image for image in store.list() if not current_tags.intersection(image.tags)]

@@ -1,4 +1,4 @@
-"""rich progress for image pulls: one bar per layer, driven by core events."""
+"""rich progress bars for image pulls and pushes: one bar per layer, driven by core events."""
 from __future__ import annotations
 
 from contextlib import contextmanager
