@@ -9,10 +9,14 @@
 
 `labctl_lab` starts instances for one test; `labctl_lab_session` for the whole session (or use
 `lab_fixture("databases-101", scope="module")` to declare a fixture). Every instance is ephemeral,
-uniquely named (pytest-xdist workers never clash) and removed at teardown. When testcontainers' Ryuk
-can run, the instance's resources carry the session's label, so Ryuk removes them even if the test
-process is killed; TESTCONTAINERS_RYUK_DISABLED=true is honoured, and teardown removes everything
-by labctl's labels either way.
+uniquely named (pytest-xdist workers never clash) and removed at teardown. A course author's own app
+runs against an instance with `start_app`, and `ssh` runs a command on a lab's Linux box as the learner.
+
+Install with `pip install 'labctl[pytest]'`. When testcontainers' Ryuk can run and watches the engine the
+labs run on, the instance's resources carry the session's label, so Ryuk removes them even if the test
+process is killed; TESTCONTAINERS_RYUK_DISABLED=true is honoured, and teardown removes everything by
+labctl's labels either way. The plugin loads (and does nothing) in a pytest run that never asks for it,
+with or without the extra.
 """
 from __future__ import annotations
 
@@ -21,12 +25,20 @@ import secrets
 import tempfile
 import warnings
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator, NamedTuple
 
 import pytest
 
 from labctl.check_engine.result import Status, TaskResult
 from labctl.core.text_report import render
+
+if TYPE_CHECKING:
+    from labctl.core.apps import AppProcess
+
+
+class CommandResult(NamedTuple):
+    exit_code: int
+    output: str  # stdout and stderr together, as a terminal shows them
 
 
 class LabInstance:
@@ -83,9 +95,17 @@ class LabInstance:
             raise KeyError(f"{self.lab.id} has no task {task!r}")
         self.manager.apply_steps(self.view, found.solution)
 
-    def apply_solutions(self, through: str | None = None) -> None:
-        """Apply the solutions of every task, in order, up to and including `through`."""
+    def apply_solutions(self, through: str | None = None, *, before: str | None = None) -> None:
+        """Apply the solutions of the tasks, in order: all of them, those up to and including `through`, or
+        those before `before` (to leave the instance as a learner who is on that task)."""
+        if through is not None and before is not None:
+            raise ValueError("give through or before, not both")
+        stop = through or before
+        if stop is not None and self.lab.task(stop) is None:
+            raise KeyError(f"{self.lab.id} has no task {stop!r}")
         for found in self.lab.tasks:
+            if found.id == before:
+                return
             self.manager.apply_steps(self.view, found.solution)
             if found.id == through:
                 return
@@ -95,6 +115,26 @@ class LabInstance:
         if found is None:
             raise KeyError(f"{self.lab.id} has no near miss {near_miss!r}")
         self.manager.apply_steps(self.view, found.steps)
+
+    def start_app(self, command: str, folder: str | Path | None = None, *, setting: str = "app_url",
+                  timeout: float | None = None) -> "AppProcess":
+        """Start an app (yours, or a learner's) against this instance and wait until it answers.
+
+        It runs `command` with /bin/sh in `folder` (default: the instance's workspace), in its own process
+        group, told its port in $PORT and the lab's connection settings (DATABASE_URL ...) in its environment.
+        Its URL (`app.url`, a free port on 127.0.0.1) becomes the instance's `setting`, where the lab's
+        checks look for the app. It replaces the app started before and is stopped at teardown.
+        Raises LabctlError with the app's last output when it exits or never answers."""
+        where = Path(folder) if folder is not None else self.workspace
+        return self.manager.start_app(self.view, command, where, url_setting=setting, timeout=timeout)
+
+    def stop_app(self) -> None:
+        """Stop the app start_app started (and everything it started)."""
+        self.manager.stop_app(self.instance)
+
+    def ssh(self, command: str, *, service: str | None = None, timeout: float = 60.0) -> CommandResult:
+        """Run a command line on the lab's Linux box as the learner, the way `labctl ssh -- COMMAND` does."""
+        return CommandResult(*self.manager.login_run(self.instance, command, service=service, timeout=timeout))
 
     def set(self, setting: str, value: str) -> None:
         """Give the instance a setting, as `labctl config set` does."""
@@ -150,28 +190,64 @@ class LabInstance:
 # ---- Ryuk ---------------------------------------------------------------------------------------
 
 _ryuk_labels: dict[str, str] | None = None
+_UNSAFE_TEARDOWN = "labctl removes its instances at teardown, but not if the test process is killed"
 
 
-def ryuk_labels() -> dict[str, str]:
-    """testcontainers' session label when its Ryuk runs (started once per process), else nothing."""
+def _same_endpoint(a: str, b: str) -> bool:
+    """Whether two engine addresses name the same engine (unix sockets by their real path)."""
+    def norm(url: str) -> str:
+        url = url.replace("http+unix://", "unix://").rstrip("/")
+        if url.startswith("unix://"):
+            return "unix://" + os.path.realpath(url[len("unix://"):])
+        return url
+    return norm(a) == norm(b)
+
+
+def _testcontainers_endpoint() -> str:
+    """The engine testcontainers (and so Ryuk) would use, by its own rules."""
+    from testcontainers.core.docker_client import get_docker_host
+
+    host = get_docker_host()
+    if host:
+        return host
+    import docker.constants
+
+    return docker.constants.DEFAULT_UNIX_SOCKET
+
+
+def ryuk_labels(runtime=None) -> dict[str, str]:
+    """testcontainers' session label when its Ryuk runs (started once per process) on the engine the labs
+    run on (`runtime`), else nothing, with a warning that says why."""
     global _ryuk_labels
     if _ryuk_labels is not None:
         return _ryuk_labels
     _ryuk_labels = {}
-    from testcontainers.core.config import testcontainers_config
-
+    try:
+        from testcontainers.core.config import testcontainers_config
+    except ImportError:
+        warnings.warn(f"testcontainers is not installed (pip install 'labctl[pytest]'), so Ryuk cannot watch the "
+                      f"labs; {_UNSAFE_TEARDOWN}.", stacklevel=2)
+        return _ryuk_labels
     if testcontainers_config.ryuk_disabled:
         return _ryuk_labels
     try:
+        if runtime is not None:
+            labs_engine = runtime.available().endpoint if getattr(runtime, "name", "") == "docker" else None
+            ryuks_engine = _testcontainers_endpoint()
+            if labs_engine is None or not _same_endpoint(labs_engine, ryuks_engine):
+                warnings.warn(f"testcontainers' Ryuk would watch {ryuks_engine}, but the labs run on "
+                              f"{labs_engine or 'a ' + str(getattr(runtime, 'name', 'other')) + ' backend'}; "
+                              f"Ryuk is not started, and {_UNSAFE_TEARDOWN}. Point both at one engine "
+                              "(DOCKER_HOST and LABCTL_DOCKER_HOST) to have it.", stacklevel=2)
+                return _ryuk_labels
         from testcontainers.core.container import Reaper
         from testcontainers.core.labels import LABEL_SESSION_ID, SESSION_ID
 
         Reaper.get_instance()
         _ryuk_labels = {LABEL_SESSION_ID: SESSION_ID}
     except Exception as exc:  # no Ryuk image and no registry, rootless Podman...: teardown by label still runs
-        warnings.warn(f"testcontainers' Ryuk could not start ({str(exc).splitlines()[0][:160]}); labctl removes "
-                      "its instances at teardown, but not if the test process is killed. Set "
-                      "TESTCONTAINERS_RYUK_DISABLED=true to silence this.", stacklevel=2)
+        warnings.warn(f"testcontainers' Ryuk could not start ({str(exc).splitlines()[0][:160]}); {_UNSAFE_TEARDOWN}. "
+                      "Set TESTCONTAINERS_RYUK_DISABLED=true to silence this.", stacklevel=2)
     return _ryuk_labels
 
 
@@ -185,8 +261,8 @@ def pytest_addoption(parser) -> None:
 @pytest.fixture(scope="session")
 def labctl_manager(request, tmp_path_factory):
     """A LabManager with its own LABCTL_HOME: tests never touch the learner's state or instances."""
-    from labctl.core.lifecycle import LabManager
     from labctl.core.loader import LabLoader
+    from labctl.core.manager import LabManager
     from labctl.core.settings import Settings
     from labctl.runtime import runtime_for
 
@@ -200,7 +276,7 @@ def _factory(manager) -> tuple[Callable[[str], LabInstance], Callable[[], None]]
     made: list[LabInstance] = []
 
     def start(lab_id: str) -> LabInstance:
-        instance = LabInstance(manager, lab_id, labels=ryuk_labels())
+        instance = LabInstance(manager, lab_id, labels=ryuk_labels(manager.runtime))
         made.append(instance)
         return instance
 
@@ -236,7 +312,7 @@ def lab_fixture(lab_id: str, *, scope: str = "function"):
 
     @pytest.fixture(scope=scope)
     def _instance(labctl_manager) -> Iterator[LabInstance]:
-        instance = LabInstance(labctl_manager, lab_id, labels=ryuk_labels())
+        instance = LabInstance(labctl_manager, lab_id, labels=ryuk_labels(labctl_manager.runtime))
         try:
             yield instance
         finally:

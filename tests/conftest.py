@@ -58,7 +58,7 @@ def new_instance_name(label: str) -> str:
 
 
 def make_manager(tmp_home: Path, lab_dirs=(TEST_LABS,)):
-    from labctl.core.lifecycle import LabManager
+    from labctl.core.manager import LabManager
     from labctl.core.loader import LabLoader
     from labctl.core.settings import Settings
     from labctl.runtime.docker import DockerRuntime

@@ -385,12 +385,12 @@ class LinuxHttp(Check):
 
     def run(self, ctx: CheckContext) -> Outcome:
         limit = max(1, int(min(ctx.timeout, self.timeout or ctx.timeout)) - 1)
-        argv = ["curl", "-sS", "-X", self.method, "--max-time", str(limit), "-D", "-", "-w", f"{_STDERR_MARK}%{{http_code}}",
-                "--", self.url]
+        # --stderr -: curl's error goes to stdout in order, so it is never split by the status it writes there.
+        argv = ["curl", "-sS", "--stderr", "-", "-X", self.method, "--max-time", str(limit), "-D", "-",
+                "-w", f"{_STDERR_MARK}%{{http_code}}", "--", self.url]
         code, out = _exec(ctx, self, argv)
         evidence = f"curl -X {self.method} {self.url} (inside the box)"
         if code != 0:
-            # curl's error goes to stderr, which may land before or after the status it writes to stdout.
             said = re.search(r"curl: (\(\d+\)[^\n\x1e]*)", out)
             reason = said.group(1).strip() if said else f"curl exit code {code}"
             hint = " Is the web server running? (`systemctl status nginx`)" if code == 7 else ""

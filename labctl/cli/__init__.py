@@ -79,14 +79,17 @@ def cli(ctx: click.Context, quiet: bool) -> None:
     """
     from labctl.cli.app import App
 
-    ctx.obj = App(quiet=quiet)
+    if isinstance(ctx.obj, App):  # tests hand in an App with a runtime of their own
+        ctx.obj.quiet = ctx.obj.quiet or quiet
+    else:
+        ctx.obj = App(quiet=quiet)
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Run labctl; the only place that decides the process's exit code."""
+def main(argv: list[str] | None = None, obj=None) -> None:
+    """Run labctl; the only place that decides the process's exit code. `obj`: an App of a test's own."""
     debug = debug_from(os.environ)
     try:
-        code = cli.main(args=argv, prog_name="labctl", standalone_mode=False)
+        code = cli.main(args=argv, prog_name="labctl", standalone_mode=False, obj=obj)
         sys.exit(code if isinstance(code, int) else 0)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)

@@ -31,9 +31,14 @@ def print_error(exc: LabctlError) -> None:
 
 
 class App:
-    def __init__(self, *, quiet: bool = False, settings: Settings | None = None):
+    """What every command uses. Tests may hand it a runtime and drivers of their own (the fake runtime)."""
+
+    def __init__(self, *, quiet: bool = False, settings: Settings | None = None, runtime=None, drivers=None):
         self.quiet = quiet
         self.settings = settings or Settings.from_environ()
+        if runtime is not None:
+            self.__dict__["runtime"] = runtime
+        self._drivers = drivers
 
     @cached_property
     def console(self):
@@ -57,13 +62,13 @@ class App:
 
     @cached_property
     def manager(self):
-        from labctl.core.lifecycle import LabManager
+        from labctl.core.manager import LabManager
 
-        return LabManager(self.settings, self.runtime, self.loader)
+        return LabManager(self.settings, self.runtime, self.loader, self._drivers)
 
     @cached_property
     def progress(self):
-        from labctl.core.progress import ProgressStore
+        from labctl.core.learner_progress import ProgressStore
 
         return ProgressStore(self.settings.home)
 

@@ -21,10 +21,12 @@ def pick_instance(app, positional: str | None, name: str | None) -> str:
 
 
 def pick_task(app, lab, task_id: str | None, done: dict):
-    """The task named, or else the first one not done yet (the last one when all are done)."""
+    """The task named, or else the one the learner is on (the last one when all are done)."""
     if task_id:
         task = lab.task(task_id)
         if task is None:
             app.abort(f"{lab.id} has no task {task_id!r}", hint=f"Its tasks: {', '.join(t.id for t in lab.tasks)}.")
         return task
-    return next((t for t in lab.tasks if not done.get(t.id, {}).get("first_passed")), lab.tasks[-1])
+    from labctl.core.learner_progress import next_task
+
+    return next_task(lab, done) or lab.tasks[-1]

@@ -16,7 +16,7 @@ from labctl.runtime.base import ServiceState
 if TYPE_CHECKING:  # rich's Console, Markdown and Table, and the lab manager, load only when drawn or run
     from rich.console import Console
 
-    from labctl.core.lifecycle import InstanceView
+    from labctl.core.views import InstanceView
 
 MARK = {Status.PASSED: "[green]✔[/]", Status.FAILED: "[red]✘[/]", Status.ERROR: "[yellow]![/]"}
 STATE_STYLE = {

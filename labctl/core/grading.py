@@ -23,7 +23,7 @@ from labctl.core import events
 from labctl.core.errors import EngineUnavailableError, LabctlError, ServiceNotReadyError
 from labctl.core.events import Emit, Event
 from labctl.core.grade_report import GradeNote, GradeReport, GradeTest
-from labctl.core.lifecycle import LabManager
+from labctl.core.manager import LabManager
 from labctl.core.model import Lab, Step
 
 SKIPPED_NAMES = {".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv", "venv", ".mypy_cache", ".pytest_cache"}

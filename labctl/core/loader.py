@@ -6,7 +6,6 @@ from typing import Any, Iterable
 
 from pydantic import ValidationError
 
-from labctl.check_engine import registry
 from labctl.core import resources
 from labctl.core.catalog import load_service
 from labctl.core.errors import LabFileError, UnknownLabError
@@ -47,15 +46,16 @@ class LabLoader:
                 return candidate
         raise UnknownLabError(lab_id, self.ids())
 
-    def load(self, lab_id: str) -> Lab:
-        return load_lab_dir(self.path_of(lab_id), compose_dir=self.compose_dir)
+    def load(self, lab_id: str, *, checks: bool = True) -> Lab:
+        """The lab, validated; with checks=False its checks are validated when first used (no family imported)."""
+        return load_lab_dir(self.path_of(lab_id), compose_dir=self.compose_dir, checks=checks)
 
-    def load_all(self) -> list[Lab]:
-        return [self.load(i) for i in self.ids()]
+    def load_all(self, *, checks: bool = True) -> list[Lab]:
+        return [self.load(i, checks=checks) for i in self.ids()]
 
 
-def load_lab_dir(folder: Path, *, compose_dir: Path | None = None) -> Lab:
-    """Load and validate one lab folder. Raises LabFileError."""
+def load_lab_dir(folder: Path, *, compose_dir: Path | None = None, checks: bool = True) -> Lab:
+    """Load and validate one lab folder (its checks too unless checks=False). Raises LabFileError."""
     path = folder / LAB_FILE
     data = read_yaml(path)
     if not isinstance(data, dict):
@@ -66,16 +66,17 @@ def load_lab_dir(folder: Path, *, compose_dir: Path | None = None) -> Lab:
         raise_for(path, exc)
     if model.id != folder.name:
         raise LabFileError(path, "id", f"is {model.id!r} but the folder is called {folder.name!r}; they must match")
-    return _Resolver(folder, path, model, compose_dir).lab()
+    return _Resolver(folder, path, model, compose_dir, checks).lab()
 
 
 class _Resolver:
-    def __init__(self, folder: Path, path: Path, model: LabModel, compose_dir: Path | None):
+    def __init__(self, folder: Path, path: Path, model: LabModel, compose_dir: Path | None, checks: bool = True):
         self.folder = folder
         self.root = folder.resolve()
         self.path = path
         self.model = model
         self.compose_dir = compose_dir
+        self.eager_checks = checks  # False: each check is validated when first used
 
     def lab(self) -> Lab:
         model = self.model
@@ -241,6 +242,13 @@ class _Resolver:
         return tuple(tasks)
 
     def _check(self, entry: CheckEntry, field: str, index: int, services: dict[str, ServiceSpec]) -> CheckSpec:
+        if self.eager_checks:
+            return CheckSpec(entry.type, self._validated_check(entry, field, services), index)
+        return CheckSpec(entry.type, None, index, resolve=lambda: self._validated_check(entry, field, services))
+
+    def _validated_check(self, entry: CheckEntry, field: str, services: dict[str, ServiceSpec]):
+        from labctl.check_engine import registry  # the check families load here, when a check is first needed
+
         cls = registry.get(entry.type)
         if cls is None:
             known = ", ".join(registry.all_types())
@@ -270,7 +278,7 @@ class _Resolver:
             value = getattr(check, name, None)
             if value is not None:
                 self._setting_name(value, f"{field}.{name}")
-        return CheckSpec(entry.type, check, index)
+        return check
 
     def _near_misses(self, services: dict[str, ServiceSpec], task_ids: set[str]) -> tuple[NearMiss, ...]:
         out = []

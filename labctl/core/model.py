@@ -3,7 +3,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Callable, Mapping
+
+if TYPE_CHECKING:
+    from labctl.check_engine.base import Check
 
 ROADMAP_STAGES: dict[int, str] = {
     1: "Programming basics",
@@ -88,15 +91,28 @@ class Setting:
     example: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class CheckSpec:
+    """One check of a task. The loader validates its parameters into a Check when it is first needed
+    (`resolve`), so a command that only shows a lab (status, env, tasks) never imports check families."""
+
     type: str
-    check: Any  # the validated check object (labctl.checks.base.Check)
+    _check: "Check | None"
     index: int
+    resolve: Callable[[], "Check"] | None = field(default=None, repr=False)
+
+    @property
+    def check(self) -> "Check":
+        """The validated check. Raises LabFileError (file and field) when its parameters are wrong."""
+        if self._check is None:
+            assert self.resolve is not None
+            object.__setattr__(self, "_check", self.resolve())
+        assert self._check is not None
+        return self._check
 
     @property
     def service(self) -> str | None:
-        return getattr(self.check, "service", None)
+        return self.check.service
 
 
 @dataclass(frozen=True)
@@ -153,6 +169,13 @@ class Lab:
 
     def task(self, task_id: str) -> Task | None:
         return next((t for t in self.tasks if t.id == task_id), None)
+
+    def validate_checks(self) -> "Lab":
+        """Validate every check's parameters now. Raises LabFileError naming the file and field."""
+        for task in self.tasks:
+            for spec in task.checks:
+                _ = spec.check
+        return self
 
     @property
     def stage_name(self) -> str:

@@ -14,7 +14,7 @@ from labctl.core import events
 from labctl.core.apps import free_port
 from labctl.core.errors import EngineUnavailableError, ImageUnavailableError, LabctlError
 from labctl.core.events import Emit, Event
-from labctl.core.lifecycle import LabManager
+from labctl.core.manager import LabManager
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """labctl's settings, read from the LABCTL_* environment variables (env_names.py) when asked, never at import time."""
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -9,20 +10,28 @@ from typing import Mapping
 from labctl.core.env_names import (ENV_CHECK_TIMEOUT, ENV_DEBUG, ENV_DOCKER_HOST, ENV_HOME, ENV_IMAGE_SOURCE,
                                    ENV_LABS_DIR, ENV_READY_TIMEOUT, ENV_RUNTIME, truthy)
 from labctl.core.errors import LabctlError
+from labctl.core.exit_codes import ExitCode
 
 IMAGE_SOURCES = ("auto", "pull", "build")
 
 
-def _float(environ: Mapping[str, str], name: str, default: float) -> float:
+DEFAULT_READY_TIMEOUT = 90.0  # seconds for a service to answer, when neither LABCTL_READY_TIMEOUT nor its catalog says
+MAX_SECONDS = 86400.0
+
+
+def _seconds(environ: Mapping[str, str], name: str, default: float | None) -> float | None:
+    """A number of seconds from the environment: finite, more than zero, at most a day."""
     raw = environ.get(name)
-    if raw is None or raw == "":
+    if raw is None or raw.strip() == "":
         return default
     try:
         value = float(raw)
     except ValueError:
-        raise LabctlError(f"{name}={raw!r} is not a number of seconds", f"Set {name} to e.g. 60, or unset it.")
-    if value <= 0:
-        raise LabctlError(f"{name}={raw!r} must be more than zero", f"Set {name} to e.g. 60, or unset it.")
+        raise LabctlError(f"{name}={raw!r} is not a number of seconds", f"Set {name} to e.g. 60, or unset it.",
+                          exit_code=ExitCode.USAGE) from None
+    if not math.isfinite(value) or not 0 < value <= MAX_SECONDS:
+        raise LabctlError(f"{name}={raw!r} must be a number of seconds above 0 and at most {MAX_SECONDS:g}",
+                          f"Set {name} to e.g. 60, or unset it.", exit_code=ExitCode.USAGE)
     return value
 
 
@@ -33,7 +42,8 @@ class Settings:
     image_source: str = "auto"
     debug: bool = False
     extra_lab_dirs: tuple[Path, ...] = ()
-    ready_timeout: float = 90.0
+    # LABCTL_READY_TIMEOUT when set (it wins over every service's own); None: each service's, else the default.
+    ready_timeout: float | None = None
     check_timeout: float = 10.0
     runtime: str = "docker"  # the container backend (runtime/__init__.py), LABCTL_RUNTIME
     environ: Mapping[str, str] = field(default_factory=dict, repr=False)
@@ -62,8 +72,8 @@ class Settings:
             image_source=source,
             debug=truthy(env.get(ENV_DEBUG)),
             extra_lab_dirs=lab_dirs,
-            ready_timeout=_float(env, ENV_READY_TIMEOUT, 90.0),
-            check_timeout=_float(env, ENV_CHECK_TIMEOUT, 10.0),
+            ready_timeout=_seconds(env, ENV_READY_TIMEOUT, None),
+            check_timeout=_seconds(env, ENV_CHECK_TIMEOUT, 10.0),
             runtime=runtime,
             environ=env,
         )

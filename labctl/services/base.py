@@ -83,6 +83,10 @@ class ServiceDriver:
         """How `labctl ssh` logs in, for a kind that takes SSH logins."""
         return None
 
+    def login_run(self, access: ServiceAccess, command: str, *, timeout: float = 60.0) -> tuple[int, str]:
+        """Run a command line as the learner logged in (`labctl ssh -- COMMAND`): (exit code, output)."""
+        raise LabctlError(f"{self.title or self.kind} services take no login", "Only a Linux box does.")
+
     def refuse_step(self, step: Step) -> LabctlError:
         """The error for a step this kind does not run."""
         actions = " or ".join(f"`{a}:`" for a in sorted(self.step_actions))

@@ -115,6 +115,13 @@ def connect(access: ServiceAccess, *, user: str = USER, keys: list[Path] | None 
 
 def run_script(access: ServiceAccess, script: bytes, *, timeout: float = 300.0) -> tuple[int, str]:
     """Run a shell script as root in the box (`sudo bash -s` as learner, script on stdin). Returns (exit code, output)."""
+    return run_remote(access, "sudo -n bash -s", script, timeout=timeout)
+
+
+def run_remote(access: ServiceAccess, command: str, stdin: bytes | None = None, *,
+               timeout: float = 300.0) -> tuple[int, str]:
+    """Run a command line as learner over SSH, as `labctl ssh -- COMMAND` does. Returns (exit code, output);
+    raises LabctlError when the box cannot be reached or the command outlives the timeout."""
     import paramiko
 
     try:
@@ -126,8 +133,9 @@ def run_script(access: ServiceAccess, script: bytes, *, timeout: float = 300.0) 
         channel = client.get_transport().open_session(timeout=10)
         channel.settimeout(timeout)
         channel.set_combine_stderr(True)
-        channel.exec_command("sudo -n bash -s")
-        channel.sendall(script)
+        channel.exec_command(command)
+        if stdin:
+            channel.sendall(stdin)
         channel.shutdown_write()
         chunks = []
         while True:
@@ -137,7 +145,7 @@ def run_script(access: ServiceAccess, script: bytes, *, timeout: float = 300.0) 
             chunks.append(data)
         return channel.recv_exit_status(), b"".join(chunks).decode(errors="replace")
     except (socket.timeout, TimeoutError) as exc:
-        raise LabctlError(f"a script on {access.name} ran for more than {timeout:.0f}s", "It may be waiting for input.") from exc
+        raise LabctlError(f"a command on {access.name} ran for more than {timeout:.0f}s", "It may be waiting for input.") from exc
     except (paramiko.SSHException, OSError) as exc:
         raise LabctlError(f"lost the SSH connection to {access.name}: {exc}") from exc
     finally:
@@ -189,6 +197,9 @@ class LinuxboxDriver(ServiceDriver):
     def restore(self, access: ServiceAccess, seed: list[Step] | None = None) -> None:
         """Re-run the seed scripts (they should be idempotent); the learner's other files stay."""
         self.seed(access, list(seed or []))
+
+    def login_run(self, access: ServiceAccess, command: str, *, timeout: float = 60.0) -> tuple[int, str]:
+        return run_remote(access, command, timeout=timeout)
 
     def ssh_login(self, home: Path, instance: str) -> SshLogin:
         folder = key_dir(home, instance)

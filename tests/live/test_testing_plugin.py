@@ -102,3 +102,98 @@ def test_each(labctl_lab, n):
 ''')
     result = pytester.runpytest_subprocess("-q", "-n", "2")
     result.assert_outcomes(passed=2)
+
+
+# ---- as a course author writes tests of labs from outside ------------------------------------------
+
+AUTHOR = '''
+import pytest
+from pathlib import Path
+
+FRAMEWORK = Path({framework!r})
+
+
+def test_my_reference_app_passes_the_first_task(labctl_lab):
+    lab = labctl_lab("framework-101")
+    lab.assert_fails("health")
+    app = lab.start_app("python3 app.py --upto health", folder=FRAMEWORK / "solution")
+    assert app.url.startswith("http://127.0.0.1:") and app.running()
+    lab.assert_passes("health")
+    lab.assert_fails("routing")
+    lab.stop_app()
+    assert not app.running()
+    lab.assert_fails("health")  # nothing answers at app_url any more
+
+
+def test_a_broken_app_says_what_it_printed(labctl_lab):
+    from labctl.core.errors import LabctlError
+
+    lab = labctl_lab("framework-101")
+    with pytest.raises(LabctlError) as info:
+        lab.start_app("echo cannot find my config >&2; exit 3")
+    assert "exited with code 3" in info.value.message and "cannot find my config" in info.value.hint
+
+
+def test_the_instance_as_a_learner_on_a_task_finds_it(labctl_lab):
+    repo = labctl_lab("git-101")
+    repo.apply_solutions(before="greeting-branch")
+    repo.assert_passes("first-commit")
+    repo.assert_fails("greeting-branch")
+    code, output = repo.ssh("git -C ~/repos/shop.git log --format=%s main")
+    assert code == 0 and "Add myself to CONTRIBUTORS" in output
+    code, output = repo.ssh("whoami; exit 7")
+    assert (code, output.strip()) == (7, "learner")
+
+
+def test_before_and_through_are_checked(labctl_lab):
+    shop = labctl_lab("databases-101")
+    with pytest.raises(KeyError):
+        shop.apply_solutions(before="no-such-task")
+    with pytest.raises(ValueError):
+        shop.apply_solutions(through="create-orders", before="create-orders")
+    with pytest.raises(Exception, match="no Linux box"):
+        shop.ssh("true")
+'''
+
+
+def test_a_course_author_runs_apps_and_commands_against_instances(pytester, no_ryuk):
+    from labctl.core import resources
+
+    pytester.makepyfile(test_author=AUTHOR.format(framework=str(resources.labs_dir() / "framework-101")))
+    result = pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=4)
+
+
+def test_the_plugin_never_breaks_a_pytest_run_without_the_extra(pytester, monkeypatch, tmp_path):
+    """labctl installed without labctl[pytest]: no testcontainers. A run that does not use the plugin passes
+    untouched; one that does works without Ryuk and says how to get it."""
+    shadow = tmp_path / "no-testcontainers"
+    (shadow / "testcontainers").mkdir(parents=True)
+    (shadow / "testcontainers" / "__init__.py").write_text(
+        "raise ModuleNotFoundError(\"No module named 'testcontainers'\", name='testcontainers')\n")
+    pytester.makepyfile(test_plain="def test_nothing_to_do_with_labs():\n    assert 1 + 1 == 2\n",
+                        test_lab='''
+def test_start(labctl_lab):
+    assert labctl_lab("databases-101").url()
+''')
+    monkeypatch.setenv("PYTHONPATH", str(shadow))
+    monkeypatch.delenv("TESTCONTAINERS_RYUK_DISABLED", raising=False)
+    result = pytester.runpytest_subprocess("-q", "-W", "default", "test_plain.py")
+    result.assert_outcomes(passed=1)
+    result = pytester.runpytest_subprocess("-q", "-W", "default", "test_lab.py")
+    result.assert_outcomes(passed=1, warnings=1)
+    result.stdout.fnmatch_lines(["*testcontainers is not installed (pip install 'labctl[[]pytest]')*"])
+
+
+def test_ryuk_is_not_started_on_another_engine_than_the_labs(pytester, monkeypatch, tmp_path):
+    pytester.makepyfile(test_one='''
+def test_start(labctl_lab):
+    assert labctl_lab("databases-101").url()
+''')
+    monkeypatch.delenv("TESTCONTAINERS_RYUK_DISABLED", raising=False)
+    monkeypatch.setenv("LABCTL_DOCKER_HOST", "unix:///var/run/docker.sock")
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/another-engine.sock")
+    result = pytester.runpytest_subprocess("-q", "-W", "default")
+    result.assert_outcomes(passed=1, warnings=1)
+    result.stdout.fnmatch_lines([f"*Ryuk would watch unix://{tmp_path}/another-engine.sock, but the labs run on "
+                                 "unix:///var/run/docker.sock*"])

@@ -9,6 +9,7 @@ from labctl.cli import ui
 from labctl.cli.app import App
 from labctl.cli.options import json_option, name_option
 from labctl.core.exit_codes import ExitCode
+from labctl.core.learner_progress import next_task
 
 
 def exit_code_for(results) -> ExitCode:
@@ -60,7 +61,7 @@ def check(app: App, task_ids: tuple[str, ...], name: str | None, as_json: bool, 
         console.print(f"Next: [bold]{escape(task.title)}[/]. Read it with [cyan]labctl task {task.id}[/]; "
                       f"stuck? [cyan]labctl hint {task.id}[/]. [cyan]labctl check -v[/] shows every check in detail.")
     else:
-        upcoming = next((t for t in view.lab.tasks if not done.get(t.id, {}).get("first_passed")), None)
+        upcoming = next_task(view.lab, done)
         if upcoming is not None:
             console.print(f"Next: [bold]{escape(upcoming.title)}[/]. Read it with [cyan]labctl task {upcoming.id}[/].")
         else:

@@ -14,7 +14,7 @@ from labctl.core.exit_codes import ExitCode
 
 
 def _labs(app: App, lab_id: str | None):
-    return [app.loader.load(lab_id)] if lab_id else app.loader.load_all()
+    return [app.loader.load(lab_id, checks=False)] if lab_id else app.loader.load_all(checks=False)
 
 
 def _mib(size: int) -> str:

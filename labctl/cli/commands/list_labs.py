@@ -16,7 +16,7 @@ from labctl.core.model import ROADMAP_STAGES
 @click.pass_obj
 def list_labs(app: App, as_json: bool) -> None:
     """List every lab by roadmap stage (running ones marked)."""
-    labs = app.loader.load_all()
+    labs = app.loader.load_all(checks=False)
     try:
         running: dict[str, str] = {}
         for instance in app.manager.instances():

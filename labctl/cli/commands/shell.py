@@ -9,9 +9,8 @@ import click
 
 from labctl.cli.app import App
 from labctl.cli.options import name_option
-from labctl.core.lifecycle import render
+from labctl.core.views import render
 from labctl.runtime.base import Capability, ServiceState
-from labctl.services import driver_for
 
 
 @click.command()
@@ -38,7 +37,7 @@ def shell(app: App, service: str | None, name: str | None) -> None:
     if Capability.INTERACTIVE in app.runtime.capabilities:
         command = app.runtime.interactive_command(view.instance, chosen.status.service, argv, tty=tty)
     if command is None:
-        command = driver_for(chosen.spec.kind).host_client(chosen.urls)
+        command = app.manager.drivers.get(chosen.spec.kind).host_client(chosen.urls)
     if command is None:
         app.abort(f"cannot open an interactive shell: the {app.runtime.name} backend has no client for it here "
                   "(for Docker, the docker command is not installed)",

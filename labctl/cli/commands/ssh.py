@@ -11,7 +11,7 @@ import click
 from labctl.cli.app import App
 from labctl.cli.options import name_option
 from labctl.runtime.base import ServiceState
-from labctl.services import SshLogin, driver_for
+from labctl.services import SshLogin
 
 
 def ssh_argv(client: str, login: SshLogin, host: str, port: int, command: tuple[str, ...]) -> list[str]:
@@ -53,7 +53,7 @@ def ssh(app: App, service: str | None, name: str | None, command: tuple[str, ...
     view = app.manager.view(app.manager.resolve_instance(name))
 
     def login_of(sv) -> SshLogin | None:
-        return driver_for(sv.spec.kind).ssh_login(app.settings.home, view.instance) if sv.spec is not None else None
+        return app.manager.drivers.get(sv.spec.kind).ssh_login(app.settings.home, view.instance) if sv.spec else None
 
     boxes = [sv for sv in view.services if login_of(sv) is not None]
     if service:

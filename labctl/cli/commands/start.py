@@ -7,11 +7,7 @@ import click
 
 from labctl.cli import ui
 from labctl.cli.app import App
-
-
-def next_task(app: App, lab):
-    done = app.progress.lab(lab.id)
-    return next((t for t in lab.tasks if not done.get(t.id, {}).get("first_passed")), None)
+from labctl.core.learner_progress import next_task
 
 
 @click.command()
@@ -38,7 +34,7 @@ def start(app: App, lab_id: str, name: str | None, workspace: Path | None) -> No
     ui.connection_help(console, view)
     if app.quiet:
         return
-    task = view.lab.tasks[0] if report.seeded else next_task(app, view.lab)
+    task = view.lab.tasks[0] if report.seeded else next_task(view.lab, app.progress.lab(view.lab.id))
     console.print()
     if task is None:
         console.print("You have done every task of this lab. `labctl list` shows what comes next.")

@@ -10,7 +10,7 @@ from labctl.cli.options import name_option, pick_task
 
 
 def _lab_and_done(app: App, name: str | None, lab_id: str | None):
-    lab = app.loader.load(lab_id) if lab_id else app.manager.lab_of(app.manager.resolve_instance(name))
+    lab = app.loader.load(lab_id, checks=False) if lab_id else app.manager.lab_of(app.manager.resolve_instance(name))
     return lab, app.progress.lab(lab.id)
 
 

@@ -7,13 +7,22 @@ import os
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, Mapping
 
 from labctl.check_engine.result import Status, TaskResult
 from labctl.core.errors import LabctlError
+from labctl.core.model import Lab, Task
 
 FILE_NAME = "progress.json"
 FORMAT = 1
+
+
+def next_task(lab: Lab, done: Mapping[str, Mapping[str, Any]]) -> Task | None:
+    """The task a learner is on: the first, in lab order, that has never passed; None when all have.
+
+    `done` is ProgressStore.lab(lab.id). The one rule behind start's first task, check's "Next:", and
+    task and hint without an argument."""
+    return next((t for t in lab.tasks if not done.get(t.id, {}).get("first_passed")), None)
 
 
 def _now() -> str:

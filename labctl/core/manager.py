@@ -1,0 +1,177 @@
+"""LabManager: everything labctl does to lab instances, for the CLI, grading, self-tests and the pytest
+plugin. It composes the parts, each in its own module: which instances exist and which is meant
+(instance_directory), starting (starting), views (views), the check session (check_session) and apps
+on the host (host_apps); stop, destroy and reset are here. Core: no click, no rich."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Mapping
+
+from labctl.check_engine.context import CheckContext
+from labctl.check_engine.result import TaskResult
+from labctl.core import events
+from labctl.core import workspace as workspaces
+from labctl.core.check_session import CheckSession
+from labctl.core.errors import InstanceNotFoundError, LabctlError
+from labctl.core.events import Emit, Event
+from labctl.core.host_apps import HostApps
+from labctl.core.instance_directory import InstanceDirectory
+from labctl.core.loader import LabLoader
+from labctl.core.locks import instance_lock
+from labctl.core.model import Lab, Step
+from labctl.core.settings import DEFAULT_READY_TIMEOUT, Settings
+from labctl.core.starting import Starter, StartReport
+from labctl.core.views import InstanceView, ServiceView, access_for, build_view, render
+from labctl.runtime.base import InstanceSummary, Runtime, ServiceState
+
+if TYPE_CHECKING:
+    from labctl.core.apps import AppProcess
+    from labctl.services import Drivers
+
+__all__ = ["LabManager", "InstanceView", "ServiceView", "StartReport", "render"]
+
+
+class LabManager:
+    def __init__(self, settings: Settings, runtime: Runtime, loader: LabLoader | None = None,
+                 drivers: "Drivers | None" = None):
+        if drivers is None:
+            from labctl.services import DRIVERS as drivers
+        self.settings = settings
+        self.runtime = runtime
+        self.loader = loader or LabLoader(settings.extra_lab_dirs)
+        self.drivers = drivers
+        self.directory = InstanceDirectory(settings.home, runtime, self.loader)
+        self.records = self.directory.records
+        self.apps = HostApps(self.directory, settings.ready_timeout or DEFAULT_READY_TIMEOUT)
+        self.starter = Starter(settings, runtime, self.directory, drivers)
+        self.session = CheckSession(settings, runtime, self.directory, self.apps, drivers)
+
+    # -- which instance (instance_directory.py)
+
+    def resolve_instance(self, name: str | None) -> str:
+        """The instance a command means: the one named, else the only one, else the last started."""
+        return self.directory.resolve(name)
+
+    def instances(self) -> list[InstanceSummary]:
+        return self.directory.all()
+
+    def local_instances(self) -> list[InstanceSummary]:
+        return self.directory.local()
+
+    def lab_of(self, instance: str) -> Lab:
+        return self.directory.lab_of(instance)
+
+    def has_services(self, instance: str) -> bool:
+        return self.directory.has_services(instance)
+
+    def set_setting(self, instance: str, name: str, value: str | None) -> None:
+        self.directory.set_setting(instance, name, value)
+
+    def chosen_settings(self, instance: str) -> dict[str, str]:
+        return self.directory.chosen_settings(instance)
+
+    # -- start and look
+
+    def start(self, lab_id: str, *, name: str | None = None, workspace: Path | None = None,
+              ephemeral: bool = False, labels: Mapping[str, str] | None = None,
+              emit: Emit = events.discard) -> StartReport:
+        """Start (or resume) a lab instance and wait until every service answers. Keeps existing data."""
+        return self.starter.start(lab_id, name=name, workspace=workspace, ephemeral=ephemeral, labels=labels,
+                                  emit=emit)
+
+    def view(self, instance: str, lab: Lab | None = None) -> InstanceView:
+        """What the learner sees of the instance. Raises InstanceNotFoundError when it does not exist."""
+        if lab is None:
+            summary = self.directory.found(instance)  # one look at the engine gives both the lab and its state
+            lab, found = self.loader.load(summary.lab, checks=False), summary.services
+        else:
+            found = tuple(self.runtime.status(instance)) if lab.services else ()
+        return build_view(instance, lab, found, self.records.get(instance), self.settings.home, self.drivers)
+
+    # -- stop, destroy, reset
+
+    def stop(self, instance: str, emit: Emit = events.discard) -> list[str]:
+        """Stop the instance's services, keeping all their data. Returns what was done."""
+        summary = self.directory.summary(instance)
+        if summary is None:
+            raise InstanceNotFoundError(f"there is no lab instance called {instance!r}", "Run `labctl list`.")
+        self.apps.stop(instance)
+        if not summary.services:
+            return []  # nothing runs: the lab has no services
+        with instance_lock(self.settings.home, instance, emit):
+            return self.runtime.down(instance, remove=False, emit=emit)
+
+    def destroy(self, instance: str, emit: Emit = events.discard) -> list[str]:
+        """Remove the instance's containers, volumes and network (learner data included). The workspace stays."""
+        self.apps.stop(instance)
+        with instance_lock(self.settings.home, instance, emit):
+            record = self.records.get(instance)
+            if record is not None and not record.containers:
+                done = [f"instance {instance}"]
+            else:
+                done = self.runtime.down(instance, remove=True, emit=emit)
+            if done:
+                self.records.delete(instance)
+        if not done:
+            raise InstanceNotFoundError(f"there is no lab instance called {instance!r}", "Run `labctl list`.")
+        self.directory.forget_current(instance)
+        return done
+
+    def reset(self, instance: str, emit: Emit = events.discard, *, workspace_files: bool = False) -> None:
+        """Put every service's data back to the lab's starting state (and the workspace files, if asked)."""
+        view = self.view(instance)
+        if not view.ready:
+            raise LabctlError(f"{instance} is not running, so it cannot be reset",
+                              f"Start it first: `labctl start {view.lab.id}`.")
+        self.apps.stop(instance)
+        with instance_lock(self.settings.home, instance, emit):
+            for sv in view.services:
+                assert sv.spec is not None
+                emit(Event(events.SEEDING, f"restoring {sv.spec.name}'s starting data", sv.spec.name))
+                seed = [s for s in view.lab.seed if s.service == sv.spec.name]
+                self.drivers.get(sv.spec.kind).restore(access_for(sv.spec, sv.status, self.settings.home), seed)
+            if workspace_files and view.workspace:
+                workspaces.restore(view.lab, view.workspace)
+
+    # -- checks and steps (check_session.py)
+
+    def context(self, view: InstanceView) -> CheckContext:
+        return self.session.context(view)
+
+    def check(self, instance: str, task_ids: list[str] | None = None) -> tuple[InstanceView, list[TaskResult]]:
+        """Run the instance's checks (of the tasks named, or all): its view, and a result per task."""
+        view = self.view(instance)
+        return view, self.session.check(view, task_ids)
+
+    def apply_steps(self, view: InstanceView, steps: tuple[Step, ...]) -> None:
+        self.session.apply_steps(view, steps)
+
+    def login_run(self, instance: str, command: str, *, service: str | None = None,
+                  timeout: float = 60.0) -> tuple[int, str]:
+        """Run a command line on the instance's Linux box as the learner, the way `labctl ssh -- COMMAND` does:
+        (exit code, output). Raises LabctlError when the lab has no such box or it is not running."""
+        view = self.view(instance)
+        boxes = [sv for sv in view.services if sv.spec is not None
+                 and self.drivers.get(sv.spec.kind).ssh_login(self.settings.home, instance) is not None
+                 and (service is None or sv.status.service == service)]
+        if not boxes:
+            raise LabctlError(f"{instance} has no Linux box{f' called {service!r}' if service else ''} to log in to")
+        if len(boxes) > 1:
+            raise LabctlError(f"{instance} has several Linux boxes ({', '.join(b.status.service for b in boxes)}); "
+                              "say which")
+        box = boxes[0]
+        if box.status.state is not ServiceState.RUNNING:
+            raise LabctlError(f"{box.status.service} of {instance} is not running",
+                              f"Start it: `labctl start {view.lab.id}`.")
+        assert box.spec is not None
+        access = access_for(box.spec, box.status, self.settings.home)
+        return self.drivers.get(box.spec.kind).login_run(access, command, timeout=timeout)
+
+    # -- apps on the host (host_apps.py)
+
+    def start_app(self, view: InstanceView, command: str, folder: Path, *, url_setting: str = "app_url",
+                  url: str | None = None, timeout: float | None = None) -> "AppProcess":
+        return self.apps.start(view, command, folder, url_setting=url_setting, url=url, timeout=timeout)
+
+    def stop_app(self, instance: str) -> None:
+        self.apps.stop(instance)

@@ -1,0 +1,115 @@
+"""Starting a lab instance: its workspace, its containers (in parallel), readiness, and the seed, once."""
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Mapping
+
+from labctl.core import events, naming
+from labctl.core import workspace as workspaces
+from labctl.core.errors import LabctlError
+from labctl.core.events import Emit, Event
+from labctl.core.instance_directory import InstanceDirectory
+from labctl.core.instances import InstanceRecord
+from labctl.core.locks import instance_lock
+from labctl.core.readiness import wait_ready
+from labctl.core.settings import DEFAULT_READY_TIMEOUT, Settings
+from labctl.core.views import InstanceView, access_for, build_view
+from labctl.runtime.base import InstanceSpec, Runtime
+
+if TYPE_CHECKING:
+    from labctl.services import Drivers
+
+
+@dataclass(frozen=True)
+class StartReport:
+    view: InstanceView
+    seeded: bool
+    workspace_files: tuple[Path, ...]
+
+
+class Starter:
+    def __init__(self, settings: Settings, runtime: Runtime, directory: InstanceDirectory, drivers: "Drivers"):
+        self.settings = settings
+        self.runtime = runtime
+        self.directory = directory
+        self.drivers = drivers
+
+    def start(self, lab_id: str, *, name: str | None = None, workspace: Path | None = None,
+              ephemeral: bool = False, labels: Mapping[str, str] | None = None,
+              emit: Emit = events.discard) -> StartReport:
+        """Start (or resume) a lab instance and wait until every service answers. Keeps existing data."""
+        lab = self.directory.loader.load(lab_id)  # validated, checks included: a broken lab says so now
+        instance = naming.validate_instance(name or lab.id)
+        records = self.directory.records
+        with instance_lock(self.settings.home, instance, emit):
+            summary = self.directory.summary(instance, lab)
+            if summary is not None and summary.lab != lab.id:
+                raise LabctlError(f"the instance {instance!r} runs the lab {summary.lab}, not {lab.id}",
+                                  f"Pick another name with --name, or `labctl destroy --name {instance}` first.")
+            if summary is not None and summary.workspace:
+                folder = Path(summary.workspace)
+            else:
+                folder = (workspace or self.settings.workspaces_dir / instance).expanduser().resolve()
+            copied = workspaces.populate(lab, folder)
+            extra_env = {name: self.drivers.get(svc.kind).prepare(instance, svc, self.settings.home)
+                         for name, svc in lab.services.items()}
+            record = records.get(instance)
+            new_record = record is None or record.lab != lab.id
+            if new_record:
+                record = InstanceRecord(instance, lab.id, str(folder), containers=bool(lab.services))
+            record.workspace = str(folder)
+            records.save(record, ephemeral=ephemeral)
+            spec = InstanceSpec(instance, lab, folder, ephemeral, extra_env, dict(labels or {}))
+            try:
+                seeded = self._start_services(spec, emit)
+            except BaseException:
+                if new_record and not self.runtime.status(instance):
+                    records.delete(instance)  # nothing was made: no instance to remember
+                raise
+            if not ephemeral:
+                self.directory.set_current(instance)
+            found = tuple(self.runtime.status(instance)) if lab.services else ()
+            view = build_view(instance, lab, found, records.get(instance), self.settings.home, self.drivers)
+            return StartReport(view, any(seeded), tuple(copied))
+
+    def _start_services(self, spec: InstanceSpec, emit: Emit) -> list[bool]:
+        names = list(spec.services)
+        if not names:
+            return []
+        with ThreadPoolExecutor(max_workers=len(names)) as pool:
+            futures = [pool.submit(self._start_service, spec, n, emit) for n in names]
+            results, first_error = [], None
+            for future in futures:
+                try:
+                    results.append(future.result())
+                except BaseException as exc:
+                    first_error = first_error or exc
+            if first_error:
+                raise first_error
+            return results
+
+    def _start_service(self, spec: InstanceSpec, name: str, emit: Emit) -> bool:
+        """Up, ready, and seeded once; True when it was seeded now."""
+        svc = spec.services[name]
+        status = self.runtime.up(spec, name, emit)
+        access = access_for(svc, status, self.settings.home)
+        driver = self.drivers.get(svc.kind)
+        emit(Event(events.SERVICE_WAITING, f"waiting for {name} to answer", name))
+        waited = wait_ready(
+            name,
+            probe=lambda: driver.probe(access),
+            state=lambda: next((s for s in self.runtime.status(spec.instance) if s.service == name), None),
+            log_tail=lambda n: list(self.runtime.logs(spec.instance, name, tail=n)),
+            timeout=self.settings.ready_timeout or svc.ready_timeout or DEFAULT_READY_TIMEOUT,
+        )
+        emit(Event(events.SERVICE_READY, f"{name} is ready", name, {"seconds": round(waited, 2)}))
+        seed = [s for s in spec.lab.seed if s.service == name]
+        if not driver.is_seeded(access):
+            # No pristine copy means no start ever finished: the data holds nothing of the learner's.
+            emit(Event(events.SEEDING, f"loading the lab's starting data into {name}", name))
+            driver.seed(access, seed)
+            driver.snapshot(access)
+            return True
+        return False

@@ -1,0 +1,86 @@
+"""What a learner sees of an instance: each service's state, URLs, credentials and connect hint, the
+workspace and the settings; and the one way templates from the catalog (urls, shell) are filled in."""
+from __future__ import annotations
+
+import string
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Mapping
+
+from labctl.core import instance_config
+from labctl.core.access import ServiceAccess
+from labctl.core.instances import InstanceRecord
+from labctl.core.model import Lab, ServiceSpec
+from labctl.runtime.base import ServiceState, ServiceStatus
+
+if TYPE_CHECKING:
+    from labctl.services import Drivers
+
+
+@dataclass(frozen=True)
+class ServiceView:
+    """A service as the learner sees it: state, URLs, credentials, shell."""
+
+    status: ServiceStatus
+    spec: ServiceSpec | None
+    urls: Mapping[str, str] = field(default_factory=dict)
+    credentials: Mapping[str, str] = field(default_factory=dict)
+    client_hint: str | None = None  # how to connect with the usual client, e.g. psql "postgresql://..."
+
+
+@dataclass(frozen=True)
+class InstanceView:
+    instance: str
+    lab: Lab
+    services: tuple[ServiceView, ...]
+    workspace: Path | None
+    settings: Mapping[str, str] = field(default_factory=dict)  # every setting with a value (chosen or default)
+
+    @property
+    def ready(self) -> bool:
+        """Every service answers (a lab without services is always ready)."""
+        return all(s.status.state is ServiceState.RUNNING for s in self.services)
+
+    def env(self) -> dict[str, str]:
+        """What `labctl env` exports: every service's URLs, and the workspace folder."""
+        out: dict[str, str] = {}
+        for view in self.services:
+            out.update(view.urls)
+        if self.workspace:
+            out["LABCTL_WORKSPACE"] = str(self.workspace)
+        return out
+
+
+def render(template: str, spec: ServiceSpec, status: ServiceStatus, home: Path | None = None) -> str:
+    """A catalog template ({host}, {port}, {port_N}, the service's environment ...) for this service."""
+    values: dict[str, object] = dict(spec.environment)
+    values.update(host=status.host, service=spec.name, instance=status.instance, home=str(home or ""))
+    main = spec.main_port
+    values["port"] = status.ports.get(main, main) if main else ""
+    for port in spec.ports:
+        values[f"port_{port}"] = status.ports.get(port, port)
+    return string.Formatter().vformat(template, (), values)
+
+
+def access_for(spec: ServiceSpec, status: ServiceStatus, home: Path) -> ServiceAccess:
+    """How drivers and checks reach the service from the host."""
+    return ServiceAccess(spec.name, spec.kind, status.host, dict(status.ports), dict(spec.environment),
+                         spec.main_port, status.instance, home)
+
+
+def build_view(instance: str, lab: Lab, found: tuple[ServiceStatus, ...], record: InstanceRecord | None,
+               home: Path, drivers: "Drivers") -> InstanceView:
+    """The view of an instance from what the engine reports (`found`) and what labctl remembers (`record`)."""
+    statuses = {s.service: s for s in found}
+    views = []
+    for name, spec in lab.services.items():
+        status = statuses.get(name) or ServiceStatus(instance, lab.id, name, spec.catalog, ServiceState.MISSING,
+                                                      detail="no container")
+        urls = {k: render(t, spec, status, home) for k, t in spec.urls.items()}
+        creds = {k: render(t, spec, status, home) for k, t in spec.credentials.items()}
+        views.append(ServiceView(status, spec, urls, creds, drivers.get(spec.kind).client_hint(urls)))
+    workspace = next((Path(s.workspace) for s in statuses.values() if s.workspace), None)
+    if workspace is None and record is not None and record.workspace:
+        workspace = Path(record.workspace)
+    chosen = record.settings if record is not None and record.lab == lab.id else {}
+    return InstanceView(instance, lab, tuple(views), workspace, instance_config.effective(lab, chosen))
