@@ -33,7 +33,7 @@ from labctl.check_engine.result import Status, TaskResult
 from labctl.core.text_report import render
 
 if TYPE_CHECKING:
-    from labctl.core.apps import AppProcess
+    from labctl.core.app_process import AppProcess
 
 
 class CommandResult(NamedTuple):

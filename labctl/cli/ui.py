@@ -7,18 +7,18 @@ from typing import TYPE_CHECKING, Iterable
 
 from rich.markup import escape
 
-from labctl.check_engine.result import Status, TaskResult
 from labctl.core import events
 from labctl.core.events import Event
 from labctl.core.model import ROADMAP_STAGES, Lab, Task
 from labctl.runtime.base import ServiceState
 
-if TYPE_CHECKING:  # rich's Console, Markdown and Table, and the lab manager, load only when drawn or run
+if TYPE_CHECKING:  # rich's Console, Markdown and Table, the check engine and the lab manager load only when used
     from rich.console import Console
 
+    from labctl.check_engine.result import TaskResult
     from labctl.core.views import InstanceView
 
-MARK = {Status.PASSED: "[green]✔[/]", Status.FAILED: "[red]✘[/]", Status.ERROR: "[yellow]![/]"}
+MARK = {"passed": "[green]✔[/]", "failed": "[red]✘[/]", "error": "[yellow]![/]"}  # by Status value
 STATE_STYLE = {
     ServiceState.RUNNING: "green", ServiceState.STOPPED: "yellow", ServiceState.PAUSED: "yellow",
     ServiceState.STARTING: "cyan", ServiceState.MISSING: "red", ServiceState.FAILED: "red",
@@ -154,15 +154,15 @@ def task_header(console: Console, lab: Lab, task: Task, done: bool = False) -> N
     console.rule(f"[bold]Task {number} of {len(lab.tasks)}: {escape(task.title)}[/]{mark}", align="left")
 
 
-def check_results(console: Console, results: Iterable[TaskResult], verbose: bool = False,
+def check_results(console: Console, results: Iterable["TaskResult"], verbose: bool = False,
                   focus: bool = False) -> None:
     """Each task's mark and its problems. With focus, only the first unfinished task's problems are
     detailed: a beginner on task 1 need not read why tasks 2 to 8 are not done yet."""
     said_before: set[str] = set()  # a problem shared by many tasks (e.g. "is your app running?") is told once
     detailed_one = False
     for result in results:
-        console.print(f"{MARK[result.status]} [bold]{escape(result.title)}[/] [dim]({result.task})[/]")
-        if focus and not verbose and result.status is Status.FAILED:
+        console.print(f"{MARK[result.status.value]} [bold]{escape(result.title)}[/] [dim]({result.task})[/]")
+        if focus and not verbose and result.status.value == "failed":
             if detailed_one:
                 console.print(f"    [dim]not done yet (details: labctl check {result.task})[/]")
                 continue
@@ -170,14 +170,14 @@ def check_results(console: Console, results: Iterable[TaskResult], verbose: bool
         said: set[str] = set()
         repeated = False
         for check in result.checks:
-            if (check.status is Status.PASSED and not verbose) or check.message in said:
+            if (check.status.value == "passed" and not verbose) or check.message in said:
                 continue
             if check.message in said_before and not verbose:
                 repeated = True
                 continue
             said.add(check.message)
-            console.print(f"    {MARK[check.status]} {escape(check.message)}")
-            if check.status is not Status.PASSED and check.expected is not None and verbose:
+            console.print(f"    {MARK[check.status.value]} {escape(check.message)}")
+            if check.status.value != "passed" and check.expected is not None and verbose:
                 console.print(f"      [dim]expected:[/] {escape(str(check.expected))}")
                 console.print(f"      [dim]found:   [/] {escape(str(check.found))}")
             if verbose and check.evidence:

@@ -10,8 +10,8 @@ from pydantic import ValidationError
 
 from labctl.core import resources
 from labctl.core.errors import LabFileError
+from labctl.core.file_models import ID_RE, ComposeBuild, ComposeFile, ComposeService
 from labctl.core.model import ServiceSpec, VolumeMount
-from labctl.core.schema import ID_RE, ComposeBuild, ComposeFile, ComposeService
 from labctl.core.validation import raise_for
 from labctl.core.yamlfile import read_yaml
 

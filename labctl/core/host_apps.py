@@ -15,7 +15,7 @@ from labctl.core.model import Step
 from labctl.core.views import InstanceView
 
 if TYPE_CHECKING:
-    from labctl.core.apps import AppProcess
+    from labctl.core.app_process import AppProcess
 
 
 class HostApps:
@@ -31,7 +31,7 @@ class HostApps:
         Its URL is `url` if given, else the instance's chosen setting; when the learner chose none, a free
         port on 127.0.0.1, so that several instances never fight over the lab's default port. The URL is
         kept as the instance's setting, where the checks read it. Raises LabctlError with the app's output."""
-        from labctl.core.apps import free_port, start_app
+        from labctl.core.app_process import free_port, start_app
 
         self.stop(view.instance)
         if url is None:

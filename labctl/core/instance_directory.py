@@ -6,7 +6,7 @@ from pathlib import Path
 
 from labctl.core import events, instance_config, naming
 from labctl.core.errors import EngineUnavailableError, InstanceNotFoundError, LabctlError
-from labctl.core.instances import InstanceRecord, InstanceRecords
+from labctl.core.instance_records import InstanceRecord, InstanceRecords
 from labctl.core.loader import LabLoader
 from labctl.core.locks import instance_lock
 from labctl.core.model import Lab

@@ -4,14 +4,12 @@ plugin. It composes the parts, each in its own module: which instances exist and
 on the host (host_apps); stop, destroy and reset are here. Core: no click, no rich."""
 from __future__ import annotations
 
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Mapping
 
-from labctl.check_engine.context import CheckContext
-from labctl.check_engine.result import TaskResult
 from labctl.core import events
 from labctl.core import workspace as workspaces
-from labctl.core.check_session import CheckSession
 from labctl.core.errors import InstanceNotFoundError, LabctlError
 from labctl.core.events import Emit, Event
 from labctl.core.host_apps import HostApps
@@ -25,7 +23,10 @@ from labctl.core.views import InstanceView, ServiceView, access_for, build_view,
 from labctl.runtime.base import InstanceSummary, Runtime, ServiceState
 
 if TYPE_CHECKING:
-    from labctl.core.apps import AppProcess
+    from labctl.check_engine.context import CheckContext
+    from labctl.check_engine.result import TaskResult
+    from labctl.core.app_process import AppProcess
+    from labctl.core.check_session import CheckSession
     from labctl.services import Drivers
 
 __all__ = ["LabManager", "InstanceView", "ServiceView", "StartReport", "render"]
@@ -44,7 +45,13 @@ class LabManager:
         self.records = self.directory.records
         self.apps = HostApps(self.directory, settings.ready_timeout or DEFAULT_READY_TIMEOUT)
         self.starter = Starter(settings, runtime, self.directory, drivers)
-        self.session = CheckSession(settings, runtime, self.directory, self.apps, drivers)
+
+    @cached_property
+    def session(self) -> "CheckSession":
+        """The check engine, loaded when something checks or applies steps (not for status or env)."""
+        from labctl.core.check_session import CheckSession
+
+        return CheckSession(self.settings, self.runtime, self.directory, self.apps, self.drivers)
 
     # -- which instance (instance_directory.py)
 
@@ -135,10 +142,10 @@ class LabManager:
 
     # -- checks and steps (check_session.py)
 
-    def context(self, view: InstanceView) -> CheckContext:
+    def context(self, view: InstanceView) -> "CheckContext":
         return self.session.context(view)
 
-    def check(self, instance: str, task_ids: list[str] | None = None) -> tuple[InstanceView, list[TaskResult]]:
+    def check(self, instance: str, task_ids: list[str] | None = None) -> tuple[InstanceView, list["TaskResult"]]:
         """Run the instance's checks (of the tasks named, or all): its view, and a result per task."""
         view = self.view(instance)
         return view, self.session.check(view, task_ids)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from labctl.check_engine.result import Status, TaskResult
 from labctl.core import events
-from labctl.core.apps import free_port
+from labctl.core.app_process import free_port
 from labctl.core.errors import EngineUnavailableError, ImageUnavailableError, LabctlError
 from labctl.core.events import Emit, Event
 from labctl.core.manager import LabManager

@@ -11,7 +11,7 @@ from labctl.core import workspace as workspaces
 from labctl.core.errors import LabctlError
 from labctl.core.events import Emit, Event
 from labctl.core.instance_directory import InstanceDirectory
-from labctl.core.instances import InstanceRecord
+from labctl.core.instance_records import InstanceRecord
 from labctl.core.locks import instance_lock
 from labctl.core.readiness import wait_ready
 from labctl.core.settings import DEFAULT_READY_TIMEOUT, Settings

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Mapping
 
 from labctl.core import instance_config
 from labctl.core.access import ServiceAccess
-from labctl.core.instances import InstanceRecord
+from labctl.core.instance_records import InstanceRecord
 from labctl.core.model import Lab, ServiceSpec
 from labctl.runtime.base import ServiceState, ServiceStatus
 

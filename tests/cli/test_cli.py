@@ -135,7 +135,7 @@ def test_lab_schema_is_json_schema_with_check_types(tmp_path):
 def test_committed_schema_is_current():
     import json
 
-    from labctl.core.lab_schema import lab_json_schema
+    from labctl.core.json_schema import lab_json_schema
 
     committed = Path(__file__).resolve().parents[2] / "docs" / "lab.schema.json"
     assert json.loads(committed.read_text()) == lab_json_schema(), "run: labctl lab schema -o docs/lab.schema.json"
@@ -148,7 +148,7 @@ def test_destroy_without_terminal_needs_yes(tmp_path):
 
 
 def test_committed_check_types_page_is_current():
-    from labctl.core.lab_schema import check_types_markdown
+    from labctl.core.json_schema import check_types_markdown
 
     committed = Path(__file__).resolve().parents[2] / "docs" / "check-types.md"
     assert committed.read_text() == check_types_markdown(), "run: labctl lab check-types > docs/check-types.md"

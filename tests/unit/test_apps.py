@@ -9,9 +9,8 @@ import pytest
 
 from labctl.check_engine import registry
 from labctl.check_engine.context import CheckContext
-from labctl.core.errors import CheckError
-from labctl.core.apps import answers, free_port, start_app
-from labctl.core.errors import LabctlError, ServiceNotReadyError
+from labctl.core.app_process import answers, free_port, start_app
+from labctl.core.errors import CheckError, LabctlError, ServiceNotReadyError
 
 SERVER = (
     "import json, os\n"

@@ -9,7 +9,7 @@ import yaml
 
 from labctl.core.errors import LabctlError, LabFileError
 from labctl.core.instance_config import effective, setting_problem, validated
-from labctl.core.instances import InstanceRecord, InstanceRecords
+from labctl.core.instance_records import InstanceRecord, InstanceRecords
 from labctl.core.loader import load_lab_dir
 from labctl.core.model import Setting
 

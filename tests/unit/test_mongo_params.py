@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import datetime as dt
 import socket
-import sys
 from pathlib import Path
 
 import pydantic

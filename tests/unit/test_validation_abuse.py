@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from labctl.core import schema
+from labctl.core import file_models as schema
 from labctl.core.errors import LabctlError, LabFileError, UnknownLabError
 from labctl.core.loader import LabLoader, load_lab_dir
 from labctl.core.naming import validate_instance

@@ -153,7 +153,7 @@ def validate(app: App, paths: tuple[str, ...]) -> None:
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to a file.")
 def schema(output: Path | None) -> None:
     """Print the JSON Schema of lab.yaml (check types included), for editors."""
-    from labctl.core.lab_schema import lab_json_schema
+    from labctl.core.json_schema import lab_json_schema
 
     text = json.dumps(lab_json_schema(), indent=2) + "\n"
     if output:
@@ -165,6 +165,6 @@ def schema(output: Path | None) -> None:
 @lab.command("check-types")
 def check_types() -> None:
     """List every check type and its parameters, as Markdown."""
-    from labctl.core.lab_schema import check_types_markdown
+    from labctl.core.json_schema import check_types_markdown
 
     click.echo(check_types_markdown(), nl=False)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from labctl.check_engine import registry
-from labctl.core.schema import LabModel
+from labctl.core.file_models import LabModel
 
 SCHEMA_ID = "https://labctl.invalid/schema/lab.schema.json"
 
