@@ -11,17 +11,10 @@ VERSION = f"{PREFIX}.version"
 EPHEMERAL = f"{PREFIX}.ephemeral"
 IMAGE_FOR = f"{PREFIX}.image-for"
 CONTEXT_HASH = f"{PREFIX}.context-hash"
-# Which labctl home made it. Several people may share one engine (a workshop server): each sees,
-# stops and removes only their own instances. Resources made before this label existed have none,
-# and count as everyone's.
+# Which labctl home made it (core/owner.py). Several people may share one engine (a workshop server):
+# each sees, stops and removes only their own instances. Resources made before this label existed have
+# none, and count as everyone's.
 OWNER = f"{PREFIX}.owner"
-
-
-def owner_of(home) -> str:
-    import hashlib
-    from pathlib import Path
-
-    return hashlib.sha256(str(Path(home).expanduser().resolve()).encode()).hexdigest()[:16]
 
 
 def base(instance: str, lab: str) -> dict[str, str]:

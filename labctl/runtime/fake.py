@@ -18,6 +18,7 @@ from labctl.core import events, image_policy, labels, naming
 from labctl.core.errors import EngineUnavailableError, InstanceNotFoundError, LabctlError
 from labctl.core.events import Emit, Event
 from labctl.core.model import ServiceSpec
+from labctl.core.owner import owner_id, owners_of
 from labctl.core.settings import Settings
 from labctl.runtime.base import (Capability, EngineInfo, ExecResult, ImageInfo, InstanceSpec, InstanceSummary,
                                  ServiceState, ServiceStatus)
@@ -184,7 +185,8 @@ class FakeRuntime:
                  exec_handler: Callable[[str, str, list[str], str | None, float | None], ExecResult] | None = None):
         self.settings = settings
         self.engine = engine if engine is not None else FakeEngine()
-        self.owner = labels.owner_of(settings.home)
+        self.owner = owner_id(settings.home)
+        self.owners = owners_of(settings.home)
         self.capabilities = capabilities
         self.images = FakeImages(self.engine, can_build=can_build)
         self._exec_handler = exec_handler or _run_on_host
@@ -281,7 +283,7 @@ class FakeRuntime:
                               "labctl will not touch it", "Start the lab under another name: labctl start LAB --name NAME.")
 
     def _mine(self, found: dict[str, str]) -> bool:
-        return found.get(labels.MANAGED) == "true" and found.get(labels.OWNER) in (None, self.owner)
+        return found.get(labels.MANAGED) == "true" and found.get(labels.OWNER) in (None, *self.owners)
 
     # -- status
 

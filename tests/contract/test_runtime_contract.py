@@ -33,6 +33,7 @@ class Backend:
     neighbour: Runtime  # another home on the same engine
     make_foreign: Callable[[str, str], None]  # (kind, name): a resource labctl did not make
     cleanup: list[Callable[[], None]]
+    reopen: Callable[[], Runtime]  # the same home's runtime, made anew (as the next labctl command does)
 
 
 def _settings(home: Path) -> Settings:
@@ -47,7 +48,8 @@ def _fake(tmp_path: Path) -> Backend:
     engine.start_output[IMAGE] = [READY_LINE]
     engine.registries.add("registry.test:5000")
     return Backend("fake", FakeRuntime(_settings(tmp_path / "me"), engine),
-                   FakeRuntime(_settings(tmp_path / "neighbour"), engine), engine.add_foreign, [])
+                   FakeRuntime(_settings(tmp_path / "neighbour"), engine), engine.add_foreign, [],
+                   lambda: FakeRuntime(_settings(tmp_path / "me"), engine))
 
 
 def _docker(tmp_path: Path) -> Backend:
@@ -76,7 +78,7 @@ def _docker(tmp_path: Path) -> Backend:
             cleanup.append(net.remove)
 
     return Backend("docker", DockerRuntime(_settings(tmp_path / "me")), DockerRuntime(_settings(tmp_path / "neighbour")),
-                   make_foreign, cleanup)
+                   make_foreign, cleanup, lambda: DockerRuntime(_settings(tmp_path / "me")))
 
 
 BACKENDS = {"fake": _fake, "docker": _docker}
@@ -222,6 +224,20 @@ def test_another_home_neither_sees_nor_touches_the_instance(backend, instance, t
     with pytest.raises(InstanceNotFoundError):
         backend.neighbour.exec(instance, "svc", ["true"])
     assert backend.runtime.status(instance)[0].state is ServiceState.RUNNING
+
+
+def test_instances_an_older_labctl_made_in_this_home_are_adopted(backend, instance, tmp_path):
+    from labctl.core.owner import legacy_owner_id
+
+    older = backend.reopen()
+    older.owner = legacy_owner_id(older.settings.home)  # labctl 0.1 labelled resources with a hash of the path
+    older.up(_spec(tmp_path, instance), "svc", events.discard)
+    upgraded = backend.reopen()
+    assert upgraded.owner != older.owner
+    assert [s.state for s in upgraded.status(instance)] == [ServiceState.RUNNING]
+    assert upgraded.up(_spec(tmp_path, instance), "svc", events.discard).state is ServiceState.RUNNING
+    assert backend.neighbour.status(instance) == []
+    assert f"removed container labctl-{instance}-svc" in upgraded.down(instance, remove=True, emit=events.discard)
 
 
 @pytest.mark.parametrize("kind, name", [("container", "labctl-{}-svc"), ("network", "labctl-{}"),

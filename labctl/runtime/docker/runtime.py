@@ -9,6 +9,7 @@ from typing import Iterator
 from labctl.core import events, labels, naming
 from labctl.core.errors import EngineUnavailableError, InstanceNotFoundError, LabctlError
 from labctl.core.events import Emit, Event
+from labctl.core.owner import owner_id, owners_of
 from labctl.core.settings import Settings
 from labctl.runtime.base import Capability, EngineInfo, ExecResult, InstanceSpec, InstanceSummary, ServiceStatus
 from labctl.runtime.docker import ports as hostports
@@ -26,7 +27,8 @@ class DockerRuntime:
 
     def __init__(self, settings: Settings):
         self.settings = settings
-        self.owner = labels.owner_of(settings.home)
+        self.owner = owner_id(settings.home)
+        self.owners = owners_of(settings.home)  # the id, and the label older labctl versions used
         self._reader: object = False  # not chosen yet; None: no fast reader, use the SDK
         self._client = None
         self._candidate = None
@@ -244,7 +246,7 @@ class DockerRuntime:
 
     def _mine(self, found_labels: dict | None) -> bool:
         owner = (found_labels or {}).get(labels.OWNER)
-        return owner is None or owner == self.owner
+        return owner is None or owner in self.owners
 
     def _find_container(self, name: str) -> dict | None:
         import docker.errors
