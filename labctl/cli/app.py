@@ -64,7 +64,7 @@ class App:
     def manager(self):
         from labctl.core.manager import LabManager
 
-        return LabManager(self.settings, self.runtime, self.loader, self._drivers)
+        return LabManager(self.settings, self.runtime, self.loader, self._drivers, emit=self.emit)
 
     @cached_property
     def progress(self):

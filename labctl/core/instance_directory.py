@@ -6,7 +6,9 @@ from pathlib import Path
 
 from labctl.core import events, instance_config, naming
 from labctl.core.errors import EngineUnavailableError, InstanceNotFoundError, LabctlError
+from labctl.core.events import Emit
 from labctl.core.instance_records import InstanceRecord, InstanceRecords
+from labctl.core.leftovers import remove_leftovers
 from labctl.core.loader import LabLoader
 from labctl.core.locks import instance_lock
 from labctl.core.model import Lab
@@ -18,11 +20,12 @@ CURRENT_FILE = "current"
 class InstanceDirectory:
     """Finds instances and their labs; never starts or stops anything."""
 
-    def __init__(self, home: Path, runtime: Runtime, loader: LabLoader):
+    def __init__(self, home: Path, runtime: Runtime, loader: LabLoader, emit: Emit = events.discard):
         self.home = home
         self.runtime = runtime
         self.loader = loader
         self.records = InstanceRecords(home)
+        self.emit = emit  # says when leftovers of killed labctl processes were removed
 
     # -- which instance a command means
 
@@ -70,10 +73,16 @@ class InstanceDirectory:
     # -- what exists
 
     def all(self) -> list[InstanceSummary]:
-        """Every instance: those with containers (found by label) and those of labs without services."""
+        """Every instance: those with containers (found by label) and those of labs without services.
+        Throwaway instances whose labctl was killed are removed on the way (core/leftovers.py)."""
         local = self.local()
         names = {i.instance for i in local}
-        return sorted(local + [i for i in self.runtime.list() if i.instance not in names], key=lambda i: i.instance)
+        found = remove_leftovers(self.runtime, self.runtime.list(), self.home, self.emit)
+        return sorted(local + [i for i in found if i.instance not in names], key=lambda i: i.instance)
+
+    def sweep(self) -> None:
+        """Remove the leftovers of killed labctl processes (what all() does on its way)."""
+        remove_leftovers(self.runtime, self.runtime.list(), self.home, self.emit)
 
     def local(self) -> list[InstanceSummary]:
         """The instances of labs without services: their records are all there is of them."""

@@ -73,6 +73,10 @@ class InstanceRecords:
             raise LabctlError(f"cannot write {path}: {exc.strerror or exc}",
                               "Check that labctl's home folder is writable (LABCTL_HOME).") from exc
 
+    def is_ephemeral(self, instance: str) -> bool:
+        """Whether the instance is a throwaway one this process made (its record lives only in memory)."""
+        return instance in self._memory
+
     def delete(self, instance: str) -> None:
         if self._memory.pop(instance, None) is None:
             self._path(instance).unlink(missing_ok=True)

@@ -15,6 +15,8 @@ CONTEXT_HASH = f"{PREFIX}.context-hash"
 # each sees, stops and removes only their own instances. Resources made before this label existed have
 # none, and count as everyone's.
 OWNER = f"{PREFIX}.owner"
+# The process an ephemeral instance belongs to (core/holder.py): gone, and its instance is a leftover.
+HOLDER = f"{PREFIX}.holder"
 
 
 def base(instance: str, lab: str) -> dict[str, str]:

@@ -34,3 +34,9 @@ def instance_lock(home: Path, instance: str, emit: Emit = events.discard, *,
         yield
     finally:
         lock.release()
+
+
+def forget_lock(home: Path, instance: str) -> None:
+    """Remove an instance's lock file once the instance is gone for good (throwaway instances have unique
+    names, so no other labctl can be waiting on it)."""
+    (home / "locks" / f"{instance}.lock").unlink(missing_ok=True)

@@ -15,7 +15,7 @@ from labctl.core.events import Emit, Event
 from labctl.core.host_apps import HostApps
 from labctl.core.instance_directory import InstanceDirectory
 from labctl.core.loader import LabLoader
-from labctl.core.locks import instance_lock
+from labctl.core.locks import forget_lock, instance_lock
 from labctl.core.model import Lab, Step
 from labctl.core.settings import DEFAULT_READY_TIMEOUT, Settings
 from labctl.core.starting import Starter, StartReport
@@ -34,14 +34,15 @@ __all__ = ["LabManager", "InstanceView", "ServiceView", "StartReport", "render"]
 
 class LabManager:
     def __init__(self, settings: Settings, runtime: Runtime, loader: LabLoader | None = None,
-                 drivers: "Drivers | None" = None):
+                 drivers: "Drivers | None" = None, emit: Emit = events.discard):
         if drivers is None:
             from labctl.services import DRIVERS as drivers
         self.settings = settings
         self.runtime = runtime
         self.loader = loader or LabLoader(settings.extra_lab_dirs)
         self.drivers = drivers
-        self.directory = InstanceDirectory(settings.home, runtime, self.loader)
+        # emit: what the manager says on its own (e.g. leftovers of killed labctl processes removed)
+        self.directory = InstanceDirectory(settings.home, runtime, self.loader, emit)
         self.records = self.directory.records
         self.apps = HostApps(self.directory, settings.ready_timeout or DEFAULT_READY_TIMEOUT)
         self.starter = Starter(settings, runtime, self.directory, drivers)
@@ -117,10 +118,16 @@ class LabManager:
                 done = [f"instance {instance}"]
             else:
                 done = self.runtime.down(instance, remove=True, emit=emit)
+                if not done and record is not None:
+                    # An earlier destroy was interrupted after its containers went: forget the rest now.
+                    done = [f"instance {instance} (its containers were already gone)"]
             if done:
+                ephemeral = self.records.is_ephemeral(instance)
                 self.records.delete(instance)
         if not done:
             raise InstanceNotFoundError(f"there is no lab instance called {instance!r}", "Run `labctl list`.")
+        if ephemeral:
+            forget_lock(self.settings.home, instance)  # a unique name: nobody else can be waiting on it
         self.directory.forget_current(instance)
         return done
 

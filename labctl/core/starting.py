@@ -10,6 +10,7 @@ from labctl.core import events, naming
 from labctl.core import workspace as workspaces
 from labctl.core.errors import LabctlError
 from labctl.core.events import Emit, Event
+from labctl.core.holder import this_holder
 from labctl.core.instance_directory import InstanceDirectory
 from labctl.core.instance_records import InstanceRecord
 from labctl.core.locks import instance_lock
@@ -42,6 +43,8 @@ class Starter:
         """Start (or resume) a lab instance and wait until every service answers. Keeps existing data."""
         lab = self.directory.loader.load(lab_id)  # validated, checks included: a broken lab says so now
         instance = naming.validate_instance(name or lab.id)
+        if lab.services:
+            self.directory.sweep()
         records = self.directory.records
         with instance_lock(self.settings.home, instance, emit):
             summary = self.directory.summary(instance, lab)
@@ -61,7 +64,8 @@ class Starter:
                 record = InstanceRecord(instance, lab.id, str(folder), containers=bool(lab.services))
             record.workspace = str(folder)
             records.save(record, ephemeral=ephemeral)
-            spec = InstanceSpec(instance, lab, folder, ephemeral, extra_env, dict(labels or {}))
+            spec = InstanceSpec(instance, lab, folder, ephemeral, extra_env, dict(labels or {}),
+                                holder=this_holder() if ephemeral else "")
             try:
                 seeded = self._start_services(spec, emit)
             except BaseException:

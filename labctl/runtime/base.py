@@ -64,6 +64,7 @@ class InstanceSpec:
     extra_env: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     # Extra labels on every resource (never io.labctl.*), e.g. testcontainers' session id for Ryuk.
     labels: Mapping[str, str] = field(default_factory=dict)
+    holder: str = ""  # for an ephemeral instance: the process it belongs to (core/holder.py), as a label
 
     @property
     def services(self) -> Mapping[str, ServiceSpec]:
@@ -84,6 +85,8 @@ class ServiceStatus:
     image: str = ""
     detail: str = ""  # e.g. "exited with code 1"
     workspace: str = ""
+    ephemeral: bool = False
+    holder: str = ""
 
 
 @dataclass(frozen=True)

@@ -266,6 +266,8 @@ class FakeRuntime:
         out[labels.OWNER] = self.owner
         if spec.ephemeral:
             out[labels.EPHEMERAL] = "true"
+            if spec.holder:
+                out[labels.HOLDER] = spec.holder
         return out
 
     def _claim(self, table: dict[str, dict[str, str]], name: str, kind: str, wanted: dict[str, str]) -> None:
@@ -292,7 +294,8 @@ class FakeRuntime:
         return ServiceStatus(instance=found.get(labels.INSTANCE, ""), lab=found.get(labels.LAB, ""),
                              service=found.get(labels.SERVICE, ""), catalog=found.get(labels.CATALOG, ""),
                              state=container.state, ports=dict(container.ports), container=container.name,
-                             image=container.image, detail=container.detail, workspace=found.get(labels.WORKSPACE, ""))
+                             image=container.image, detail=container.detail, workspace=found.get(labels.WORKSPACE, ""),
+                             ephemeral=found.get(labels.EPHEMERAL) == "true", holder=found.get(labels.HOLDER, ""))
 
     def _containers(self, instance: str | None = None) -> list[FakeContainer]:
         with self.engine.lock:

@@ -13,7 +13,6 @@ import jsonschema
 import pytest
 import xmlschema
 
-
 pytestmark = pytest.mark.live
 
 ROOT = Path(__file__).parents[2]
@@ -120,6 +119,40 @@ def test_sigint_mid_grade_leaves_nothing(tmp_path):
     assert process.returncode == 130, out + err
     assert "grading instance and its data were removed" in err
     assert not grade_leftovers()
+
+
+def test_a_grade_killed_with_sigkill_is_cleaned_up_by_the_next_command(tmp_path):
+    import glob
+    import tempfile
+
+    folder = submission(tmp_path, "databases-101")
+    before = set(glob.glob(os.path.join(tempfile.gettempdir(), "labctl-grade-databases-101-*")))
+    process = subprocess.Popen([sys.executable, "-m", "labctl", "grade", "databases-101", "--workspace", str(folder)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while not any(n.endswith("-postgres") for n in grade_leftovers()):  # the container exists: kill it now
+        assert process.poll() is None
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    process.kill()
+    process.wait(timeout=30)
+    assert grade_leftovers()  # SIGKILL: nothing could clean up
+    copies = set(glob.glob(os.path.join(tempfile.gettempdir(), "labctl-grade-databases-101-*"))) - before
+    assert copies  # the submission's temporary copy is left too
+    after = labctl("status")  # the next command that looks at the engine
+    assert "removed 1 leftover throwaway instance whose labctl had been killed: grade-databases-101-" in after.stderr
+    assert not grade_leftovers()
+    assert not any(os.path.exists(c) for c in copies)
+    home = Path(os.environ["LABCTL_HOME"])
+    assert not list((home / "locks").glob("grade-*.lock"))
+
+
+def test_grading_leaves_no_lock_files(tmp_path):
+    folder = submission(tmp_path, "databases-101")
+    for _ in range(2):
+        assert labctl("grade", "databases-101", "--workspace", str(folder)).returncode == 0
+    home = Path(os.environ["LABCTL_HOME"])
+    assert not list((home / "locks").glob("*.lock"))
 
 
 def test_a_lab_without_services_is_graded_with_its_settings(tmp_path):

@@ -408,4 +408,6 @@ def _instance_labels(spec: InstanceSpec, owner: str) -> dict[str, str]:
     out[labels.OWNER] = owner
     if spec.ephemeral:
         out[labels.EPHEMERAL] = "true"
+        if spec.holder:
+            out[labels.HOLDER] = spec.holder
     return out

@@ -43,4 +43,5 @@ def status_of(summary: dict) -> ServiceStatus:
         service=lab_labels.get(labels.SERVICE, ""), catalog=lab_labels.get(labels.CATALOG, ""),
         state=state, ports=published, container=(summary.get("Names") or ["?"])[0].lstrip("/"),
         image=summary.get("Image", ""), detail=detail, workspace=lab_labels.get(labels.WORKSPACE, ""),
+        ephemeral=lab_labels.get(labels.EPHEMERAL) == "true", holder=lab_labels.get(labels.HOLDER, ""),
     )
