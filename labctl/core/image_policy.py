@@ -1,13 +1,18 @@
 """Which image a service runs from, whatever the backend: the official image when present or pullable,
-else the local build (LABCTL_IMAGE_SOURCE); and the tag of a local build, a digest of its context."""
+else the local build (LABCTL_IMAGE_SOURCE); and the local build's context: exactly the files a build
+sends, their digest (the image's tag) and the archive the engine builds from."""
 from __future__ import annotations
 
 import hashlib
+import io
+import re
+import tarfile
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from labctl.core import events
-from labctl.core.errors import ImageUnavailableError
+from labctl.core.errors import ImageUnavailableError, LabctlError
 from labctl.core.events import Emit, Event
 from labctl.core.model import ServiceSpec
 
@@ -15,15 +20,91 @@ if TYPE_CHECKING:
     from labctl.runtime.base import ImageStore
 
 LOCAL_REPOSITORY = "labctl-local"
+# Never part of a build, whatever .dockerignore says: what Python, editors and file managers leave behind
+# (pip writes __pycache__ into an installed context, so each install would otherwise get its own tag).
+ALWAYS_IGNORED = ("**/__pycache__", "**/*.pyc", "**/*.pyo", "**/*~", "**/.*.swp", "**/.*.swo", "**/.DS_Store",
+                  "**/.git", ".dockerignore")
+
+
+def _pattern(text: str) -> re.Pattern[str]:
+    """A .dockerignore pattern (Go's filepath.Match plus **) as a regex over a relative path."""
+    text = text.strip().lstrip("/").rstrip("/")
+    out, i = "", 0
+    while i < len(text):
+        if text.startswith("**/", i):
+            out, i = out + "(?:.*/)?", i + 3
+        elif text.startswith("**", i):
+            out, i = out + ".*", i + 2
+        elif text[i] == "*":
+            out, i = out + "[^/]*", i + 1
+        elif text[i] == "?":
+            out, i = out + "[^/]", i + 1
+        else:
+            out, i = out + re.escape(text[i]), i + 1
+    return re.compile(out + r"(?:/.*)?\Z")  # a folder's pattern covers what is inside it
+
+
+@lru_cache(maxsize=64)
+def _ignore_rules(context: Path, mtime: float) -> tuple[tuple[bool, re.Pattern[str]], ...]:
+    rules = [(False, _pattern(p)) for p in ALWAYS_IGNORED]
+    ignore_file = context / ".dockerignore"
+    if ignore_file.is_file():
+        for line in ignore_file.read_text(encoding="utf-8").splitlines():
+            line = line.strip()
+            if line and not line.startswith("#"):
+                keep = line.startswith("!")
+                rules.append((keep, _pattern(line[1:] if keep else line)))
+    return tuple(rules)
+
+
+def context_files(context: Path) -> list[str]:
+    """The files a build of `context` uses, as sorted relative paths: .dockerignore honoured, byte-code and
+    editor files left out. Raises LabctlError for a symlink (it could point anywhere)."""
+    ignore_file = context / ".dockerignore"
+    rules = _ignore_rules(context, ignore_file.stat().st_mtime if ignore_file.is_file() else 0.0)
+    files = []
+    for path in context.rglob("*"):
+        relative = path.relative_to(context).as_posix()
+        ignored = False
+        for keep, pattern in rules:  # the last pattern that matches decides, as in Docker
+            if pattern.match(relative):
+                ignored = not keep
+        if ignored:
+            continue
+        if path.is_symlink():
+            raise LabctlError(f"the build context {context} holds a symlink ({relative}); labctl builds only files",
+                              "Copy the file into the context instead.")
+        if path.is_file():
+            files.append(relative)
+    return sorted(files)
 
 
 def context_hash(context: Path, dockerfile: str | None = None) -> str:
-    """A digest of every file in the build context, so a changed Dockerfile means a new local image."""
+    """A digest of what the build uses (names and contents), so any change to it means a new local image,
+    and nothing else (an install's __pycache__, an editor's backup) does."""
     digest = hashlib.sha256((dockerfile or "Dockerfile").encode())
-    for path in sorted(p for p in context.rglob("*") if p.is_file()):
-        digest.update(str(path.relative_to(context)).encode() + b"\0")
-        digest.update(path.read_bytes() + b"\0")
+    for relative in context_files(context):
+        digest.update(relative.encode() + b"\0")
+        digest.update((context / relative).read_bytes() + b"\0")
     return digest.hexdigest()
+
+
+def context_archive(context: Path) -> bytes:
+    """The build context as the tar an engine builds from: exactly context_files(), every file mode 0644 and
+    owned by root, no times, so every install sends the same bytes (a Dockerfile chmods what it runs)."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as archive:
+        files = context_files(context)
+        for folder in sorted({str(parent) for f in files for parent in Path(f).parents if str(parent) != "."}):
+            member = tarfile.TarInfo(folder)
+            member.type, member.mode, member.mtime = tarfile.DIRTYPE, 0o755, 0
+            archive.addfile(member)
+        for relative in files:
+            data = (context / relative).read_bytes()
+            member = tarfile.TarInfo(relative)
+            member.size, member.mode, member.mtime = len(data), 0o644, 0
+            archive.addfile(member, io.BytesIO(data))
+    return buffer.getvalue()
 
 
 def local_tag(service: ServiceSpec) -> str | None:

@@ -1,6 +1,7 @@
 """Images on a Docker engine: inspect, pull, build, push, export and load (workshop bundles), prune."""
 from __future__ import annotations
 
+import io
 import re
 import threading
 from typing import IO, Callable, Iterator
@@ -119,9 +120,11 @@ class DockerImages:
         tail: list[str] = []
         try:
             with translated(f"building {service.catalog}"):
+                # Exactly the files the tag's digest covers (core/image_policy.py), whatever else lies there.
+                context = io.BytesIO(image_policy.context_archive(service.build_context))
                 stream = self.client.api.build(
-                    path=str(service.build_context), dockerfile=service.dockerfile, tag=tag, rm=True, forcerm=True,
-                    pull=False, decode=True, network_mode="host",
+                    fileobj=context, custom_context=True, dockerfile=service.dockerfile, tag=tag, rm=True,
+                    forcerm=True, pull=False, decode=True, network_mode="host",
                     labels={labels.MANAGED: "true", labels.IMAGE_FOR: service.catalog,
                             labels.CONTEXT_HASH: tag.rsplit(":", 1)[1]},
                 )
