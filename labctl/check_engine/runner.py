@@ -4,12 +4,14 @@ from __future__ import annotations
 import queue
 import threading
 import time
+from dataclasses import replace
 from typing import Callable, Iterable
 
 from labctl.check_engine.context import CheckContext
 from labctl.check_engine.result import CheckResult, Outcome, Status, TaskResult
 from labctl.core.errors import CheckError, ServiceUnavailable
 from labctl.core.model import CheckSpec, Lab, Task
+from labctl.core.text import printable
 
 # The runner waits a little longer than the check's timeout, so that a server-side limit (PostgreSQL's
 # statement_timeout, set to the check timeout) ends a slow learner query first and is reported as the
@@ -29,6 +31,9 @@ def run_check(task: Task, spec: CheckSpec, ctx: CheckContext) -> CheckResult:
         # A service that did not answer one check will not answer the next: one timeout per run, not per check.
         return CheckResult(task.id, spec.type, description, Status.ERROR, silent, 0.0)
     result, unanswered = _run_check(task, spec, ctx, check, timeout, description)
+    # Messages carry what the learner's work said (a database error, a file name): never raw control characters.
+    result = replace(result, message=printable(result.message),
+                     evidence=printable(result.evidence) if result.evidence is not None else None)
     if check.service and unanswered:
         ctx.memo[(NO_ANSWER, check.service)] = result.message
     return result

@@ -56,12 +56,15 @@ class ImageUnavailableError(LabctlError):
     """A service's image is not here, cannot be pulled, and has no local build (e.g. MongoDB offline)."""
 
 
-class CheckError(Exception):
+class CheckError(LabctlError):
     """A check could not run (not the learner's fault). The message is shown as is.
 
-    Raised by check families and service clients; the check runner turns it into an error result.
+    Raised by check families and service clients; the check runner turns it into an error result, and
+    anything else that meets one (grading a submission file, a self-test step) reports it like any error.
     """
 
 
 class ServiceUnavailable(CheckError):
     """The service did not answer: it is down, paused or unreachable."""
+
+    exit_code = ExitCode.SERVICE_NOT_READY

@@ -5,6 +5,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from labctl.core.errors import LabctlError
+from labctl.core.text import printable
 
 FORMAT_VERSION = 1
 
@@ -18,6 +19,9 @@ class GradeTest:
     duration: float
     weight: int
 
+    def __post_init__(self) -> None:  # the message quotes the learner's work: no control characters
+        object.__setattr__(self, "message", printable(self.message))
+
     @property
     def score(self) -> int:
         return self.weight if self.status == "pass" else 0
@@ -29,6 +33,10 @@ class GradeNote:
 
     file: str
     message: str
+
+    def __post_init__(self) -> None:  # a submission's file names and errors are the learner's: no control characters
+        object.__setattr__(self, "file", printable(self.file))
+        object.__setattr__(self, "message", printable(self.message))
 
 
 @dataclass
@@ -43,7 +51,7 @@ class GradeReport:
     timestamp: str = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat())
 
     def fail_to_run(self, exc: LabctlError, *, exit_code: int) -> None:
-        self.error = exc.message + (f"\n{exc.hint}" if exc.hint else "")
+        self.error = printable(exc.message + (f"\n{exc.hint}" if exc.hint else ""))
         self.error_exit_code = exit_code
 
     @property

@@ -6,7 +6,7 @@ import socket
 from dataclasses import dataclass, field
 from xml.etree import ElementTree as ET
 
-from labctl.core.text import first_line
+from labctl.core.text import first_line, printable
 
 
 @dataclass(frozen=True)
@@ -52,14 +52,15 @@ def to_xml(name: str, suites: list[Suite]) -> bytes:
             for key, value in suite.properties.items():
                 ET.SubElement(properties, "property", name=key, value=str(value))
         for case in suite.cases:
-            item = ET.SubElement(element, "testcase", classname=case.classname, name=case.name,
+            # printable(): a control character in a message or name would make the whole file unparseable.
+            item = ET.SubElement(element, "testcase", classname=printable(case.classname), name=printable(case.name),
                                  time=f"{case.seconds:.3f}")
             if case.outcome in TAGS:
                 tag, kind = TAGS[case.outcome]
-                attributes = {"message": first_line(case.message or "")[:300]}
+                attributes = {"message": first_line(printable(case.message or ""))[:300]}
                 if kind:
                     attributes["type"] = kind
-                ET.SubElement(item, tag, attributes).text = case.message or None
+                ET.SubElement(item, tag, attributes).text = printable(case.message) or None
         if suite.output:
-            ET.SubElement(element, "system-out").text = suite.output
+            ET.SubElement(element, "system-out").text = printable(suite.output)
     return ET.tostring(root, encoding="utf-8", xml_declaration=True)

@@ -25,6 +25,31 @@ def next_task(lab: Lab, done: Mapping[str, Mapping[str, Any]]) -> Task | None:
     return next((t for t in lab.tasks if not done.get(t.id, {}).get("first_passed")), None)
 
 
+def _well_formed(data: Any) -> bool:
+    """{"labs": {lab: {"tasks": {task: {"attempts": int, "hints_used": int, "first_passed": str|None}}}}}."""
+    if not isinstance(data, dict) or not isinstance(data.get("labs"), dict):
+        return False
+    for lab in data["labs"].values():
+        if not isinstance(lab, dict) or not isinstance(lab.get("tasks", {}), dict):
+            return False
+        for task in lab.get("tasks", {}).values():
+            if not isinstance(task, dict) or not isinstance(task.get("attempts", 0), int) \
+                    or not isinstance(task.get("hints_used", 0), int) \
+                    or not isinstance(task.get("first_passed"), (str, type(None))):
+                return False
+    return True
+
+
+def _unwritable(folder: Path, exc: OSError) -> LabctlError:
+    import errno
+
+    if exc.errno == errno.ENOSPC:
+        return LabctlError(f"the disk holding {folder} is full, so your progress could not be saved",
+                           "Free some space (`labctl images prune` removes old lab images), then run the command again.")
+    return LabctlError(f"cannot write your progress in {folder}: {exc.strerror or exc}",
+                       "Make LABCTL_HOME a folder you can write to (or point LABCTL_HOME elsewhere).")
+
+
 def _now() -> str:
     return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
 
@@ -42,28 +67,52 @@ class ProgressStore:
         except (OSError, ValueError) as exc:
             raise LabctlError(f"cannot read your progress file {self.path}: {exc}",
                               "Move the file aside to start counting again; labctl will not overwrite it.") from exc
-        if not isinstance(data, dict) or not isinstance(data.get("labs"), dict):
-            raise LabctlError(f"{self.path} is not a labctl progress file", "Move it aside and try again.")
+        if not _well_formed(data):
+            raise LabctlError(f"{self.path} is not a labctl progress file (or it was damaged)",
+                              "Move it aside to start counting again (`mv` it); labctl will not overwrite it.")
         return data
 
     @contextmanager
     def _editing(self) -> Iterator[dict[str, Any]]:
         import filelock
 
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with filelock.FileLock(str(self.lock_path), timeout=30):
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            lock = filelock.FileLock(str(self.lock_path), timeout=30)
+            lock.acquire()
+        except filelock.Timeout:
+            raise LabctlError(f"another labctl has held {self.lock_path} for 30s", "Try again in a moment.") from None
+        except OSError as exc:
+            raise _unwritable(self.path.parent, exc) from exc
+        try:
             data = self._read()
             yield data
-            # Write-then-rename: a crash never leaves half a file.
+            self._write(data)
+        finally:
+            lock.release()
+
+    def _write(self, data: dict[str, Any]) -> None:
+        """Write-then-rename: a crash never leaves half a file, and a failed write leaves no temporary one."""
+        tmp = None
+        try:
             fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".progress-")
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 json.dump(data, handle, indent=2, sort_keys=True)
             os.replace(tmp, self.path)
+            tmp = None
+        except OSError as exc:
+            raise _unwritable(self.path.parent, exc) from exc
+        finally:
+            if tmp is not None:
+                Path(tmp).unlink(missing_ok=True)
 
     @staticmethod
     def _task(data: dict[str, Any], lab: str, task: str) -> dict[str, Any]:
         entry = data["labs"].setdefault(lab, {"tasks": {}})
-        return entry.setdefault("tasks", {}).setdefault(task, {"attempts": 0, "hints_used": 0, "first_passed": None})
+        found = entry.setdefault("tasks", {}).setdefault(task, {})
+        for key, empty in (("attempts", 0), ("hints_used", 0), ("first_passed", None)):
+            found.setdefault(key, empty)
+        return found
 
     def record_checks(self, lab: str, results: list[TaskResult]) -> list[str]:
         """Count an attempt for every task checked; returns the tasks that passed for the first time."""

@@ -10,3 +10,26 @@ def first_line(exc: BaseException | str | None) -> str:
     if text:
         return text.splitlines()[0]
     return "" if isinstance(exc, str) else type(exc).__name__
+
+
+def printable(text: str) -> str:
+    """Text safe to show in a terminal, a CI log, JSON, JUnit XML or Markdown: control characters (ANSI
+    escapes, carriage returns, NUL, bidi overrides, Unicode line separators) become visible escapes like
+    \\x1b; newlines and tabs stay. Learner-controlled text (a database's error, a file name, a program's
+    output) passes through here before any report shows it, so it cannot forge lines or break XML."""
+    out = []
+    for char in text:
+        if char in "\n\t":
+            out.append(char)
+        elif _unsafe(char):
+            code = ord(char)
+            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def _unsafe(char: str) -> bool:
+    import unicodedata
+
+    return unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn") and char not in "\u200d"

@@ -135,6 +135,8 @@ class RedisDriver(ServiceDriver):
             for step in steps:
                 try:
                     run_file(client, access, step.source)
+                except ServiceUnavailable:
+                    raise  # Redis stopped answering: not the lab's fault
                 except LabctlError as exc:
                     raise LabctlError(f"the lab's seed failed: {exc}", "This is a bug in the lab; tell its author.") from exc
             client.function_load(MARKER_CODE, replace=True)

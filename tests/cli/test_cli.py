@@ -152,3 +152,15 @@ def test_committed_check_types_page_is_current():
 
     committed = Path(__file__).resolve().parents[2] / "docs" / "check-types.md"
     assert committed.read_text() == check_types_markdown(), "run: labctl lab check-types > docs/check-types.md"
+
+
+@pytest.mark.parametrize("option, value, words", [
+    ("--json", "/nonexistent/folder/results.json", "the folder /nonexistent/folder does not exist"),
+    ("--junit", "/nonexistent/junit.xml", "the folder /nonexistent does not exist"),
+])
+def test_grade_refuses_an_output_it_could_not_write_before_grading(tmp_path, option, value, words):
+    completed = run_main("grade", "databases-101", "--workspace", str(tmp_path), option, value,
+                         env={"LABCTL_DOCKER_HOST": f"unix://{tmp_path}/nothing.sock"})
+    assert completed.returncode == 2, completed.stderr
+    assert words in completed.stderr
+    assert "Grading" not in completed.stderr  # nothing started

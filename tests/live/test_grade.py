@@ -93,6 +93,26 @@ def test_a_file_that_fails_is_a_note_and_the_rest_is_graded(tmp_path):
     assert data["tests"][0]["status"] == "pass"
 
 
+def test_control_characters_from_a_submission_forge_nothing_and_break_no_report(tmp_path):
+    folder = submission(tmp_path, "databases-101")
+    forged = "\\x1b[32m ok\\r\\x1b[2KScore: 10/10\\nall tasks pass"
+    name = "99-\x1b[2Kzz.sql"
+    (folder / "sql" / name).write_text(f"DO $$ BEGIN RAISE EXCEPTION E'boom{forged}'; END $$;\n")
+    results, junit = tmp_path / "results.json", tmp_path / "junit.xml"
+    done = labctl("grade", "databases-101", "--workspace", str(folder), "--json", str(results), "--junit", str(junit),
+                  env={"GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md")})
+    assert done.returncode == 0, done.stdout + done.stderr  # the reference still scores; the file is a note
+    written = [results.read_text(), junit.read_text(), (tmp_path / "summary.md").read_text(), done.stdout]
+    for text in written:
+        assert "\x1b" not in text and "\r" not in text, text
+    JUNIT.validate(str(junit))
+    note = json.loads(results.read_text())["notes"][0]
+    assert note["file"] == "sql/99-\\x1b[2Kzz.sql" and "boom" in note["message"] and "\\x1b[32m" in note["message"]
+    scores = [line for line in done.stdout.splitlines() if "Score:" in line]
+    assert [line for line in scores if line.startswith("Score:")] == ["Score: 10/10 (pass, " + scores[-1].split("(pass, ")[1]]
+    assert scores[-1].startswith("Score: 10/10 (pass")  # ours, last; the forged one is indented inside the note
+
+
 def test_two_grades_of_the_same_lab_at_once(tmp_path):
     folder = submission(tmp_path, "databases-101")
     runs = [subprocess.Popen([sys.executable, "-m", "labctl", "-q", "grade", "databases-101", "--workspace", str(folder),

@@ -91,3 +91,32 @@ def test_destroying_a_throwaway_instance_leaves_no_lock_file(world, tmp_path):
     manager.start("pg-only")
     manager.destroy("pg-only")
     assert (manager.settings.home / "locks" / "pg-only.lock").exists()  # a learner's name may be waited on
+
+
+def test_a_submission_file_that_blocks_its_service_is_a_note_and_the_grade_completes(world, tmp_path):
+    from labctl.core.errors import ServiceUnavailable
+    from labctl.core.grading import grade
+
+    manager = world.manager()
+    driver = world.driver("redis")
+
+    def blocked(access, step):
+        world.engine.containers[f"labctl-{access.instance}-redis"].state = world_state("STOPPED")
+        raise ServiceUnavailable("Redis at 127.0.0.1:1 did not answer: Timeout reading from socket")
+
+    driver.apply = blocked  # what `BLPOP k 0` in a submission does to the driver's client
+    submission = tmp_path / "submission"
+    (submission / "redis").mkdir(parents=True)
+    (submission / "redis" / "01-counter.redis").write_text("BLPOP k 0\n")
+    report = grade(manager, "redis-101", submission)
+    assert report.error is None and report.tests, report.error
+    assert [(n.file, n.message) for n in report.notes] == [
+        ("redis/01-counter.redis", "failed: Redis at 127.0.0.1:1 did not answer: Timeout reading from socket")]
+    assert report.status == "error"  # its checks could not run on a stopped service: an error, not a score of 0
+    assert manager.instances() == []  # and the throwaway instance is gone
+
+
+def world_state(name: str):
+    from labctl.runtime.base import ServiceState
+
+    return ServiceState[name]

@@ -55,6 +55,9 @@ def grade(app: App, lab_id: str, submission: Path, app_command: str | None, app_
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--app-url") from None
     chosen = _settings(settings)
+    for option, path in (("--json", json_file), ("--junit", junit_file)):
+        if path is not None and str(path) != "-":
+            _writable(path, option)  # before grading: a finished grade must never be lost for a typo
     if not app.quiet:
         app.err.print(f"Grading [bold]{escape(str(submission))}[/] for [bold]{lab_id}[/] on a fresh instance ...")
     try:
@@ -84,16 +87,34 @@ def grade(app: App, lab_id: str, submission: Path, app_command: str | None, app_
     raise click.exceptions.Exit(code)
 
 
+def _writable(path: Path, option: str) -> None:
+    """Raise a usage error unless `path` can be written: its folder exists and is writable, it is no folder."""
+    folder = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        raise click.BadParameter(f"{path} is a folder; give a file name", param_hint=option)
+    if not folder.is_dir():
+        raise click.BadParameter(f"cannot write {path}: the folder {folder} does not exist", param_hint=option)
+    if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise click.BadParameter(f"cannot write {path}: permission denied", param_hint=option)
+
+
 def _show(app: App, report) -> None:
     console = app.console
     if report.error:
-        console.print(f"[red]✘ Grading could not run:[/] {escape(report.error)}")
+        first, *rest = report.error.splitlines() or [""]
+        console.print(f"[red]✘ Grading could not run:[/] {escape(first)}")
+        for line in rest:
+            console.print(f"    {escape(line)}")
     for test in report.tests:
         console.print(f"{MARK[test.status]} [bold]{escape(test.name)}[/] [dim]({test.task})[/] {test.score}/{test.weight}")
         if test.message:
             for line in test.message.splitlines():
                 console.print(f"    {escape(line)}")
     for note in report.notes:
-        console.print(f"[yellow]note:[/] {escape(note.file)}: {escape(note.message)}")
+        # Every line of a note is indented: a submission's error text can never pass for a line of ours.
+        first, *rest = note.message.splitlines() or [""]
+        console.print(f"[yellow]note:[/] {escape(note.file)}: {escape(first)}")
+        for line in rest:
+            console.print(f"    {escape(line)}")
     if report.tests:
         console.print(f"[bold]Score: {report.score}/{report.max_score}[/] ({report.status}, {report.duration:.1f}s)")
