@@ -42,6 +42,7 @@ class CheckResult:
     expected: Any = None
     found: Any = None
     evidence: str | None = None
+    service: str | None = None  # the lab service the check talks to, if any
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

@@ -33,7 +33,8 @@ def run_check(task: Task, spec: CheckSpec, ctx: CheckContext) -> CheckResult:
     result, unanswered = _run_check(task, spec, ctx, check, timeout, description)
     # Messages carry what the learner's work said (a database error, a file name): never raw control characters.
     result = replace(result, message=printable(result.message),
-                     evidence=printable(result.evidence) if result.evidence is not None else None)
+                     evidence=printable(result.evidence) if result.evidence is not None else None,
+                     service=check.service)
     if check.service and unanswered:
         ctx.memo[(NO_ANSWER, check.service)] = result.message
     return result

@@ -10,8 +10,8 @@ from pydantic import ValidationError
 
 from labctl.core import resources
 from labctl.core.errors import LabFileError
-from labctl.core.file_models import ID_RE, ComposeBuild, ComposeFile, ComposeService
-from labctl.core.model import ServiceSpec, VolumeMount
+from labctl.core.file_models import ID_RE, ComposeBuild, ComposeFile, ComposeService, ResourceLimitsModel
+from labctl.core.model import ResourceLimits, ServiceSpec, VolumeMount
 from labctl.core.validation import raise_for
 from labctl.core.yamlfile import read_yaml
 
@@ -122,6 +122,30 @@ def _build(path: Path, catalog: str, build: str | ComposeBuild | None) -> tuple[
     return resolved, dockerfile
 
 
+_MEMORY_RE = re.compile(r"^(?P<number>\d+(?:\.\d+)?)\s*(?P<unit>[kKmMgG]?)[iI]?[bB]?$")
+_UNITS = {"": 1, "k": 1024, "m": 1024 ** 2, "g": 1024 ** 3}
+
+
+def resource_limits(path: Path, field: str, given: ResourceLimitsModel, base: ResourceLimits) -> ResourceLimits:
+    """`given` over `base`; every value checked (memory 32M to 64G, 0.1 to 64 CPUs). Raises LabFileError."""
+    cpus, memory = base.cpus, base.memory_bytes
+    if given.cpus is not None:
+        try:
+            cpus = float(given.cpus)
+        except ValueError:
+            raise LabFileError(path, f"{field}.cpus", f"{given.cpus!r} is not a number of CPUs") from None
+        if not 0.1 <= cpus <= 64:
+            raise LabFileError(path, f"{field}.cpus", f"{given.cpus!r} must be between 0.1 and 64")
+    if given.memory is not None:
+        match = _MEMORY_RE.match(str(given.memory).strip())
+        if not match:
+            raise LabFileError(path, f"{field}.memory", f"{given.memory!r} is not a size like 512M or 1G")
+        memory = int(float(match.group("number")) * _UNITS[match.group("unit").lower()])
+        if not 32 * 1024 ** 2 <= memory <= 64 * 1024 ** 3:
+            raise LabFileError(path, f"{field}.memory", f"{given.memory!r} must be between 32M and 64G")
+    return ResourceLimits(cpus, memory, given.pids if given.pids is not None else base.pids)
+
+
 def template_fields(template: str) -> list[str]:
     return [f for _, f, _, _ in string.Formatter().parse(template) if f is not None]
 
@@ -159,6 +183,10 @@ def _resolve(path: Path, catalog: str, name: str, service: ComposeService, compo
     _check_templates(path, catalog, env, ports, meta.urls, "urls")
     _check_templates(path, catalog, env, ports, meta.credentials, "credentials")
     _check_templates(path, catalog, env, ports, {str(i): a for i, a in enumerate(meta.shell)}, "shell")
+    limits = ResourceLimits()  # every container gets limits, even from a compose file that gives none
+    if service.deploy is not None:
+        limits = resource_limits(path, f"services.{catalog}.deploy.resources.limits",
+                                 service.deploy.resources.limits, limits)
     command = service.command
     if isinstance(command, str):
         import shlex
@@ -184,4 +212,5 @@ def _resolve(path: Path, catalog: str, name: str, service: ComposeService, compo
         source=path,
         offline_hint=meta.offline_hint,
         host_ports=host_ports,
+        limits=limits,
     )

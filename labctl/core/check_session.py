@@ -2,16 +2,18 @@
 solution, near-miss and grading steps the way a learner would do the work."""
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Mapping
 
 from labctl.check_engine.context import CheckContext
-from labctl.check_engine.result import TaskResult
+from labctl.check_engine.result import Status, TaskResult
 from labctl.check_engine.runner import run_tasks
 from labctl.core import workspace as workspaces
 from labctl.core.access import ServiceAccess
 from labctl.core.errors import CheckError, LabctlError, ServiceUnavailable
 from labctl.core.host_apps import HostApps
 from labctl.core.instance_directory import InstanceDirectory
+from labctl.core.memory_limit import explanation, oom_kills
 from labctl.core.model import Step
 from labctl.core.settings import Settings
 from labctl.core.views import InstanceView, access_for
@@ -61,9 +63,30 @@ class CheckSession:
         view.lab.validate_checks()
         ctx = self.context(view)
         try:
-            return run_tasks(view.lab, ctx, task_ids)
+            results = run_tasks(view.lab, ctx, task_ids)
         finally:
             ctx.close()
+        return self._blame_memory_limits(view, results)
+
+    def _blame_memory_limits(self, view: InstanceView, results: list[TaskResult]) -> list[TaskResult]:
+        """When a service a check could not reach has just had a process killed for want of memory, say so:
+        "lost the connection" alone sends a learner looking in the wrong place. Costs nothing when all ran."""
+        failing = {c.service for r in results for c in r.checks if c.status is Status.ERROR and c.service}
+        record = self.directory.records.get(view.instance)
+        if not failing or record is None:
+            return results
+        blamed = {}
+        for service in sorted(failing):
+            kills = oom_kills(self.runtime, view.instance, service)
+            if kills is not None and kills > record.oom_kills.get(service, 0):
+                record.oom_kills[service] = kills
+                blamed[service] = explanation(view.lab.services[service])
+        if not blamed:
+            return results
+        self.directory.records.save(record, ephemeral=self.directory.records.is_ephemeral(view.instance))
+        return [replace(r, checks=tuple(
+            replace(c, message=f"{blamed[c.service]} ({c.message})") if c.status is Status.ERROR and c.service in blamed
+            else c for c in r.checks)) for r in results]
 
     def apply_steps(self, view: InstanceView, steps: tuple[Step, ...]) -> None:
         """Run solution or near-miss steps as a learner would: files into the workspace, settings, an app,

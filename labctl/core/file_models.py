@@ -40,6 +40,22 @@ class ComposeLabctl(_Strict):
     shell: list[str] = []
 
 
+class ResourceLimitsModel(_Strict):
+    """What one container may use, as the compose spec writes it (docker compose honours it too)."""
+
+    cpus: float | str | None = Field(None, description="CPUs, e.g. 1.0 or \"0.5\".")
+    memory: str | int | None = Field(None, description="Memory, e.g. 512M or 1G (bytes when a number).")
+    pids: int | None = Field(None, ge=32, le=65536, description="Processes and threads.")
+
+
+class ComposeResources(_Strict):
+    limits: ResourceLimitsModel = ResourceLimitsModel()
+
+
+class ComposeDeploy(_Strict):
+    resources: ComposeResources = ComposeResources()
+
+
 class ComposeService(_Strict):
     image: str | None = None
     build: str | ComposeBuild | None = None
@@ -47,6 +63,7 @@ class ComposeService(_Strict):
     ports: list[str | int] = []
     volumes: list[str] = []
     command: str | list[str] | None = None
+    deploy: ComposeDeploy | None = None
     x_labctl: ComposeLabctl = Field(alias="x-labctl")
 
 
@@ -61,6 +78,7 @@ class ComposeFile(_Strict):
 class LabService(_Strict):
     catalog: str | None = Field(None, description="Catalog entry (compose/<catalog>.yml); defaults to the key.")
     environment: dict[str, str | int | float | bool] = {}
+    limits: ResourceLimitsModel | None = Field(None, description="Overrides of the catalog's resource limits.")
 
 
 class SqlStep(_Strict):

@@ -20,10 +20,12 @@ from typing import Iterator, Mapping
 
 from labctl.check_engine.result import Status
 from labctl.core import events
+from labctl.core.deadline import DEFAULT_GRADE_SECONDS, Deadline
 from labctl.core.errors import EngineUnavailableError, LabctlError, ServiceNotReadyError
 from labctl.core.events import Emit, Event
 from labctl.core.grade_report import GradeNote, GradeReport, GradeTest
 from labctl.core.manager import LabManager
+from labctl.core.memory_limit import explanation, oom_kills
 from labctl.core.model import Lab, Step
 
 SKIPPED_NAMES = {".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv", "venv", ".mypy_cache", ".pytest_cache"}
@@ -32,9 +34,10 @@ MAX_SUBMISSION_BYTES = 200 * 1024 * 1024
 
 def grade(manager: LabManager, lab_id: str, submission: Path, *, settings: Mapping[str, str] | None = None,
           app_command: str | None = None, app_url: str | None = None, labels: Mapping[str, str] | None = None,
-          emit: Emit = events.discard) -> GradeReport:
+          timeout: float = DEFAULT_GRADE_SECONDS, emit: Emit = events.discard) -> GradeReport:
     """Grade the submission folder against the lab. Never raises for the learner's mistakes: they are in the
-    report. Raises only for what makes grading impossible to even begin (unknown lab, missing folder)."""
+    report. Raises only for what makes grading impossible to even begin (unknown lab, missing folder).
+    After `timeout` seconds the instance is taken down and the report says so: a submission cannot hang it."""
     started = time.monotonic()
     lab = manager.loader.load(lab_id)
     _check_gradable(lab, submission, settings or {}, app_command)
@@ -43,15 +46,21 @@ def grade(manager: LabManager, lab_id: str, submission: Path, *, settings: Mappi
     workspace = Path(tempfile.mkdtemp(prefix=f"labctl-grade-{lab.id}-"))
     cleanup = _Cleanup(manager, instance, workspace)
     atexit.register(cleanup.run)
+    deadline = Deadline(timeout, lambda: _take_down(manager, instance))
     try:
-        with _sigterm_as_interrupt():
+        with _sigterm_as_interrupt(), deadline:
             _copy_submission(submission, workspace)
             emit(Event(events.INFO, f"starting a fresh {lab.id} as {instance}"))
             manager.start(lab.id, name=instance, workspace=workspace, ephemeral=True, labels=labels, emit=emit)
             for name, value in (settings or {}).items():
                 manager.set_setting(instance, name, value)
             view = manager.view(instance, lab)
-            report.notes.extend(_apply_submission(manager, lab, view, workspace, emit))
+            notes = _apply_submission(manager, lab, view, workspace, emit)
+            report.notes.extend(notes)
+            if deadline.expired:
+                raise LabctlError(deadline.message)
+            if notes:  # a file that failed may have crashed its service: it recovers before the checks
+                manager.wait_ready(instance, emit)
             if app_command:
                 emit(Event(events.INFO, f"starting the app: {app_command}"))
                 manager.start_app(view, app_command, workspace, url=app_url)
@@ -69,11 +78,30 @@ def grade(manager: LabManager, lab_id: str, submission: Path, *, settings: Mappi
     except LabctlError as exc:
         report.fail_to_run(exc, exit_code=int(exc.exit_code))
     finally:
+        if deadline.expired:
+            _out_of_time(report, lab, deadline)
         with _shielded():
             cleanup.run()
         atexit.unregister(cleanup.run)
         report.duration = time.monotonic() - started
     return report
+
+
+def _take_down(manager: LabManager, instance: str) -> None:
+    """At the deadline: stop the app and remove the instance under whatever still waits on it."""
+    manager.stop_app(instance)
+    manager.runtime.down(instance, remove=True, emit=events.discard)
+
+
+def _out_of_time(report: GradeReport, lab: Lab, deadline: Deadline) -> None:
+    """The grade ran out of time: say so, and count every task not checked yet as an error."""
+    report.error = f"grading {deadline.message}; what was left unchecked counts as an error"
+    report.error_exit_code = 1
+    checked = {t.task for t in report.tests}
+    for task in lab.tasks:
+        if task.id not in checked:
+            report.tests.append(GradeTest(task.title, task.id, "error", "not checked: grading ran out of time",
+                                          0.0, task.weight))
 
 
 def _check_gradable(lab: Lab, submission: Path, settings: Mapping[str, str], app_command: str | None) -> None:
@@ -116,6 +144,7 @@ def _apply_submission(manager: LabManager, lab: Lab, view, workspace: Path, emit
     notes: list[GradeNote] = []
     if lab.grading is None:
         return notes
+    kills_seen: dict[str, int] = {}  # a fresh instance: every memory kill is one of this submission's files
     for step in lab.grading.steps:
         files = sorted(p for p in workspace.glob(step.pattern)
                        if p.is_file() and p.resolve().is_relative_to(workspace.resolve()))
@@ -129,7 +158,12 @@ def _apply_submission(manager: LabManager, lab: Lab, view, workspace: Path, emit
                 # As a solution step is applied: the same driver, the same way.
                 manager.apply_steps(view, (Step(step.action, path, service=step.service),))
             except LabctlError as exc:
-                notes.append(GradeNote(shown, f"failed: {exc.message}"))
+                why = exc.message
+                kills = oom_kills(manager.runtime, view.instance, step.service)
+                if kills is not None and kills > kills_seen.get(step.service, 0):
+                    kills_seen[step.service] = kills
+                    why = f"{explanation(lab.services[step.service])} ({why})"
+                notes.append(GradeNote(shown, f"failed: {why}"))
     return notes
 
 

@@ -27,6 +27,8 @@ class InstanceRecord:
     workspace: str = ""
     containers: bool = True  # False: the lab has no service, and this record is the instance
     settings: dict[str, str] = field(default_factory=dict)
+    # Per service, the kernel's memory kills seen so far (core/memory_limit.py): only a new one is reported.
+    oom_kills: dict[str, int] = field(default_factory=dict)
 
 
 class InstanceRecords:
@@ -53,7 +55,8 @@ class InstanceRecords:
         try:
             return InstanceRecord(instance=instance, lab=str(data["lab"]), workspace=str(data.get("workspace", "")),
                                   containers=bool(data.get("containers", True)),
-                                  settings={str(k): str(v) for k, v in dict(data.get("settings", {})).items()})
+                                  settings={str(k): str(v) for k, v in dict(data.get("settings", {})).items()},
+                                  oom_kills={str(k): int(v) for k, v in dict(data.get("oom_kills", {})).items()})
         except (KeyError, TypeError, ValueError) as exc:
             raise LabctlError(f"{path} is not a labctl instance file ({exc})",
                               "Move it aside; `labctl start` will make a new one.") from exc

@@ -1,13 +1,14 @@
 """Read labs/<id>/lab.yaml and the catalog into a Lab; every error names the file and the field."""
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Iterable
 
 from pydantic import ValidationError
 
 from labctl.core import resources
-from labctl.core.catalog import load_service
+from labctl.core.catalog import load_service, resource_limits
 from labctl.core.errors import LabFileError, UnknownLabError
 from labctl.core.file_models import (ID_RE, AppStep, CheckEntry, ConfigStep, CopyStep, GradeSqlStep, LabModel, RunStep,
                                      SqlStep)
@@ -134,6 +135,9 @@ class _Resolver:
                 if exc.path == self.path:
                     raise
                 raise LabFileError(self.path, f"services.{name}", exc.message, exc.hint) from None
+            if entry.limits is not None:
+                limits = resource_limits(self.path, f"services.{name}.limits", entry.limits, out[name].limits)
+                out[name] = replace(out[name], limits=limits)
         return out
 
     def _default_service(self, kind: str | None, field: str, services: dict[str, ServiceSpec]) -> str | None:

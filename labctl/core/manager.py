@@ -96,6 +96,14 @@ class LabManager:
             found = tuple(self.runtime.status(instance)) if lab.services else ()
         return build_view(instance, lab, found, self.records.get(instance), self.settings.home, self.drivers)
 
+    def wait_ready(self, instance: str, emit: Emit = events.discard) -> None:
+        """Wait until every service of the instance answers again (e.g. PostgreSQL recovering after one of
+        its processes was killed). Raises ServiceNotReadyError with the service's last log lines."""
+        view = self.view(instance)
+        for sv in view.services:
+            assert sv.spec is not None
+            self.starter.wait_ready(instance, sv.spec, access_for(sv.spec, sv.status, self.settings.home), emit)
+
     # -- stop, destroy, reset
 
     def stop(self, instance: str, emit: Emit = events.discard) -> list[str]:

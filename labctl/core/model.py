@@ -29,6 +29,20 @@ class VolumeMount:
 
 
 @dataclass(frozen=True)
+class ResourceLimits:
+    """What one container of a lab may use (compose `deploy.resources.limits`, overridable per lab)."""
+
+    cpus: float = 1.0
+    memory_bytes: int = 512 * 1024 ** 2
+    pids: int = 512
+
+    @property
+    def memory_text(self) -> str:
+        mib = self.memory_bytes / 1024 ** 2
+        return f"{mib / 1024:g} GiB" if mib >= 1024 else f"{mib:g} MiB"
+
+
+@dataclass(frozen=True)
 class ServiceSpec:
     """One service of a lab: a catalog entry with the lab's overrides applied."""
 
@@ -51,6 +65,7 @@ class ServiceSpec:
     source: Path | None = None  # the compose file it came from
     offline_hint: str = ""  # why there is no local build, when there is none
     host_ports: Mapping[int, int] = field(default_factory=dict)  # preferred host port per container port
+    limits: ResourceLimits = ResourceLimits()
 
     @property
     def main_port(self) -> int | None:

@@ -12,6 +12,7 @@ from pathlib import Path
 from labctl.check_engine.result import Status, TaskResult
 from labctl.core import events
 from labctl.core.app_process import free_port
+from labctl.core.deadline import DEFAULT_SELF_TEST_SECONDS, Deadline
 from labctl.core.errors import EngineUnavailableError, ImageUnavailableError, LabctlError
 from labctl.core.events import Emit, Event
 from labctl.core.manager import LabManager
@@ -45,68 +46,37 @@ def _describe(result: TaskResult) -> str:
     return problem.message if problem else "all checks pass"
 
 
-def run_self_test(manager: LabManager, lab_id: str, *, emit: Emit = events.discard, keep: bool = False) -> SelfTestReport:
-    """Self-test one lab on its own ephemeral instance, always torn down (unless keep)."""
+def run_self_test(manager: LabManager, lab_id: str, *, emit: Emit = events.discard, keep: bool = False,
+                  timeout: float = DEFAULT_SELF_TEST_SECONDS) -> SelfTestReport:
+    """Self-test one lab on its own ephemeral instance, always torn down (unless keep). After `timeout`
+    seconds the instance is taken down and the report's error says so."""
     lab = manager.loader.load(lab_id)
     instance = f"selftest-{lab.id[:32]}-{secrets.token_hex(3)}"
     report = SelfTestReport(lab.id, instance)
     began = time.monotonic()
     workspace = Path(tempfile.mkdtemp(prefix=f"labctl-selftest-{lab.id}-"))
+    deadline = Deadline(timeout, lambda: manager.runtime.down(instance, remove=True, emit=events.discard))
+
+    def in_time() -> None:
+        if deadline.expired:
+            raise LabctlError(f"the self-test {deadline.message}")
+
     try:
-        emit(Event(events.INFO, f"starting {lab.id} as {instance}"))
-        manager.start(lab.id, name=instance, workspace=workspace, ephemeral=True, emit=emit)
-        for setting in lab.settings.values():
-            if setting.kind == "url":
-                # Never the lab's default port: whatever the author runs there must not answer the checks.
-                manager.set_setting(instance, setting.name, f"http://127.0.0.1:{free_port()}")
-        view = manager.view(instance, lab)
+        with deadline:
+            emit(Event(events.INFO, f"starting {lab.id} as {instance}"))
+            manager.start(lab.id, name=instance, workspace=workspace, ephemeral=True, emit=emit)
+            for setting in lab.settings.values():
+                if setting.kind == "url":
+                    # Never the lab's default port: whatever the author runs there must not answer the checks.
+                    manager.set_setting(instance, setting.name, f"http://127.0.0.1:{free_port()}")
+            view = manager.view(instance, lab)
 
-        def check(task_id: str) -> TaskResult:
-            return manager.check(instance, [task_id])[1][0]
-
-        for task in lab.tasks:
-            started = time.monotonic()
-            before = check(task.id)
-            ok = before.status is Status.FAILED
-            why = ("fails as it should: " + _describe(before)) if ok else (
-                "passes before its solution is applied: the checks are too weak" if before.status is Status.PASSED
-                else f"errors instead of failing: {_describe(before)}")
-            report.cases.append(SelfTestCase(f"{task.id}: fails before its solution", task.id, ok, why, time.monotonic() - started))
-            emit(Event(events.INFO, f"{task.id}: {'ok' if ok else 'PROBLEM'} before solution"))
-
-            started = time.monotonic()
-            try:
-                manager.apply_steps(view, task.solution)
-                after = check(task.id)
-                ok, why = after.status is Status.PASSED, _describe(after)
-            except LabctlError as exc:
-                ok, why = False, f"its solution did not apply: {exc}"
-            report.cases.append(SelfTestCase(f"{task.id}: passes with its solution", task.id, ok, why, time.monotonic() - started))
-            emit(Event(events.INFO, f"{task.id}: {'ok' if ok else 'PROBLEM'} with solution"))
-
-        for near in lab.near_misses:
-            started = time.monotonic()
-            try:
-                manager.reset(instance, workspace_files=True)
-                for task in lab.tasks:
-                    if task.id == near.task:
-                        break
-                    manager.apply_steps(view, task.solution)
-                manager.apply_steps(view, near.steps)
-                result = check(near.task)
-                messages = [c.message for c in result.checks if c.status is not Status.PASSED]
-                if result.status is Status.PASSED:
-                    ok, why = False, "passes: a wrong answer is accepted"
-                elif result.status is Status.ERROR:
-                    ok, why = False, f"errors instead of failing: {_describe(result)}"
-                elif not any(near.expect.lower() in m.lower() for m in messages):
-                    ok, why = False, f"fails, but no message mentions {near.expect!r}: {' | '.join(messages)}"
-                else:
-                    ok, why = True, "fails as it should: " + next(m for m in messages if near.expect.lower() in m.lower())
-            except LabctlError as exc:
-                ok, why = False, f"could not be applied: {exc}"
-            report.cases.append(SelfTestCase(f"near miss {near.id} fails {near.task}", near.task, ok, why, time.monotonic() - started))
-            emit(Event(events.INFO, f"near miss {near.id}: {'ok' if ok else 'PROBLEM'}"))
+            for task in lab.tasks:
+                in_time()
+                report.cases.extend(_task_cases(manager, view, task, emit))
+            for near in lab.near_misses:
+                in_time()
+                report.cases.append(_near_miss_case(manager, view, near, emit))
     except EngineUnavailableError:
         raise
     except ImageUnavailableError as exc:
@@ -114,6 +84,8 @@ def run_self_test(manager: LabManager, lab_id: str, *, emit: Emit = events.disca
     except LabctlError as exc:
         report.error = str(exc) + (f"\n{exc.hint}" if exc.hint else "")
     finally:
+        if deadline.expired:
+            report.error = f"the self-test {deadline.message}; {len(report.cases)} cases ran before it"
         if not keep:
             try:
                 manager.destroy(instance)
@@ -122,3 +94,58 @@ def run_self_test(manager: LabManager, lab_id: str, *, emit: Emit = events.disca
             shutil.rmtree(workspace, ignore_errors=True)
         report.duration = time.monotonic() - began
     return report
+
+
+def _check(manager: LabManager, instance: str, task_id: str) -> TaskResult:
+    return manager.check(instance, [task_id])[1][0]
+
+
+def _task_cases(manager: LabManager, view, task, emit: Emit) -> list[SelfTestCase]:
+    """A task fails before its solution and passes after it (the solution is left applied for the next task)."""
+    cases = []
+    started = time.monotonic()
+    before = _check(manager, view.instance, task.id)
+    ok = before.status is Status.FAILED
+    why = ("fails as it should: " + _describe(before)) if ok else (
+        "passes before its solution is applied: the checks are too weak" if before.status is Status.PASSED
+        else f"errors instead of failing: {_describe(before)}")
+    cases.append(SelfTestCase(f"{task.id}: fails before its solution", task.id, ok, why, time.monotonic() - started))
+    emit(Event(events.INFO, f"{task.id}: {'ok' if ok else 'PROBLEM'} before solution"))
+
+    started = time.monotonic()
+    try:
+        manager.apply_steps(view, task.solution)
+        after = _check(manager, view.instance, task.id)
+        ok, why = after.status is Status.PASSED, _describe(after)
+    except LabctlError as exc:
+        ok, why = False, f"its solution did not apply: {exc}"
+    cases.append(SelfTestCase(f"{task.id}: passes with its solution", task.id, ok, why, time.monotonic() - started))
+    emit(Event(events.INFO, f"{task.id}: {'ok' if ok else 'PROBLEM'} with solution"))
+    return cases
+
+
+def _near_miss_case(manager: LabManager, view, near, emit: Emit) -> SelfTestCase:
+    """On a reset instance with every earlier task solved, the near miss fails its task naming what is wrong."""
+    started = time.monotonic()
+    try:
+        manager.reset(view.instance, workspace_files=True)
+        for task in view.lab.tasks:
+            if task.id == near.task:
+                break
+            manager.apply_steps(view, task.solution)
+        manager.apply_steps(view, near.steps)
+        result = _check(manager, view.instance, near.task)
+        messages = [c.message for c in result.checks if c.status is not Status.PASSED]
+        naming = [m for m in messages if near.expect.lower() in m.lower()]
+        if result.status is Status.PASSED:
+            ok, why = False, "passes: a wrong answer is accepted"
+        elif result.status is Status.ERROR:
+            ok, why = False, f"errors instead of failing: {_describe(result)}"
+        elif not naming:
+            ok, why = False, f"fails, but no message mentions {near.expect!r}: {' | '.join(messages)}"
+        else:
+            ok, why = True, "fails as it should: " + naming[0]
+    except LabctlError as exc:
+        ok, why = False, f"could not be applied: {exc}"
+    emit(Event(events.INFO, f"near miss {near.id}: {'ok' if ok else 'PROBLEM'}"))
+    return SelfTestCase(f"near miss {near.id} fails {near.task}", near.task, ok, why, time.monotonic() - started)

@@ -8,12 +8,14 @@ from typing import TYPE_CHECKING, Mapping
 
 from labctl.core import events, naming
 from labctl.core import workspace as workspaces
+from labctl.core.access import ServiceAccess
 from labctl.core.errors import LabctlError
 from labctl.core.events import Emit, Event
 from labctl.core.holder import this_holder
 from labctl.core.instance_directory import InstanceDirectory
 from labctl.core.instance_records import InstanceRecord
 from labctl.core.locks import instance_lock
+from labctl.core.model import ServiceSpec
 from labctl.core.readiness import wait_ready
 from labctl.core.settings import DEFAULT_READY_TIMEOUT, Settings
 from labctl.core.views import InstanceView, access_for, build_view
@@ -78,6 +80,19 @@ class Starter:
             view = build_view(instance, lab, found, records.get(instance), self.settings.home, self.drivers)
             return StartReport(view, any(seeded), tuple(copied))
 
+    def wait_ready(self, instance: str, svc: ServiceSpec, access: ServiceAccess, emit: Emit = events.discard) -> None:
+        """Wait until the service answers its protocol (the one readiness loop). Raises ServiceNotReadyError."""
+        name = svc.name
+        emit(Event(events.SERVICE_WAITING, f"waiting for {name} to answer", name))
+        waited = wait_ready(
+            name,
+            probe=lambda: self.drivers.get(svc.kind).probe(access),
+            state=lambda: next((s for s in self.runtime.status(instance) if s.service == name), None),
+            log_tail=lambda n: list(self.runtime.logs(instance, name, tail=n)),
+            timeout=self.settings.ready_timeout or svc.ready_timeout or DEFAULT_READY_TIMEOUT,
+        )
+        emit(Event(events.SERVICE_READY, f"{name} is ready", name, {"seconds": round(waited, 2)}))
+
     def _start_services(self, spec: InstanceSpec, emit: Emit) -> list[bool]:
         names = list(spec.services)
         if not names:
@@ -100,15 +115,7 @@ class Starter:
         status = self.runtime.up(spec, name, emit)
         access = access_for(svc, status, self.settings.home)
         driver = self.drivers.get(svc.kind)
-        emit(Event(events.SERVICE_WAITING, f"waiting for {name} to answer", name))
-        waited = wait_ready(
-            name,
-            probe=lambda: driver.probe(access),
-            state=lambda: next((s for s in self.runtime.status(spec.instance) if s.service == name), None),
-            log_tail=lambda n: list(self.runtime.logs(spec.instance, name, tail=n)),
-            timeout=self.settings.ready_timeout or svc.ready_timeout or DEFAULT_READY_TIMEOUT,
-        )
-        emit(Event(events.SERVICE_READY, f"{name} is ready", name, {"seconds": round(waited, 2)}))
+        self.wait_ready(spec.instance, svc, access, emit)
         seed = [s for s in spec.lab.seed if s.service == name]
         if not driver.is_seeded(access):
             # No pristine copy means no start ever finished: the data holds nothing of the learner's.

@@ -17,7 +17,7 @@ from typing import IO, Callable, Iterator
 from labctl.core import events, image_policy, labels, naming
 from labctl.core.errors import EngineUnavailableError, InstanceNotFoundError, LabctlError
 from labctl.core.events import Emit, Event
-from labctl.core.model import ServiceSpec
+from labctl.core.model import ResourceLimits, ServiceSpec
 from labctl.core.owner import owner_id, owners_of
 from labctl.core.settings import Settings
 from labctl.runtime.base import (Capability, EngineInfo, ExecResult, ImageInfo, InstanceSpec, InstanceSummary,
@@ -33,6 +33,7 @@ class FakeContainer:
     labels: dict[str, str]
     ports: dict[int, int]
     environment: dict[str, str]
+    limits: ResourceLimits = ResourceLimits()
     state: ServiceState = ServiceState.RUNNING
     detail: str = ""
     logs: list[str] = field(default_factory=list)
@@ -223,6 +224,7 @@ class FakeRuntime:
             existing = self.engine.containers.get(name)
             if existing is not None:
                 self._assert_ours(existing.labels, "container", name)
+                existing.limits = svc.limits
                 if existing.state is not ServiceState.RUNNING:
                     emit(Event(events.CONTAINER_STARTING, f"starting {name}", service))
                     self._start(existing)
@@ -233,7 +235,7 @@ class FakeRuntime:
             if spec.workspace is not None:
                 container_labels[labels.WORKSPACE] = str(spec.workspace)
             container = FakeContainer(name, image, container_labels, chosen,
-                                      {**svc.environment, **spec.extra_env.get(service, {})})
+                                      {**svc.environment, **spec.extra_env.get(service, {})}, svc.limits)
             self.engine.containers[name] = container
             self._start(container)
             return self._status(container)

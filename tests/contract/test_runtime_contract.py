@@ -34,6 +34,7 @@ class Backend:
     make_foreign: Callable[[str, str], None]  # (kind, name): a resource labctl did not make
     cleanup: list[Callable[[], None]]
     reopen: Callable[[], Runtime]  # the same home's runtime, made anew (as the next labctl command does)
+    limits_of: Callable[[str], tuple[int, float, int]]  # container name -> (memory bytes, cpus, pids) it runs with
 
 
 def _settings(home: Path) -> Settings:
@@ -49,7 +50,9 @@ def _fake(tmp_path: Path) -> Backend:
     engine.registries.add("registry.test:5000")
     return Backend("fake", FakeRuntime(_settings(tmp_path / "me"), engine),
                    FakeRuntime(_settings(tmp_path / "neighbour"), engine), engine.add_foreign, [],
-                   lambda: FakeRuntime(_settings(tmp_path / "me"), engine))
+                   lambda: FakeRuntime(_settings(tmp_path / "me"), engine),
+                   lambda name: (engine.containers[name].limits.memory_bytes, engine.containers[name].limits.cpus,
+                                 engine.containers[name].limits.pids))
 
 
 def _docker(tmp_path: Path) -> Backend:
@@ -77,8 +80,12 @@ def _docker(tmp_path: Path) -> Backend:
             net = client.networks.create(name)
             cleanup.append(net.remove)
 
+    def limits_of(name: str) -> tuple[int, float, int]:
+        host = client.api.inspect_container(name)["HostConfig"]
+        return host["Memory"], host["NanoCpus"] / 1e9, host["PidsLimit"]
+
     return Backend("docker", DockerRuntime(_settings(tmp_path / "me")), DockerRuntime(_settings(tmp_path / "neighbour")),
-                   make_foreign, cleanup, lambda: DockerRuntime(_settings(tmp_path / "me")))
+                   make_foreign, cleanup, lambda: DockerRuntime(_settings(tmp_path / "me")), limits_of)
 
 
 BACKENDS = {"fake": _fake, "docker": _docker}
@@ -147,6 +154,19 @@ def test_up_runs_the_service_on_loopback_and_status_and_list_see_it(backend, ins
     assert backend.runtime.status(instance) == [status]
     summary = next(s for s in backend.runtime.list() if s.instance == instance)
     assert summary.state == "running" and summary.lab == "contract-lab" and summary.services == (status,)
+
+
+def test_every_container_runs_with_its_services_limits_and_an_existing_one_gets_new_ones(backend, instance, tmp_path):
+    from labctl.core.model import ResourceLimits
+
+    first = ResourceLimits(cpus=0.5, memory_bytes=64 * 1024 ** 2, pids=64)
+    backend.runtime.up(_spec(tmp_path, instance, limits=first), "svc", events.discard)
+    assert backend.limits_of(f"labctl-{instance}-svc") == (64 * 1024 ** 2, 0.5, 64)
+    backend.runtime.down(instance, remove=False, emit=events.discard)
+    raised = ResourceLimits(cpus=1.0, memory_bytes=96 * 1024 ** 2, pids=100)
+    assert backend.runtime.up(_spec(tmp_path, instance, limits=raised), "svc", events.discard).state \
+        is ServiceState.RUNNING
+    assert backend.limits_of(f"labctl-{instance}-svc") == (96 * 1024 ** 2, 1.0, 100)
 
 
 def test_up_again_is_idempotent_and_keeps_the_ports(backend, instance, tmp_path):

@@ -113,6 +113,34 @@ def test_control_characters_from_a_submission_forge_nothing_and_break_no_report(
     assert scores[-1].startswith("Score: 10/10 (pass")  # ours, last; the forged one is indented inside the note
 
 
+def test_a_submission_that_sleeps_forever_is_stopped_by_the_deadline(tmp_path):
+    folder = submission(tmp_path, "databases-101")
+    (folder / "sql" / "00-sleep.sql").write_text("SET statement_timeout = 0;\nSELECT pg_sleep(3600);\n")
+    results = tmp_path / "results.json"
+    started = time.monotonic()
+    done = labctl("grade", "databases-101", "--workspace", str(folder), "--json", str(results), "--timeout", "20")
+    assert time.monotonic() - started < 90, "the deadline did not stop the grade"
+    assert done.returncode == 1, done.stdout + done.stderr
+    data = json.loads(results.read_text())
+    assert data["status"] == "error" and "stopped at the deadline: it ran for more than 20s" in data["message"]
+    assert {t["status"] for t in data["tests"]} == {"error"}
+    jsonschema.validate(data, RESULTS_SCHEMA)
+
+
+def test_a_runaway_query_is_stopped_by_the_memory_limit_with_a_clear_note(tmp_path):
+    folder = submission(tmp_path, "databases-101")
+    # Streams 200 million md5 strings into one text value: far beyond the container's 512 MiB.
+    (folder / "sql" / "99-runaway.sql").write_text(
+        "SELECT length(string_agg(md5(g::text), '')) FROM (SELECT generate_series(1, 200000000) AS g) AS s;\n")
+    results = tmp_path / "results.json"
+    done = labctl("grade", "databases-101", "--workspace", str(folder), "--json", str(results))
+    data = json.loads(results.read_text())
+    note = next(n for n in data["notes"] if n["file"] == "sql/99-runaway.sql")
+    assert note["message"].startswith("failed: postgres ran out of memory: it may use 512 MiB"), note
+    assert done.returncode in (0, 3, 5), done.stdout + done.stderr  # PostgreSQL restarts itself; grading goes on
+    assert data["score"] > 0
+
+
 def test_two_grades_of_the_same_lab_at_once(tmp_path):
     folder = submission(tmp_path, "databases-101")
     runs = [subprocess.Popen([sys.executable, "-m", "labctl", "-q", "grade", "databases-101", "--workspace", str(folder),

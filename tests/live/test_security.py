@@ -108,3 +108,15 @@ def test_every_container_carries_labctl_labels(inspected):
         assert found["io.labctl.managed"] == "true"
         assert found["io.labctl.instance"] and found["io.labctl.lab"] in LABS
         assert data["Name"] == f"/labctl-{found['io.labctl.instance']}-{service}"
+
+
+def test_every_container_has_memory_cpu_and_process_limits(inspected):
+    from labctl.core.catalog import load_service
+
+    for service, data in inspected.items():
+        host = data["HostConfig"]
+        limits = load_service(service).limits
+        assert host["Memory"] == limits.memory_bytes and host["MemorySwap"] == limits.memory_bytes, service
+        assert host["NanoCpus"] == int(limits.cpus * 1e9), service
+        assert host["PidsLimit"] == limits.pids, service
+        assert 0 < host["Memory"] <= 1024 ** 3 and 0 < host["PidsLimit"] <= 1024, service

@@ -67,3 +67,29 @@ def test_bad_compose_is_refused(tmp_path, path, value, words):
         load_service("svc", compose_dir=write(tmp_path, changed(path, value)))
     assert words in str(info.value)
     assert "svc.yml" in str(info.value)
+
+
+def test_every_catalog_service_has_limits_and_a_compose_file_may_set_them(tmp_path):
+    from labctl.core.catalog import catalog_names
+
+    for name in catalog_names():
+        limits = load_service(name).limits
+        assert limits.memory_bytes >= 64 * 1024 ** 2 and limits.cpus > 0 and limits.pids >= 64, name
+    data = changed("deploy", {"resources": {"limits": {"cpus": "0.25", "memory": "1.5G", "pids": 64}}})
+    spec = load_service("svc", compose_dir=write(tmp_path, data))
+    assert (spec.limits.cpus, spec.limits.memory_bytes, spec.limits.pids) == (0.25, int(1.5 * 1024 ** 3), 64)
+    assert spec.limits.memory_text == "1.5 GiB"
+    plain = load_service("svc", compose_dir=write(tmp_path / "plain", BASE))
+    assert plain.limits.memory_bytes == 512 * 1024 ** 2  # a compose file without limits still gets some
+
+
+@pytest.mark.parametrize("limits, field, words", [
+    ({"memory": "lots"}, "memory", "is not a size"),
+    ({"memory": "16M"}, "memory", "between 32M and 64G"),
+    ({"cpus": "0"}, "cpus", "between 0.1 and 64"),
+    ({"cpus": "many"}, "cpus", "not a number of CPUs"),
+])
+def test_bad_limits_name_the_file_and_field(tmp_path, limits, field, words):
+    with pytest.raises(LabFileError) as info:
+        load_service("svc", compose_dir=write(tmp_path, changed("deploy", {"resources": {"limits": limits}})))
+    assert info.value.field == f"services.svc.deploy.resources.limits.{field}" and words in info.value.message

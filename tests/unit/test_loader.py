@@ -155,3 +155,11 @@ def test_bundled_labs_all_load():
     assert "databases-101" in ids
     for lab in loader.load_all():
         assert lab.tasks
+
+
+def test_a_lab_may_raise_or_lower_a_services_limits(tmp_path):
+    lab = load_lab_dir(write_lab(tmp_path, mutate(services={"postgres": {"limits": {"memory": "1G", "pids": 100}}})))
+    limits = lab.services["postgres"].limits
+    assert (limits.memory_bytes, limits.pids, limits.cpus) == (1024 ** 3, 100, 1.0)  # cpus: the catalog's
+    error = load_error(tmp_path / "bad", mutate(services={"postgres": {"limits": {"memory": "9T"}}}))
+    assert error.field == "services.postgres.limits.memory" and str(error.path).endswith("lab.yaml")

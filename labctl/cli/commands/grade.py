@@ -8,6 +8,7 @@ import click
 from rich.markup import escape
 
 from labctl.cli.app import App
+from labctl.core.deadline import DEFAULT_GRADE_SECONDS
 from labctl.core.exit_codes import ExitCode
 
 MARK = {"pass": "[green]✔[/]", "fail": "[red]✘[/]", "error": "[yellow]![/]"}
@@ -35,9 +36,11 @@ def _settings(values: tuple[str, ...]) -> dict[str, str]:
 @click.option("--json", "json_file", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
               help="Write the results JSON (docs/grading.md) to FILE ('-' for stdout).")
 @click.option("--junit", "junit_file", type=click.Path(dir_okay=False, path_type=Path), help="Write JUnit XML to FILE.")
+@click.option("--timeout", type=click.FloatRange(1, 86400), default=DEFAULT_GRADE_SECONDS, show_default=True,
+              metavar="SECONDS", help="Stop grading after this long: what is left unchecked counts as an error.")
 @click.pass_obj
 def grade(app: App, lab_id: str, submission: Path, app_command: str | None, app_url: str | None,
-          settings: tuple[str, ...], json_file: Path | None, junit_file: Path | None) -> None:
+          settings: tuple[str, ...], json_file: Path | None, junit_file: Path | None, timeout: float) -> None:
     """Grade a submission for LAB on a fresh instance, never your own, removed afterwards.
 
     Exit 0 when every task passes, 3 when some fail, 4 when no engine answers, 5 when a service or the
@@ -62,7 +65,7 @@ def grade(app: App, lab_id: str, submission: Path, app_command: str | None, app_
         app.err.print(f"Grading [bold]{escape(str(submission))}[/] for [bold]{lab_id}[/] on a fresh instance ...")
     try:
         report = run_grade(app.manager, lab_id, submission.resolve(), settings=chosen, app_command=app_command,
-                           app_url=app_url, emit=app.emit)
+                           app_url=app_url, timeout=timeout, emit=app.emit)
     except KeyboardInterrupt:
         app.err.print("Interrupted. The grading instance and its data were removed.")
         raise click.exceptions.Exit(ExitCode.INTERRUPTED) from None

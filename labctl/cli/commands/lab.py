@@ -8,6 +8,7 @@ import click
 from rich.markup import escape
 
 from labctl.cli.app import App
+from labctl.core.deadline import DEFAULT_SELF_TEST_SECONDS
 from labctl.core.exit_codes import ExitCode
 
 
@@ -24,10 +25,12 @@ def lab() -> None:
 @click.option("--junit", "junit_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Write JUnit XML to FILE: a testsuite per lab, a testcase per self-test case.")
 @click.option("--keep", is_flag=True, help="Leave the test instance running (to look at it).")
+@click.option("--timeout", type=click.FloatRange(1, 86400), default=DEFAULT_SELF_TEST_SECONDS, show_default=True,
+              metavar="SECONDS", help="Stop a lab's self-test after this long (it then counts as an error).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.pass_obj
 def test(app: App, lab_ids: tuple[str, ...], all_labs: bool, jobs: int, junit_file: Path | None, keep: bool,
-         as_json: bool) -> None:
+         timeout: float, as_json: bool) -> None:
     """Prove each LAB works: checks fail before each solution, pass after, and near misses fail.
 
     Each lab runs on a fresh, throwaway instance that is removed afterwards. A lab whose image cannot be
@@ -45,7 +48,8 @@ def test(app: App, lab_ids: tuple[str, ...], all_labs: bool, jobs: int, junit_fi
     def one(lab_id: str) -> SelfTestReport:
         if not as_json:
             app.err.print(f"Self-testing [bold]{lab_id}[/] ...")
-        report = run_self_test(app.manager, lab_id, emit=(lambda e: None) if quiet else app.emit, keep=keep)
+        report = run_self_test(app.manager, lab_id, emit=(lambda e: None) if quiet else app.emit, keep=keep,
+                               timeout=timeout)
         if not as_json:
             _show_self_test(app, report, details=jobs == 1)
         return report

@@ -15,6 +15,7 @@ from labctl.runtime.base import Capability, EngineInfo, ExecResult, InstanceSpec
 from labctl.runtime.docker import ports as hostports
 from labctl.runtime.docker.client import connect, translated
 from labctl.runtime.docker.images import DockerImages
+from labctl.runtime.docker.removal import remove_volumes_and_networks
 from labctl.runtime.docker.summaries import PORTS_LABEL, status_of
 from labctl.runtime.docker.unix_reader import reader_for
 
@@ -112,6 +113,7 @@ class DockerRuntime:
         existing = self._find_container(name)
         if existing is not None:
             self._assert_ours(existing, "container", name)
+            self._apply_limits(existing, svc)
             state = existing["State"]["Status"]
             if state == "running":
                 return status_of(client.api.containers(all=True, filters={"name": f"^/{name}$"})[0])
@@ -169,6 +171,11 @@ class DockerRuntime:
                     network_mode=network,
                     privileged=False,
                     init=False,
+                    # No swap beyond the limit: a runaway query meets the limit, not the host's disk.
+                    mem_limit=svc.limits.memory_bytes,
+                    memswap_limit=svc.limits.memory_bytes,
+                    nano_cpus=int(svc.limits.cpus * 1e9),
+                    pids_limit=svc.limits.pids,
                 )
                 created = client.api.create_container(
                     image=image, name=name, hostname=service, labels=container_labels,
@@ -190,6 +197,18 @@ class DockerRuntime:
             return self._status_by_name(name)
         raise LabctlError(f"could not find a free port for {service}: {last_error}",
                           "Free some ports on 127.0.0.1 (`labctl list` shows running labs) and try again.")
+
+    def _apply_limits(self, container: dict, svc) -> None:
+        """Give a container made before its limits (or with other ones) the service's current limits."""
+        host = container.get("HostConfig") or {}
+        limits = svc.limits
+        wanted = {"Memory": limits.memory_bytes, "MemorySwap": limits.memory_bytes,
+                  "NanoCpus": int(limits.cpus * 1e9), "PidsLimit": limits.pids}
+        if all(host.get(key) == value for key, value in wanted.items()):
+            return
+        with translated(f"applying resource limits to {container['Name'].lstrip('/')}"):
+            api = self.client.api  # docker-py's update_container() knows no PidsLimit: the Engine API does
+            api._result(api._post_json(api._url("/containers/{0}/update", container["Id"]), data=wanted), True)
 
     def _claimed_ports(self, exclude: str) -> set[int]:
         """Host ports that other labctl containers were created with (running or not)."""
@@ -303,6 +322,10 @@ class DockerRuntime:
     # -- down
 
     def down(self, instance: str, *, remove: bool, emit: Emit) -> list[str]:
+        """Stop (or remove) the instance. Another labctl removing it at the same moment (a deadline's watchdog
+        and the cleanup that follows it) is no error: what is already gone counts as done."""
+        import docker.errors
+
         client = self.client
         selector = {"label": [f"{labels.MANAGED}=true", f"{labels.INSTANCE}={instance}"]}
         done: list[str] = []
@@ -311,16 +334,22 @@ class DockerRuntime:
 
         def stop(summary: dict) -> str:
             name = summary["Names"][0].lstrip("/")
-            if summary["State"] == "paused":
-                client.api.unpause(summary["Id"])
-            if summary["State"] in ("running", "paused", "restarting"):
-                emit(Event(events.STOPPING, f"stopping {name}", summary["Labels"].get(labels.SERVICE)))
-                client.api.stop(summary["Id"], timeout=STOP_TIMEOUT)
-            if remove:
-                emit(Event(events.REMOVING, f"removing {name}", summary["Labels"].get(labels.SERVICE)))
-                client.api.remove_container(summary["Id"], force=True)
-                return f"removed container {name}"
-            return f"stopped container {name}"
+            service = summary["Labels"].get(labels.SERVICE)
+            try:
+                if summary["State"] == "paused":
+                    client.api.unpause(summary["Id"])
+                if summary["State"] in ("running", "paused", "restarting"):
+                    emit(Event(events.STOPPING, f"stopping {name}", service))
+                    client.api.stop(summary["Id"], timeout=STOP_TIMEOUT)
+                if remove:
+                    emit(Event(events.REMOVING, f"removing {name}", service))
+                    client.api.remove_container(summary["Id"], force=True)
+            except docker.errors.NotFound:
+                pass
+            except docker.errors.APIError as exc:
+                if not remove or "is already in progress" not in str(exc):
+                    raise
+            return f"removed container {name}" if remove else f"stopped container {name}"
 
         with translated(f"stopping {instance}"):
             if containers:
@@ -328,18 +357,7 @@ class DockerRuntime:
                     done.extend(pool.map(stop, containers))
         if remove:
             with translated(f"removing {instance}'s volumes and network"):
-                for volume in client.api.volumes(filters=selector).get("Volumes") or []:
-                    if not self._mine(volume.get("Labels")):
-                        continue
-                    emit(Event(events.REMOVING, f"removing volume {volume['Name']}"))
-                    client.api.remove_volume(volume["Name"], force=True)
-                    done.append(f"removed volume {volume['Name']}")
-                for network in client.api.networks(filters=selector):
-                    if not self._mine(network.get("Labels")):
-                        continue
-                    emit(Event(events.REMOVING, f"removing network {network['Name']}"))
-                    client.api.remove_network(network["Id"])
-                    done.append(f"removed network {network['Name']}")
+                done.extend(remove_volumes_and_networks(client, selector, self._mine, emit))
         return done
 
     # -- exec, endpoints, logs

@@ -1,0 +1,47 @@
+"""Removing an instance's volumes and network, tolerant of another labctl removing them at the same moment
+(a deadline's watchdog and the cleanup after it): what is already gone counts as done."""
+from __future__ import annotations
+
+import time
+from typing import Callable
+
+from labctl.core import events
+from labctl.core.events import Emit, Event
+
+
+def remove_volumes_and_networks(client, selector: dict, mine: Callable[[dict | None], bool], emit: Emit) -> list[str]:
+    """Remove the volumes and networks `selector` finds that are `mine`; what was removed. Raises docker errors."""
+    import docker.errors
+
+    done: list[str] = []
+    for volume in client.api.volumes(filters=selector).get("Volumes") or []:
+        if not mine(volume.get("Labels")):
+            continue
+        emit(Event(events.REMOVING, f"removing volume {volume['Name']}"))
+        for attempt in range(20):  # a container still being removed elsewhere holds it for a moment
+            try:
+                client.api.remove_volume(volume["Name"], force=True)
+                break
+            except docker.errors.NotFound:
+                break
+            except docker.errors.APIError as exc:
+                if "in use" not in str(exc) or attempt == 19:
+                    raise
+                time.sleep(0.25)
+        done.append(f"removed volume {volume['Name']}")
+    for network in client.api.networks(filters=selector):
+        if not mine(network.get("Labels")):
+            continue
+        emit(Event(events.REMOVING, f"removing network {network['Name']}"))
+        for attempt in range(20):
+            try:
+                client.api.remove_network(network["Id"])
+                break
+            except docker.errors.NotFound:
+                break
+            except docker.errors.APIError as exc:
+                if "active endpoints" not in str(exc) or attempt == 19:
+                    raise
+                time.sleep(0.25)
+        done.append(f"removed network {network['Name']}")
+    return done
