@@ -47,6 +47,9 @@ class GradeReport:
     notes: list[GradeNote] = field(default_factory=list)
     error: str | None = None  # grading could not run (engine unreachable, a service never answered)
     error_exit_code: int = 1
+    # The submission holds the lab's reference submission byte for byte (`labctl lab submission`): a fact for
+    # the course team, not a failure. None: not known (the lab has no submission form).
+    holds_reference: bool | None = None
     duration: float = 0.0
     timestamp: str = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat())
 
@@ -82,6 +85,7 @@ class GradeReport:
             "tests": [{"name": t.name, "task_id": t.task, "status": t.status, "message": t.message or None,
                        "duration": round(t.duration, 3), "weight": t.weight, "score": t.score} for t in self.tests],
             "notes": [{"file": n.file, "message": n.message} for n in self.notes],
+            "holds_reference": self.holds_reference,
         }
 
     def junit_xml(self) -> bytes:

@@ -27,6 +27,7 @@ from labctl.core.grade_report import GradeNote, GradeReport, GradeTest
 from labctl.core.manager import LabManager
 from labctl.core.memory_limit import explanation, oom_kills
 from labctl.core.model import Lab, Step
+from labctl.core.submission import holds_reference
 
 SKIPPED_NAMES = {".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv", "venv", ".mypy_cache", ".pytest_cache"}
 MAX_SUBMISSION_BYTES = 200 * 1024 * 1024
@@ -50,6 +51,7 @@ def grade(manager: LabManager, lab_id: str, submission: Path, *, settings: Mappi
     try:
         with _sigterm_as_interrupt(), deadline:
             _copy_submission(submission, workspace)
+            report.holds_reference = holds_reference(lab, workspace)
             emit(Event(events.INFO, f"starting a fresh {lab.id} as {instance}"))
             manager.start(lab.id, name=instance, workspace=workspace, ephemeral=True, labels=labels, emit=emit)
             for name, value in (settings or {}).items():

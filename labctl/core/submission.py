@@ -54,6 +54,24 @@ def write_submission(lab: Lab, target: Path, *, near_miss: str | None = None) ->
     return plan
 
 
+def holds_reference(lab: Lab, submission: Path) -> bool | None:
+    """Whether the submission holds every file of the lab's reference submission, byte for byte (the reference
+    handed in, perhaps with files of its own added); None when the lab has no submission form."""
+    import tempfile
+
+    if lab.services and lab.grading is None:
+        return None
+    with tempfile.TemporaryDirectory(prefix="labctl-reference-") as folder:
+        plan = write_submission(lab, Path(folder))
+        if not plan.files:
+            return None
+        for relative in plan.files:
+            mine = submission / relative
+            if not mine.is_file() or mine.read_bytes() != (Path(folder) / relative).read_bytes():
+                return False
+    return True
+
+
 def _write_step(lab: Lab, step: Step, target: Path, counter: int, plan: SubmissionPlan) -> None:
     if step.action == "copy":
         assert step.source is not None and step.target is not None

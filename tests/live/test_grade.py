@@ -66,6 +66,20 @@ def test_reference_solution_gets_full_score(tmp_path):
     assert "Score: 10/10" in done.stdout
 
 
+def test_the_results_say_whether_a_submission_is_the_reference_itself(tmp_path):
+    folder = submission(tmp_path, "databases-101")
+    (folder / "README.md").write_text("my notes\n")  # added files do not hide it
+    results = tmp_path / "results.json"
+    assert labctl("grade", "databases-101", "--workspace", str(folder), "--json", str(results)).returncode == 0
+    assert json.loads(results.read_text())["holds_reference"] is True
+    sql = sorted((folder / "sql").glob("*.sql"))[0]
+    sql.write_text(sql.read_text().replace("CREATE TABLE", "create table"))  # the same answer, its own spelling
+    assert labctl("grade", "databases-101", "--workspace", str(folder), "--json", str(results)).returncode == 0
+    data = json.loads(results.read_text())
+    assert data["holds_reference"] is False and data["score"] == data["max_score"]
+    jsonschema.validate(data, RESULTS_SCHEMA)
+
+
 def test_near_miss_fails_naming_the_task(tmp_path):
     folder = submission(tmp_path, "databases-101", near_miss="orders-without-fk")
     results, junit = tmp_path / "results.json", tmp_path / "junit.xml"

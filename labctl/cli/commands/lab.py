@@ -128,7 +128,10 @@ def _self_test_junit(reports) -> bytes:
 @click.option("--near-miss", "near_miss", metavar="ID", help="Use this near miss instead of its task's solution.")
 @click.pass_obj
 def submission(app: App, lab_id: str, folder: Path, near_miss: str | None) -> None:
-    """Write LAB's reference solution into FOLDER as a learner would submit it, to try `labctl grade` on."""
+    """Write LAB's reference solution into FOLDER as a learner would submit it, to try `labctl grade` on.
+
+    An authoring tool: it writes the full reference solution for anyone who runs it. `labctl grade` records
+    in its results whether a submission holds this reference byte for byte (holds_reference)."""
     from labctl.core.submission import write_submission
 
     if folder.exists() and any(folder.iterdir()):
