@@ -1,4 +1,5 @@
-"""SQL checks on PostgreSQL, the schema half: tables, columns, constraints, indexes."""
+"""SQL checks on PostgreSQL, the schema half: tables and columns (their flow shared with other engines,
+flow.py), constraints and indexes (PostgreSQL only)."""
 from __future__ import annotations
 
 from typing import Literal
@@ -11,112 +12,29 @@ from labctl.check_engine.result import Outcome, failed, passed
 from labctl.core.errors import CheckError, ServiceUnavailable
 from labctl.core.text import first_line
 
-from .common import (TableCheck, column_names, connection, lab_query, missing_table, normalize_type, psycopg_module,
-                     qualified, relation_kind)
+from . import flow
+from .common import TableCheck, column_names, connection, psycopg_module, qualified
+from .flow import lab_query, missing_table
 
 # ---- sql.table_exists ---------------------------------------------------------------------------
 
 @register("sql.table_exists", service_kind="postgres")
-class TableExists(TableCheck):
-    kind: Literal["table", "view", "any"] = "table"
-
-    def describe(self) -> str:
-        return f"{'relation' if self.kind == 'any' else self.kind} {self.where} exists"
-
-    def run(self, ctx: CheckContext) -> Outcome:
-        relkind = relation_kind(ctx, self, self.schema_, self.table)
-        evidence = f"SELECT relkind FROM pg_class WHERE relname = '{self.table}'"
-        if relkind is None:
-            missing = missing_table(ctx, self, self.schema_, self.table)
-            assert missing is not None
-            return failed(missing.message, expected=missing.expected, found=missing.found, evidence=evidence)
-        actual = "table" if relkind in ("r", "p") else "view" if relkind in ("v", "m") else "other"
-        if self.kind != "any" and actual != self.kind:
-            return failed(f"{self.where} is a {actual}; expected a {self.kind}", expected=self.kind, found=actual, evidence=evidence)
-        return passed(f"{actual} {self.where} exists", evidence=evidence)
+class TableExists(TableCheck, flow.TableExists):
+    pass
 
 
 # ---- sql.columns --------------------------------------------------------------------------------
 
-class ColumnSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    name: str = Field(min_length=1)
+class ColumnSpec(flow.ColumnRule):
     type: str | list[str] | None = Field(None, description="Accepted type(s), e.g. integer or [varchar(100), text].")
-    nullable: bool | None = None
     default: str | list[str] | None = Field(
         None, description="Text the column default must contain, e.g. now(); a list accepts any of them.")
     auto_increment: bool | None = Field(None, description="SERIAL or GENERATED ... AS IDENTITY.")
 
-    def accepted_types(self) -> list[str]:
-        if self.type is None:
-            return []
-        return [normalize_type(t) for t in ([self.type] if isinstance(self.type, str) else self.type)]
-
 
 @register("sql.columns", service_kind="postgres")
-class Columns(TableCheck):
+class Columns(TableCheck, flow.Columns):
     columns: list[ColumnSpec] = Field(min_length=1)
-    exact: bool = Field(False, description="No other columns allowed.")
-
-    def describe(self) -> str:
-        return f"{self.where} has columns {', '.join(c.name for c in self.columns)}"
-
-    def run(self, ctx: CheckContext) -> Outcome:
-        missing = missing_table(ctx, self, self.schema_, self.table)
-        if missing:
-            return missing
-        evidence = f"SELECT attname, format_type(atttypid, atttypmod), attnotnull, default FROM pg_attribute WHERE attrelid = '{self.where}'::regclass"
-        found = lab_query(
-            ctx, self,
-            "SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, "
-            "pg_get_expr(d.adbin, d.adrelid), a.attidentity "
-            "FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
-            "WHERE a.attrelid = %s::regclass AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
-            (f'"{self.schema_}"."{self.table}"',),
-        )
-        actual = {name: (typ, notnull, default or "", identity) for name, typ, notnull, default, identity in found}
-        for col in self.columns:
-            if col.name not in actual:
-                return failed(
-                    f"{self.where} has no column {col.name} (columns found: {', '.join(actual) or 'none'})",
-                    expected=col.name, found=list(actual), evidence=evidence,
-                )
-            typ, notnull, default, identity = actual[col.name]
-            accepted = col.accepted_types()
-            if accepted and normalize_type(typ) not in accepted:
-                want = " or ".join(accepted)
-                return failed(
-                    f"column {self.table}.{col.name} has type {typ}; expected {want}",
-                    expected=want, found=typ, evidence=evidence,
-                )
-            if col.nullable is not None and col.nullable == notnull:
-                if col.nullable:
-                    message = f"column {self.table}.{col.name} is NOT NULL; it should accept NULL"
-                else:
-                    message = f"column {self.table}.{col.name} accepts NULL; it should be NOT NULL"
-                return failed(message, expected="NULL allowed" if col.nullable else "NOT NULL",
-                              found="NOT NULL" if notnull else "NULL allowed", evidence=evidence)
-            accepted_defaults = [col.default] if isinstance(col.default, str) else (col.default or [])
-            if accepted_defaults and not any(d.lower() in default.lower() for d in accepted_defaults):
-                want = " or ".join(accepted_defaults)
-                return failed(
-                    f"column {self.table}.{col.name} has default {default or '(none)'}; expected one with {want}",
-                    expected=want, found=default or None, evidence=evidence,
-                )
-            if col.auto_increment is not None:
-                auto = identity in ("a", "d") or default.startswith("nextval(")
-                if auto != col.auto_increment:
-                    message = (f"column {self.table}.{col.name} does not generate its values; use SERIAL or GENERATED ALWAYS AS IDENTITY"
-                               if col.auto_increment else f"column {self.table}.{col.name} should not generate its own values")
-                    return failed(message, expected=col.auto_increment, found=auto, evidence=evidence)
-        if self.exact:
-            extra = [name for name in actual if name not in {c.name for c in self.columns}]
-            if extra:
-                return failed(
-                    f"{self.where} has columns that are not asked for: {', '.join(extra)}",
-                    expected=[c.name for c in self.columns], found=list(actual), evidence=evidence,
-                )
-        return passed(f"{self.where} has the expected columns", evidence=evidence)
 
 
 # ---- sql.constraint -----------------------------------------------------------------------------
@@ -156,7 +74,7 @@ class Constraint(TableCheck):
         return f"{_KIND_WORDS[self.kind]} on {self.where}{cols}"
 
     def run(self, ctx: CheckContext) -> Outcome:
-        missing = missing_table(ctx, self, self.schema_, self.table)
+        missing = missing_table(ctx, self)
         if missing:
             return missing
         if self.kind == "not_null":
@@ -295,7 +213,7 @@ class Index(TableCheck):
         return f"index on {self.where}({', '.join(self.columns)})"
 
     def run(self, ctx: CheckContext) -> Outcome:
-        missing = missing_table(ctx, self, self.schema_, self.table)
+        missing = missing_table(ctx, self)
         if missing:
             return missing
         found = lab_query(

@@ -11,6 +11,7 @@ from typing import Iterable
 from labctl.core.errors import LabctlError
 from labctl.services.base import ServiceDriver, SshLogin
 from labctl.services.linuxbox import LinuxboxDriver
+from labctl.services.mariadb import MariaDBDriver
 from labctl.services.mongodb import MongoDriver
 from labctl.services.postgres import PostgresDriver
 from labctl.services.practice_http import PracticeHttpDriver
@@ -44,6 +45,7 @@ class Drivers:
 
 DRIVERS = Drivers([
     PostgresDriver(),
+    MariaDBDriver(),
     RedisDriver(),
     RabbitMQDriver(),
     MongoDriver(),

@@ -28,8 +28,6 @@ def pg(engine, tmp_path_factory):
 @pytest.fixture
 def pg_ctx(pg):
     """A CheckContext on a clean database (public schema emptied before each test)."""
-    from labctl.services import postgres
-
     manager, view = pg
     ctx = manager.context(view)
     conn = pg_connection(ctx)

@@ -1,0 +1,147 @@
+"""PostgreSQL's dialect for the shared SQL checks: psycopg, pg_catalog, SQLSTATE classes, format_type names."""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from labctl.check_engine.context import CheckContext
+from labctl.core.text import first_line
+
+from .dialect import Column, Dialect, Fault, Query
+from .split import split_sql
+
+_TYPE_ALIASES = {
+    "int": "integer", "int4": "integer", "serial": "integer", "serial4": "integer",
+    "int8": "bigint", "bigserial": "bigint", "serial8": "bigint",
+    "int2": "smallint", "smallserial": "smallint",
+    "bool": "boolean",
+    "float8": "double precision", "float": "double precision", "float4": "real",
+    "timestamptz": "timestamp with time zone", "timestamp": "timestamp without time zone",
+    "timetz": "time with time zone", "time": "time without time zone",
+    "varchar": "character varying", "char": "character", "decimal": "numeric",
+}
+
+
+def normalize_type(text: str) -> str:
+    """'VARCHAR(100)' -> 'character varying(100)', 'decimal(10, 2)' -> 'numeric(10,2)', 'serial' -> 'integer'."""
+    t = re.sub(r"\s+", " ", text.strip().lower())
+    t = re.sub(r"\s*\(\s*", "(", t)
+    t = re.sub(r"\s*,\s*", ",", t)
+    t = re.sub(r"\s*\)", ")", t)
+    m = re.fullmatch(r"([a-z0-9 ]+?)(\(\d+(?:,\d+)?\))?(\[\])?", t)
+    if not m:
+        return t
+    base, size, array = m.group(1), m.group(2) or "", m.group(3) or ""
+    base = _TYPE_ALIASES.get(base, base)
+    if base in ("timestamp", "timestamp without time zone", "timestamp with time zone") and size:
+        # format_type writes timestamp(3) without time zone
+        base = base.replace("timestamp", f"timestamp{size}", 1)
+        size = ""
+    return f"{base}{size}{array}"
+
+
+def psycopg_module():
+    """psycopg, imported when a check first needs it (it is slow to import)."""
+    import psycopg
+
+    return psycopg
+
+
+class PostgresDialect(Dialect):
+    title = "PostgreSQL"
+    auto_increment_hint = "use SERIAL or GENERATED ALWAYS AS IDENTITY"
+
+    def connection(self, ctx: CheckContext, service: str | None) -> Any:
+        from labctl.services import postgres
+
+        return ctx.connection(service, lambda access: postgres.connect(access, timeout=ctx.timeout))
+
+    def errors(self) -> tuple[type[BaseException], ...]:
+        return (psycopg_module().Error,)
+
+    def classify(self, exc: BaseException) -> Fault:
+        psycopg = psycopg_module()
+        errors = psycopg.errors
+        if isinstance(exc, errors.QueryCanceled):  # a subclass of OperationalError: test it first
+            return Fault.TIMEOUT
+        if isinstance(exc, psycopg.OperationalError):
+            return Fault.CONNECTION_LOST
+        if isinstance(exc, errors.ReadOnlySqlTransaction):
+            return Fault.READ_ONLY
+        if isinstance(exc, errors.UndefinedTable):
+            return Fault.UNDEFINED_TABLE
+        if isinstance(exc, (errors.UndefinedColumn, errors.UndefinedFunction)):
+            return Fault.UNDEFINED_NAME
+        return Fault.REFUSED
+
+    def message(self, exc: BaseException) -> str:
+        return first_line(exc)
+
+    def fetch(self, conn: Any, query: str, params: Any = None) -> list[tuple]:
+        return conn.execute(query, params).fetchall()
+
+    def read_only(self, conn: Any, query: str) -> tuple[list[str], list[tuple]] | None:
+        # Always rolled back, and read-only: a learner's query can never change their data here.
+        with conn.transaction(force_rollback=True):
+            conn.execute("SET TRANSACTION READ ONLY")
+            # Bytes and no parameters: sent as one simple query, with no placeholder parsing.
+            cur = conn.execute(query.encode())
+            if cur.description is None:
+                return None
+            return [d.name for d in cur.description], cur.fetchall()
+
+    def first_row_rolled_back(self, conn: Any, query: str) -> tuple | None:
+        with conn.transaction(force_rollback=True):
+            return conn.execute(query.encode()).fetchone()
+
+    def split(self, text: str) -> list[str]:
+        return split_sql(text)
+
+    def default_schema(self, ctx: CheckContext, service: str | None) -> str:
+        return "public"
+
+    def quote(self, name: str) -> str:
+        return '"' + name.replace('"', '""') + '"'
+
+    def normalize_type(self, text: str) -> str:
+        return normalize_type(text)
+
+    def relation_kind(self, query: Query, schema: str, table: str) -> str | None:
+        found = query(
+            "SELECT c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = %s AND c.relname = %s",
+            (schema, table),
+        )
+        if not found:
+            return None
+        relkind = found[0][0]
+        return "table" if relkind in ("r", "p") else "view" if relkind in ("v", "m") else "other"
+
+    def tables(self, query: Query, schema: str) -> list[str]:
+        found = query(
+            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = %s AND c.relkind IN ('r', 'p', 'v', 'm') ORDER BY 1",
+            (schema,),
+        )
+        return [r[0] for r in found]
+
+    def columns(self, query: Query, schema: str, table: str) -> list[Column]:
+        found = query(
+            "SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, "
+            "pg_get_expr(d.adbin, d.adrelid), a.attidentity "
+            "FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
+            "WHERE a.attrelid = %s::regclass AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
+            (f'"{schema}"."{table}"',),
+        )
+        return [Column(name, typ, notnull, default or "", identity in ("a", "d") or (default or "").startswith("nextval("))
+                for name, typ, notnull, default, identity in found]
+
+    def relation_evidence(self, schema: str, table: str) -> str:
+        return f"SELECT relkind FROM pg_class WHERE relname = '{table}'"
+
+    def columns_evidence(self, where: str, schema: str, table: str) -> str:
+        return (f"SELECT attname, format_type(atttypid, atttypmod), attnotnull, default FROM pg_attribute "
+                f"WHERE attrelid = '{where}'::regclass")
+
+
+POSTGRES = PostgresDialect()
