@@ -12,11 +12,12 @@ from pydantic import Field, model_validator
 
 from labctl.check_engine.base import Check
 from labctl.check_engine.context import CheckContext
+from labctl.check_engine.programs import ProgramRun
 from labctl.check_engine.registry import register
 from labctl.check_engine.result import Outcome, failed, passed
 from labctl.core.errors import CheckError
 
-from .run import ProgramRun, crashed, first_difference, mentions, normalise, run_program, show, tail
+from .run import crashed, first_difference, mentions, normalise, run_program, show, tail
 
 SHELL_NOT_FOUND = 127
 
@@ -67,7 +68,10 @@ class _Program(Check):
             return None, failed(f"not run on {self.label}: your program did not finish on {hung}. Fix that "
                                 "first; the other inputs are tried once it does.", evidence=command)
         try:
-            run = run_program(command, ctx.workspace, data, time_limit=self.time_limit, env=env)
+            if ctx.program_runner is not None:  # contained: in the submission's sandbox, not on this machine
+                run = ctx.program_runner(command, data, time_limit=self.time_limit, env=env)
+            else:
+                run = run_program(command, ctx.workspace, data, time_limit=self.time_limit, env=env)
         except OSError as exc:
             raise CheckError(f"cannot run `{command}`: {exc.strerror or exc}") from exc
         if run.timed_out:

@@ -8,24 +8,12 @@ import signal
 import subprocess
 import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
 
-MAX_OUTPUT = 1 << 20  # bytes of stdout/stderr kept; a program printing forever is cut here
+from labctl.check_engine.programs import MAX_OUTPUT, ProgramRun, decoded
+
 SHOWN = 200  # characters of a line shown in a message
-
-
-@dataclass(frozen=True)
-class ProgramRun:
-    exit_code: int | None  # None: stopped at the time limit
-    stdout: str
-    stderr: str
-    seconds: float
-
-    @property
-    def timed_out(self) -> bool:
-        return self.exit_code is None
 
 
 def run_program(command: str, cwd: Path, stdin: bytes, *, time_limit: float, env: Mapping[str, str]) -> ProgramRun:
@@ -55,9 +43,7 @@ def run_program(command: str, cwd: Path, stdin: bytes, *, time_limit: float, env
 
 def _read(handle) -> str:
     handle.seek(0)
-    data = handle.read(MAX_OUTPUT + 1)
-    text = data[:MAX_OUTPUT].decode("utf-8", errors="replace")
-    return text + ("\n[... output cut at 1 MiB ...]" if len(data) > MAX_OUTPUT else "")
+    return decoded(handle.read(MAX_OUTPUT + 1))
 
 
 def normalise(text: str) -> list[str]:

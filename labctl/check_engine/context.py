@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
+from labctl.check_engine.programs import ProgramRunner
 from labctl.core.access import ServiceAccess
 from labctl.core.errors import CheckError
 
@@ -21,6 +22,8 @@ class CheckContext:
     # The instance's settings with a value (`labctl config`), and the environment the learner's shell gets.
     settings: Mapping[str, str] = field(default_factory=dict)
     env: Mapping[str, str] = field(default_factory=dict)
+    # How the learner's program runs: None on the host, in the workspace (check_engine/programs.py).
+    program_runner: "ProgramRunner | None" = None
     # Facts a check learns that spare the next checks of this run work (e.g. "this program hangs").
     memo: dict[Any, Any] = field(default_factory=dict)
     _connections: dict[str, Any] = field(default_factory=dict, repr=False)

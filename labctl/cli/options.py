@@ -13,6 +13,25 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print machin
 yes_option = click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
 
 
+def containment_options(command):
+    """--runner, --image and --install: where a submission's own code runs when contained."""
+    command = click.option("--install", metavar="CMD",
+                           help="Run CMD first in the sandbox, with network (e.g. \"pip install -r requirements.txt\", "
+                                "\"npm ci\"); the code itself then runs without.")(command)
+    command = click.option("--image", metavar="IMAGE",
+                           help="Run the code in this image (a course's own) instead of a labctl runner.")(command)
+    command = click.option("--runner", metavar="LANGUAGE",
+                           help="The runner to use: python, node, java, go or c (default: told by the command "
+                                "and the files).")(command)
+    return command
+
+
+def containment_from(runner: str | None, image: str | None, install: str | None):
+    from labctl.core.contained import Containment
+
+    return Containment(runner=runner, image=image, install=install)
+
+
 def pick_instance(app, positional: str | None, name: str | None) -> str:
     """The instance meant by a positional INSTANCE or --name (they must agree)."""
     if positional and name and positional != name:

@@ -48,8 +48,10 @@ class CheckSession:
             return result.exit_code, result.output
 
         can_exec = Capability.EXEC in self.runtime.capabilities
+        contained = self.apps.contained.get(view.instance)
         ctx = GuardedContext(view.lab.path, services, view.workspace, self.settings.check_timeout,
-                             exec_in if can_exec else None, settings=dict(view.settings), env=view.env())
+                             exec_in if can_exec else None, settings=dict(view.settings), env=view.env(),
+                             program_runner=contained.run_program if contained is not None else None)
         ctx.down = down
         return ctx
 

@@ -50,6 +50,8 @@ class GradeReport:
     # The submission holds the lab's reference submission byte for byte (`labctl lab submission`): a fact for
     # the course team, not a failure. None: not known (the lab has no submission form).
     holds_reference: bool | None = None
+    # Where the submission's own code ran: {language, image, versions}; None when it ran none, or on the host.
+    runner: dict[str, str] | None = None
     duration: float = 0.0
     timestamp: str = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat())
 
@@ -86,6 +88,7 @@ class GradeReport:
                        "duration": round(t.duration, 3), "weight": t.weight, "score": t.score} for t in self.tests],
             "notes": [{"file": n.file, "message": n.message} for n in self.notes],
             "holds_reference": self.holds_reference,
+            "runner": self.runner,
         }
 
     def junit_xml(self) -> bytes:

@@ -20,6 +20,7 @@ from typing import Iterator, Mapping
 
 from labctl.check_engine.result import Status
 from labctl.core import events
+from labctl.core.contained import Containment
 from labctl.core.deadline import DEFAULT_GRADE_SECONDS, Deadline
 from labctl.core.errors import EngineUnavailableError, LabctlError, ServiceNotReadyError
 from labctl.core.events import Emit, Event
@@ -35,10 +36,12 @@ MAX_SUBMISSION_BYTES = 200 * 1024 * 1024
 
 def grade(manager: LabManager, lab_id: str, submission: Path, *, settings: Mapping[str, str] | None = None,
           app_command: str | None = None, app_url: str | None = None, labels: Mapping[str, str] | None = None,
-          timeout: float = DEFAULT_GRADE_SECONDS, emit: Emit = events.discard) -> GradeReport:
+          timeout: float = DEFAULT_GRADE_SECONDS, containment: Containment | None = Containment(),
+          emit: Emit = events.discard) -> GradeReport:
     """Grade the submission folder against the lab. Never raises for the learner's mistakes: they are in the
     report. Raises only for what makes grading impossible to even begin (unknown lab, missing folder).
-    After `timeout` seconds the instance is taken down and the report says so: a submission cannot hang it."""
+    After `timeout` seconds the instance is taken down and the report says so: a submission cannot hang it.
+    The submission's own program or app runs in a sandbox (`containment`), or on this machine when it is None."""
     started = time.monotonic()
     lab = manager.loader.load(lab_id)
     _check_gradable(lab, submission, settings or {}, app_command)
@@ -56,6 +59,11 @@ def grade(manager: LabManager, lab_id: str, submission: Path, *, settings: Mappi
             manager.start(lab.id, name=instance, workspace=workspace, ephemeral=True, labels=labels, emit=emit)
             for name, value in (settings or {}).items():
                 manager.set_setting(instance, name, value)
+            commands = [value for name, value in (settings or {}).items() if lab.settings[name].kind == "command"]
+            contained = None
+            if containment and (app_command or commands):
+                contained = manager.contain(instance, containment, emit)
+                contained.open(app_command or commands[0], publish=bool(app_command))  # before the checks' clocks
             view = manager.view(instance, lab)
             notes = _apply_submission(manager, lab, view, workspace, emit)
             report.notes.extend(notes)
@@ -68,6 +76,9 @@ def grade(manager: LabManager, lab_id: str, submission: Path, *, settings: Mappi
                 manager.start_app(view, app_command, workspace, url=app_url)
             emit(Event(events.INFO, "checking every task"))
             _, results = manager.check(instance)
+            if contained is not None and contained.image:
+                report.runner = {"language": contained.language, "image": contained.image,
+                                 "versions": contained.versions}
             for task, result in zip(lab.tasks, results):
                 status = {Status.PASSED: "pass", Status.FAILED: "fail", Status.ERROR: "error"}[result.status]
                 problems = [c.message for c in result.checks if c.status is not Status.PASSED]

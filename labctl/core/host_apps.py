@@ -16,13 +16,16 @@ from labctl.core.views import InstanceView
 
 if TYPE_CHECKING:
     from labctl.core.app_process import AppProcess
+    from labctl.core.contained import ContainedApp, ContainedCode
 
 
 class HostApps:
     def __init__(self, directory: InstanceDirectory, ready_timeout: float):
         self.directory = directory
         self.ready_timeout = ready_timeout
-        self._apps: dict[str, "AppProcess"] = {}
+        self._apps: dict[str, "AppProcess | ContainedApp"] = {}
+        # Instances whose code runs contained (core/contained.py): their apps start in the sandbox.
+        self.contained: dict[str, "ContainedCode"] = {}
 
     def start(self, view: InstanceView, command: str, folder: Path, *, url_setting: str = "app_url",
               url: str | None = None, timeout: float | None = None) -> "AppProcess":
@@ -34,6 +37,12 @@ class HostApps:
         from labctl.core.app_process import free_port, start_app
 
         self.stop(view.instance)
+        contained = self.contained.get(view.instance)
+        if contained is not None:  # in the instance's sandbox: the URL is where its port is published
+            app = contained.serve_app(command, timeout=timeout or self.ready_timeout)
+            self.directory.set_setting(view.instance, url_setting, app.url)
+            self._apps[view.instance] = app
+            return app
         if url is None:
             url = self.directory.chosen_settings(view.instance).get(url_setting) or f"http://127.0.0.1:{free_port()}"
         self.directory.set_setting(view.instance, url_setting, url)
@@ -46,6 +55,13 @@ class HostApps:
         app = self._apps.pop(instance, None)
         if app is not None:
             app.stop()
+
+    def release(self, instance: str) -> None:
+        """Stop the app and remove the instance's sandbox, if it has one."""
+        self.stop(instance)
+        contained = self.contained.pop(instance, None)
+        if contained is not None:
+            contained.close()
 
     def folder_of(self, view: InstanceView, step: Step) -> Path:
         """Where an `app:` step runs: inside the lab folder, or inside the learner's workspace."""

@@ -8,7 +8,7 @@ from labctl.core import events, instance_config, naming
 from labctl.core.errors import EngineUnavailableError, InstanceNotFoundError, LabctlError
 from labctl.core.events import Emit
 from labctl.core.instance_records import InstanceRecord, InstanceRecords
-from labctl.core.leftovers import remove_leftovers
+from labctl.core.leftovers import remove_leftovers, remove_orphaned
 from labctl.core.loader import LabLoader
 from labctl.core.locks import instance_lock
 from labctl.core.model import Lab
@@ -81,8 +81,10 @@ class InstanceDirectory:
         return sorted(local + [i for i in found if i.instance not in names], key=lambda i: i.instance)
 
     def sweep(self) -> None:
-        """Remove the leftovers of killed labctl processes (what all() does on its way)."""
+        """Remove the leftovers of killed labctl processes: what all() does on its way, and also instances of
+        which only a network or a volume is left."""
         remove_leftovers(self.runtime, self.runtime.list(), self.home, self.emit)
+        remove_orphaned(self.runtime, self.home, self.emit)
 
     def local(self) -> list[InstanceSummary]:
         """The instances of labs without services: their records are all there is of them."""

@@ -42,6 +42,25 @@ def remove_leftovers(runtime: Runtime, found: list[InstanceSummary], home: Path,
     return [s for s in found if s.instance not in removed]
 
 
+def remove_orphaned(runtime: Runtime, home: Path, emit: Emit = events.discard) -> list[str]:
+    """The thorough sweep (at every start): also throwaway instances of which only a network or a volume is
+    left, every holder of which is gone."""
+    removed = []
+    for instance, holders in runtime.throwaway_holders().items():
+        if not holders or not all(h and holder_gone(h) for h in holders):
+            continue
+        try:
+            runtime.down(instance, remove=True, emit=events.discard)
+        except LabctlError:
+            continue
+        forget_lock(home, instance)
+        removed.append(instance)
+    if removed:
+        emit(Event(events.INFO, f"removed what {len(removed)} killed labctl run{'s' if len(removed) != 1 else ''} "
+                                f"left behind: {', '.join(removed)}"))
+    return removed
+
+
 def _remove_temporary_workspace(workspace: str) -> None:
     """Only a folder labctl made in the temporary directory: never a learner's workspace."""
     if not workspace:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Mapping
 
 from labctl.core import events
 from labctl.core import workspace as workspaces
-from labctl.core.errors import InstanceNotFoundError, LabctlError
+from labctl.core.errors import EngineUnavailableError, InstanceNotFoundError, LabctlError
 from labctl.core.events import Emit, Event
 from labctl.core.host_apps import HostApps
 from labctl.core.instance_directory import InstanceDirectory
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from labctl.check_engine.result import TaskResult
     from labctl.core.app_process import AppProcess
     from labctl.core.check_session import CheckSession
+    from labctl.core.contained import ContainedCode, Containment
     from labctl.services import Drivers
 
 __all__ = ["LabManager", "InstanceView", "ServiceView", "StartReport", "render"]
@@ -111,7 +112,7 @@ class LabManager:
         summary = self.directory.summary(instance)
         if summary is None:
             raise InstanceNotFoundError(f"there is no lab instance called {instance!r}", "Run `labctl list`.")
-        self.apps.stop(instance)
+        self.apps.release(instance)
         if not summary.services:
             return []  # nothing runs: the lab has no services
         with instance_lock(self.settings.home, instance, emit):
@@ -119,11 +120,11 @@ class LabManager:
 
     def destroy(self, instance: str, emit: Emit = events.discard) -> list[str]:
         """Remove the instance's containers, volumes and network (learner data included). The workspace stays."""
-        self.apps.stop(instance)
+        self.apps.release(instance)
         with instance_lock(self.settings.home, instance, emit):
             record = self.records.get(instance)
             if record is not None and not record.containers:
-                done = [f"instance {instance}"]
+                done = [f"instance {instance}", *self._sandbox_leftovers(instance)]
             else:
                 done = self.runtime.down(instance, remove=True, emit=emit)
                 if not done and record is not None:
@@ -138,6 +139,13 @@ class LabManager:
             forget_lock(self.settings.home, instance)  # a unique name: nobody else can be waiting on it
         self.directory.forget_current(instance)
         return done
+
+    def _sandbox_leftovers(self, instance: str) -> list[str]:
+        """What a killed `check --contained` or grade of a lab without services left on the engine, if one answers."""
+        try:
+            return self.runtime.down(instance, remove=True, emit=events.discard)
+        except EngineUnavailableError:
+            return []  # a lab without services needs no engine: nothing of it can be there
 
     def reset(self, instance: str, emit: Emit = events.discard, *, workspace_files: bool = False) -> None:
         """Put every service's data back to the lab's starting state (and the workspace files, if asked)."""
@@ -197,3 +205,19 @@ class LabManager:
 
     def stop_app(self, instance: str) -> None:
         self.apps.stop(instance)
+
+    def contain(self, instance: str, containment: "Containment", emit: Emit = events.discard) -> "ContainedCode":
+        """From now on, the instance's program and app run in a sandbox (core/contained.py), as graded.
+        Raises LabctlError when the backend cannot contain code."""
+        from labctl.core.contained import ContainedCode
+
+        self.apps.release(instance)
+        view = self.view(instance)
+        code = ContainedCode(self.runtime, view, containment, ephemeral=self.records.is_ephemeral(instance),
+                             image_source=self.settings.image_source, emit=emit)
+        self.apps.contained[instance] = code
+        return code
+
+    def release(self, instance: str) -> None:
+        """Stop the instance's app and remove its sandbox, if this process made them."""
+        self.apps.release(instance)

@@ -20,28 +20,39 @@ def owner_id(home: Path) -> str:
     """This home's owner id, made (once, even with several labctl starting at once) when it has none.
     Raises LabctlError when the home cannot be written."""
     path = Path(home) / FILE
-    try:
-        found = path.read_text(encoding="ascii").strip()
-        if _valid(found):
-            return found
-    except (OSError, UnicodeDecodeError):
-        pass
+    found = _read(path)
+    if found:
+        return found
     made = secrets.token_hex(8)
+    draft = path.with_name(f".{FILE}-{made}")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-    except FileExistsError:  # another labctl made it a moment ago (or it is damaged: replaced below)
-        found = path.read_text(encoding="ascii", errors="replace").strip()
-        if _valid(found):
-            return found
-        path.unlink(missing_ok=True)
-        return owner_id(home)
+        draft.write_text(made + "\n", encoding="ascii")
+        try:
+            os.link(draft, path)  # published whole or not at all: a reader never sees half an id
+            return made
+        except FileExistsError:  # another labctl published one first (or the file is damaged)
+            found = _read(path)
+            if found:
+                return found
+            os.replace(draft, path)
+            return made
     except OSError as exc:
         raise LabctlError(f"cannot write labctl's owner id in {path.parent}: {exc.strerror or exc}",
                           "Make LABCTL_HOME a folder you can write to (or point LABCTL_HOME elsewhere).") from exc
-    with os.fdopen(fd, "w", encoding="ascii") as handle:
-        handle.write(made + "\n")
-    return made
+    finally:
+        try:
+            draft.unlink(missing_ok=True)
+        except OSError:
+            pass  # the folder itself could not be made
+
+
+def _read(path: Path) -> str | None:
+    try:
+        found = path.read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return found if _valid(found) else None
 
 
 def legacy_owner_id(home: Path) -> str:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Mapping
 from labctl.core import events, naming
 from labctl.core import workspace as workspaces
 from labctl.core.access import ServiceAccess
-from labctl.core.errors import LabctlError
+from labctl.core.errors import EngineUnavailableError, LabctlError
 from labctl.core.events import Emit, Event
 from labctl.core.holder import this_holder
 from labctl.core.instance_directory import InstanceDirectory
@@ -45,8 +45,7 @@ class Starter:
         """Start (or resume) a lab instance and wait until every service answers. Keeps existing data."""
         lab = self.directory.loader.load(lab_id)  # validated, checks included: a broken lab says so now
         instance = naming.validate_instance(name or lab.id)
-        if lab.services:
-            self.directory.sweep()
+        self._sweep(needs_engine=bool(lab.services))
         records = self.directory.records
         with instance_lock(self.settings.home, instance, emit):
             summary = self.directory.summary(instance, lab)
@@ -79,6 +78,14 @@ class Starter:
             found = tuple(self.runtime.status(instance)) if lab.services else ()
             view = build_view(instance, lab, found, records.get(instance), self.settings.home, self.drivers)
             return StartReport(view, any(seeded), tuple(copied))
+
+    def _sweep(self, *, needs_engine: bool) -> None:
+        """Remove the leftovers of killed labctl processes first (a lab without services needs no engine)."""
+        try:
+            self.directory.sweep()
+        except EngineUnavailableError:
+            if needs_engine:
+                raise
 
     def wait_ready(self, instance: str, svc: ServiceSpec, access: ServiceAccess, emit: Emit = events.discard) -> None:
         """Wait until the service answers its protocol (the one readiness loop). Raises ServiceNotReadyError."""

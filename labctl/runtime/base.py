@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import IO, Callable, Iterator, Mapping, Protocol
 
 from labctl.core.events import Event
-from labctl.core.model import Lab, ServiceSpec
+from labctl.core.model import Lab, ResourceLimits, ServiceSpec
 
 Emit = Callable[[Event], None]
 
@@ -25,6 +25,7 @@ class Capability(str, Enum):
     EXEC = "exec"  # exec(): commands inside a service (linux.* checks, coreutils timeout)
     FOLLOW_LOGS = "follow-logs"  # logs(follow=True) (`labctl logs -f`)
     INTERACTIVE = "interactive"  # interactive_command() gives a host command line (`labctl shell`)
+    SANDBOX = "sandbox"  # open_sandbox(): untrusted code in a container of its own (grading)
 
 
 class ServiceState(str, Enum):
@@ -164,6 +165,60 @@ class ImageStore(Protocol):
         """Remove a local image (prune); refuses one a container uses."""
 
 
+@dataclass(frozen=True)
+class SandboxSpec:
+    """Untrusted code (a submission being graded) in a container of its own: only a copy of its files in /work,
+    a user without privileges, limits, no engine socket and no host path; on the instance's network (its
+    services by name, and no route out) or on none. Removed by close(), or with the instance."""
+
+    instance: str
+    lab: str
+    image: str
+    files: bytes  # a tar, unpacked in /work
+    limits: ResourceLimits = ResourceLimits()
+    env: Mapping[str, str] = field(default_factory=dict)
+    network: bool = False  # True: the instance's network (made for it if the lab has no services)
+    publish: int | None = None  # a port inside to publish on 127.0.0.1 (an app)
+    install: str | None = None  # a shell command run first in /work, with a network that reaches out
+    install_timeout: float = 600.0
+    holder: str = ""  # the process it belongs to (core/holder.py)
+
+
+@dataclass(frozen=True)
+class SandboxRun:
+    exit_code: int | None  # None: stopped at the time limit
+    stdout: bytes
+    stderr: bytes
+    seconds: float
+
+
+class Sandbox(Protocol):
+    host_port: int | None  # where the published port is reached on 127.0.0.1
+    install_output: str  # what the install command printed
+
+    def run(self, command: str, *, stdin: bytes = b"", time_limit: float, env: Mapping[str, str] = {}) -> SandboxRun:
+        """Run a shell command in /work with stdin; everything it started ends at the time limit."""
+
+    def serve(self, command: str, *, env: Mapping[str, str] = {}) -> None:
+        """Start a long-running shell command in /work (an app), in the background."""
+
+    def serving(self) -> bool:
+        """Whether what serve() started still runs."""
+
+    def served_exit_code(self) -> int | None:
+        """The exit code of what serve() started, once it has ended (None while it runs, or when unknown)."""
+
+    def listening(self, port: int) -> bool:
+        """Whether something in the sandbox listens on the port (on the host side, the published port accepts
+        connections even before that: the engine's proxy does)."""
+
+    def logs(self, tail: int = 20) -> list[str]:
+        """The last lines of what serve() started printed."""
+
+    def close(self) -> None:
+        """Remove the sandbox and everything in it."""
+
+
 class Runtime(Protocol):
     name: str  # "docker"
     capabilities: frozenset[Capability]
@@ -187,12 +242,20 @@ class Runtime(Protocol):
     def list(self) -> list[InstanceSummary]:
         """Every labctl instance the engine knows."""
 
+    def throwaway_holders(self) -> dict[str, frozenset[str]]:
+        """Per ephemeral instance of this owner, the holders its resources name (containers, networks and
+        volumes alike: a network may outlive its containers when its labctl is killed)."""
+
     def exec(self, instance: str, service: str, argv: list[str], *, user: str | None = None,
              timeout: float | None = None) -> ExecResult:
         """Run a command inside a running service; with a timeout it is killed then (exit code 124)."""
 
     def logs(self, instance: str, service: str, *, tail: int = 100, follow: bool = False) -> Iterator[str]:
         """The service's log lines."""
+
+    def open_sandbox(self, spec: SandboxSpec) -> Sandbox:
+        """Make the sandbox, unpack the files, run the install command if any, and return it ready.
+        Raises LabctlError (with the install's output when that failed)."""
 
     def interactive_command(self, instance: str, service: str, argv: list[str], *, tty: bool) -> list[str] | None:
         """A host command line that runs argv inside the service with stdin attached (and a terminal when

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import os
 import secrets
+import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
@@ -427,3 +428,92 @@ def registry(backend):
 
     _wait_for(answers, 30)
     return f"127.0.0.1:{port}"
+
+
+# ---- sandboxes (untrusted code) --------------------------------------------------------------------
+
+def _files(**contents: str) -> bytes:
+    import tarfile
+
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as archive:
+        for name, text in contents.items():
+            data = text.encode()
+            member = tarfile.TarInfo(name)
+            member.size, member.uid, member.gid, member.mode = len(data), 1000, 1000, 0o644
+            archive.addfile(member, io.BytesIO(data))
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def runner_image(backend):
+    """The python runner (built once per machine for Docker; any name for the fake, whose code runs on the host)."""
+    if backend.name == "fake":
+        return "fake/runner"
+    from labctl.core.runners import runners
+
+    return backend.runtime.images.resolve(runners()["python"].image_spec, "build", events.discard)
+
+
+def _sandbox_spec(instance: str, image: str, **changes):
+    from labctl.runtime.base import SandboxSpec
+
+    spec = SandboxSpec(instance=instance, lab="contract-lab", image=image,
+                       files=_files(**{"main.py": "import sys\nprint(sys.stdin.read().upper(), end='')\n"}))
+    return replace(spec, **changes)
+
+
+def test_a_sandbox_runs_commands_on_its_files_with_stdin_exit_codes_and_a_time_limit(backend, instance, runner_image):
+    if Capability.SANDBOX not in backend.runtime.capabilities:
+        pytest.skip(f"{backend.name} declares no sandboxes")
+    box = backend.runtime.open_sandbox(_sandbox_spec(instance, runner_image))
+    try:
+        done = box.run("python3 main.py", stdin=b"hello\n", time_limit=20)
+        assert (done.exit_code, done.stdout, done.stderr) == (0, b"HELLO\n", b"")
+        assert box.run("echo oops >&2; exit 3", time_limit=20).exit_code == 3
+        assert box.run("echo oops >&2; exit 3", time_limit=20).stderr == b"oops\n"
+        started = time.monotonic()
+        assert box.run("sleep 30", time_limit=1).exit_code is None
+        assert time.monotonic() - started < 15
+    finally:
+        box.close()
+
+
+def test_a_sandbox_serves_an_app_on_loopback_and_close_removes_it(backend, instance, runner_image):
+    import urllib.request
+
+    if Capability.SANDBOX not in backend.runtime.capabilities:
+        pytest.skip(f"{backend.name} declares no sandboxes")
+    spec = _sandbox_spec(instance, runner_image, network=True, publish=8000,
+                         files=_files(**{"index.html": "served from the sandbox"}), install="echo installed")
+    box = backend.runtime.open_sandbox(spec)
+    try:
+        assert box.host_port and "installed" in box.install_output
+        assert not box.listening(8000)
+        box.serve("exec python3 -m http.server ${PORT:-8000}", env={"PORT": "8000"})
+        _wait_for(lambda: box.listening(8000))
+        assert box.serving()
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        _wait_for(lambda: _answers(opener, f"http://127.0.0.1:{box.host_port}/index.html"))
+        with opener.open(f"http://127.0.0.1:{box.host_port}/index.html", timeout=5) as response:
+            assert response.read() == b"served from the sandbox"
+    finally:
+        box.close()
+    assert not _answers(urllib.request.build_opener(urllib.request.ProxyHandler({})),
+                        f"http://127.0.0.1:{box.host_port}/index.html")
+
+
+def test_a_failed_install_says_what_it_printed_and_leaves_nothing(backend, instance, runner_image):
+    if Capability.SANDBOX not in backend.runtime.capabilities:
+        pytest.skip(f"{backend.name} declares no sandboxes")
+    with pytest.raises(LabctlError, match="exited with code 4"):
+        backend.runtime.open_sandbox(_sandbox_spec(instance, runner_image, install="echo missing wheel; exit 4"))
+    assert backend.runtime.status(instance) == []
+
+
+def _answers(opener, url: str) -> bool:
+    try:
+        with opener.open(url, timeout=2):
+            return True
+    except OSError:
+        return False

@@ -120,3 +120,21 @@ def world_state(name: str):
     from labctl.runtime.base import ServiceState
 
     return ServiceState[name]
+
+
+def test_a_network_a_killed_grader_left_alone_is_removed_at_the_next_start(world):
+    from labctl.core import labels
+
+    corpse = f"{socket.gethostname()}|{holder._boot_id()}|{dead_pid()}|1"
+    alive = this_holder()
+    manager = world.manager()
+    owner = manager.runtime.owner
+    for instance, holder_label in (("grade-gone", corpse), ("grade-alive", alive)):
+        world.engine.networks[f"labctl-{instance}"] = {labels.MANAGED: "true", labels.INSTANCE: instance,
+                                                       labels.OWNER: owner, labels.EPHEMERAL: "true",
+                                                       labels.HOLDER: holder_label}
+    said = events.Collector()
+    manager.directory.emit = said
+    manager.start("pg-only")
+    assert set(world.engine.networks) == {"labctl-grade-alive", "labctl-pg-only"}
+    assert said.events[0].message == "removed what 1 killed labctl run left behind: grade-gone"

@@ -9,8 +9,13 @@ import pytest
 from labctl.check_engine.result import Status
 from labctl.core import events
 from labctl.core.access import ServiceAccess
-from labctl.core.errors import (EngineUnavailableError, ImageUnavailableError, InstanceNotFoundError, LabctlError,
-                                ServiceNotReadyError)
+from labctl.core.errors import (
+    EngineUnavailableError,
+    ImageUnavailableError,
+    InstanceNotFoundError,
+    LabctlError,
+    ServiceNotReadyError,
+)
 from labctl.core.learner_progress import next_task
 from labctl.core.loader import LabLoader
 from labctl.core.manager import LabManager

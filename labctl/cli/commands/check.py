@@ -7,9 +7,27 @@ from rich.markup import escape
 from labctl.check_engine.result import Status
 from labctl.cli import ui
 from labctl.cli.app import App
-from labctl.cli.options import json_option, name_option
+from labctl.cli.options import containment_from, containment_options, json_option, name_option
 from labctl.core.exit_codes import ExitCode
 from labctl.core.learner_progress import next_task
+
+
+def _contain(app: App, instance: str, app_command: str | None, containment) -> None:
+    """Run the learner's program or app in a sandbox for this check, as `labctl grade` does."""
+    manager = app.manager
+    view = manager.view(instance)
+    url_settings = [s.name for s in view.lab.settings.values() if s.kind == "url"]
+    if url_settings and not app_command:
+        raise click.UsageError("this lab checks your app: give the command that starts it, e.g. "
+                               "--app \"python3 app.py\" (it listens on $PORT)")
+    code = manager.contain(instance, containment, app.emit)
+    commands = [view.settings.get(s.name) for s in view.lab.settings.values() if s.kind == "command"]
+    command = app_command or next((c for c in commands if c), None)
+    if command:
+        code.open(command, publish=bool(app_command))  # a runner image is built before any check's clock starts
+    if app_command:
+        assert view.workspace is not None
+        manager.start_app(view, app_command, view.workspace, url_setting=url_settings[0])
 
 
 def exit_code_for(results) -> ExitCode:
@@ -26,14 +44,27 @@ def exit_code_for(results) -> ExitCode:
 @name_option
 @json_option
 @click.option("-v", "--verbose", is_flag=True, help="Show every check, what was expected and found, and the query run.")
+@click.option("--contained", is_flag=True,
+              help="Run your program (or, with --app, your app) in a sandbox, the way `labctl grade` will.")
+@click.option("--app", "app_command", metavar="CMD", help="With --contained: the command that starts your app.")
+@containment_options
 @click.pass_obj
-def check(app: App, task_ids: tuple[str, ...], name: str | None, as_json: bool, verbose: bool) -> None:
+def check(app: App, task_ids: tuple[str, ...], name: str | None, as_json: bool, verbose: bool, contained: bool,
+          app_command: str | None, runner: str | None, image: str | None, install: str | None) -> None:
     """Check every task (or the TASKs named) against the live services.
 
     Exit 0 when all pass, 3 when some fail, 5 when a service did not answer.
     """
     instance = app.manager.resolve_instance(name)
-    view, results = app.manager.check(instance, list(task_ids) or None)
+    if (app_command or runner or image or install) and not contained:
+        raise click.UsageError("--app, --runner, --image and --install go with --contained")
+    try:
+        if contained:
+            _contain(app, instance, app_command, containment_from(runner, image, install))
+        view, results = app.manager.check(instance, list(task_ids) or None)
+    finally:
+        if contained:
+            app.manager.release(instance)
     newly = app.progress.record_checks(view.lab.id, results)
     done = app.progress.lab(view.lab.id)
     code = exit_code_for(results)

@@ -8,6 +8,7 @@ import click
 from rich.markup import escape
 
 from labctl.cli.app import App
+from labctl.cli.options import containment_from, containment_options
 from labctl.core.deadline import DEFAULT_GRADE_SECONDS
 from labctl.core.exit_codes import ExitCode
 
@@ -38,18 +39,31 @@ def _settings(values: tuple[str, ...]) -> dict[str, str]:
 @click.option("--junit", "junit_file", type=click.Path(dir_okay=False, path_type=Path), help="Write JUnit XML to FILE.")
 @click.option("--timeout", type=click.FloatRange(1, 86400), default=DEFAULT_GRADE_SECONDS, show_default=True,
               metavar="SECONDS", help="Stop grading after this long: what is left unchecked counts as an error.")
+@containment_options
+@click.option("--host", "on_host", is_flag=True,
+              help="Run the submission's program or app on this machine, as this user: NOT isolated. "
+                   "Only for code you trust.")
 @click.pass_obj
 def grade(app: App, lab_id: str, submission: Path, app_command: str | None, app_url: str | None,
-          settings: tuple[str, ...], json_file: Path | None, junit_file: Path | None, timeout: float) -> None:
+          settings: tuple[str, ...], json_file: Path | None, junit_file: Path | None, timeout: float,
+          runner: str | None, image: str | None, install: str | None, on_host: bool) -> None:
     """Grade a submission for LAB on a fresh instance, never your own, removed afterwards.
 
     Exit 0 when every task passes, 3 when some fail, 4 when no engine answers, 5 when a service or the
     app did not answer, 1 when grading could not run. The score weighs each task as lab.yaml says.
+
+    The submission's own program or app runs in a sandbox: a container with only a copy of its files,
+    limits, a deadline, and no way to labctl's files, this machine or the engine (docs/grading.md).
     """
     import json
 
     from labctl.core.grading import grade as run_grade
 
+    if on_host and (runner or image or install):
+        raise click.UsageError("--host runs the code on this machine: --runner, --image and --install are for the "
+                               "sandbox")
+    if on_host and not app.quiet:
+        app.err.print("[yellow]--host: the submission's code runs on this machine, as you, NOT isolated.[/]")
     if app_url is not None:
         from labctl.core.loopback import check_loopback
 
@@ -65,7 +79,8 @@ def grade(app: App, lab_id: str, submission: Path, app_command: str | None, app_
         app.err.print(f"Grading [bold]{escape(str(submission))}[/] for [bold]{lab_id}[/] on a fresh instance ...")
     try:
         report = run_grade(app.manager, lab_id, submission.resolve(), settings=chosen, app_command=app_command,
-                           app_url=app_url, timeout=timeout, emit=app.emit)
+                           app_url=app_url, timeout=timeout, emit=app.emit,
+                           containment=None if on_host else containment_from(runner, image, install))
     except KeyboardInterrupt:
         app.err.print("Interrupted. The grading instance and its data were removed.")
         raise click.exceptions.Exit(ExitCode.INTERRUPTED) from None

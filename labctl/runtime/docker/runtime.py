@@ -11,11 +11,13 @@ from labctl.core.errors import EngineUnavailableError, InstanceNotFoundError, La
 from labctl.core.events import Emit, Event
 from labctl.core.owner import owner_id, owners_of
 from labctl.core.settings import Settings
-from labctl.runtime.base import Capability, EngineInfo, ExecResult, InstanceSpec, InstanceSummary, ServiceStatus
+from labctl.runtime.base import (Capability, EngineInfo, ExecResult, InstanceSpec, InstanceSummary, SandboxSpec,
+                                 ServiceStatus)
 from labctl.runtime.docker import ports as hostports
 from labctl.runtime.docker.client import connect, translated
 from labctl.runtime.docker.images import DockerImages
 from labctl.runtime.docker.removal import remove_volumes_and_networks
+from labctl.runtime.docker.sandbox import ISOLATED, open_sandbox
 from labctl.runtime.docker.summaries import PORTS_LABEL, status_of
 from labctl.runtime.docker.unix_reader import reader_for
 
@@ -24,7 +26,7 @@ STOP_TIMEOUT = 15
 
 class DockerRuntime:
     name = "docker"
-    capabilities = frozenset({Capability.EXEC, Capability.FOLLOW_LOGS, Capability.INTERACTIVE})
+    capabilities = frozenset({Capability.EXEC, Capability.FOLLOW_LOGS, Capability.INTERACTIVE, Capability.SANDBOX})
 
     def __init__(self, settings: Settings):
         self.settings = settings
@@ -179,7 +181,7 @@ class DockerRuntime:
                 )
                 created = client.api.create_container(
                     image=image, name=name, hostname=service, labels=container_labels,
-                    environment={**svc.environment, **spec.extra_env.get(service, {})}, ports=[f"{p}/tcp" for p in svc.ports],
+                    environment={**svc.environment, **spec.extra_env.get(service, {})}, ports=list(svc.ports),
                     command=list(svc.command) if svc.command else None, host_config=host_config,
                     networking_config=client.api.create_networking_config(
                         {network: client.api.create_endpoint_config(aliases=[service])}),
@@ -228,9 +230,11 @@ class DockerRuntime:
             if found:
                 self._assert_ours(found[0], "network", name)
                 return name
+            # A throwaway instance (grading, self-tests) may run untrusted code beside its services: its network
+            # reaches nothing beyond this machine.
             self.client.api.create_network(
-                name, driver="bridge", check_duplicate=True,
-                labels=_instance_labels(spec, self.owner),
+                name, driver="bridge", check_duplicate=True, labels=_instance_labels(spec, self.owner),
+                options=ISOLATED if spec.ephemeral else None,
             )
             return name
 
@@ -319,6 +323,19 @@ class DockerRuntime:
             for name, services in sorted(by_instance.items())
         ]
 
+    def throwaway_holders(self) -> dict[str, frozenset[str]]:
+        selector = {"label": [f"{labels.MANAGED}=true", f"{labels.EPHEMERAL}=true"]}
+        found: dict[str, set[str]] = {}
+        with translated("listing throwaway instances"):
+            resources = [*self.client.api.containers(all=True, filters=selector),
+                         *self.client.api.networks(filters=selector),
+                         *(self.client.api.volumes(filters=selector).get("Volumes") or [])]
+        for resource in resources:
+            found_labels = resource.get("Labels") or {}
+            if self._mine(found_labels) and found_labels.get(labels.INSTANCE):
+                found.setdefault(found_labels[labels.INSTANCE], set()).add(found_labels.get(labels.HOLDER, ""))
+        return {instance: frozenset(holders) for instance, holders in found.items()}
+
     # -- down
 
     def down(self, instance: str, *, remove: bool, emit: Emit) -> list[str]:
@@ -406,6 +423,9 @@ class DockerRuntime:
                     yield line
             if buffer:
                 yield buffer
+
+    def open_sandbox(self, spec: SandboxSpec):
+        return open_sandbox(self, spec)
 
     def interactive_command(self, instance: str, service: str, argv: list[str], *, tty: bool) -> list[str] | None:
         docker_cli = shutil.which("docker")

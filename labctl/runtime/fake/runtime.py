@@ -1,179 +1,29 @@
-"""An in-memory Runtime for unit tests of core: no engine, the same contract as Docker (tests/contract/).
-
-Containers, volumes, networks and images are records in a FakeEngine, which several FakeRuntimes (several
-labctl homes, so several owners) may share, as people share a workshop engine. exec() runs the command
-on the host with a timeout: tests use it for stateless commands (echo, exit codes, sleep). Tests can
-make a service fail on start, take host ports, and add resources labctl did not make.
-"""
+"""The Runtime contract over a FakeEngine, as one labctl home (owner) sees it."""
 from __future__ import annotations
 
 import itertools
-import json
 import subprocess
-import threading
-from dataclasses import dataclass, field
-from typing import IO, Callable, Iterator
+from typing import Callable, Iterator
 
-from labctl.core import events, image_policy, labels, naming
+from labctl.core import events, labels, naming
 from labctl.core.errors import EngineUnavailableError, InstanceNotFoundError, LabctlError
 from labctl.core.events import Emit, Event
-from labctl.core.model import ResourceLimits, ServiceSpec
 from labctl.core.owner import owner_id, owners_of
 from labctl.core.settings import Settings
-from labctl.runtime.base import (Capability, EngineInfo, ExecResult, ImageInfo, InstanceSpec, InstanceSummary,
-                                 ServiceState, ServiceStatus)
+from labctl.runtime.base import (
+    Capability,
+    EngineInfo,
+    ExecResult,
+    InstanceSpec,
+    InstanceSummary,
+    SandboxSpec,
+    ServiceState,
+    ServiceStatus,
+)
 
-FIRST_FREE_PORT = 41000
-
-
-@dataclass
-class FakeContainer:
-    name: str
-    image: str
-    labels: dict[str, str]
-    ports: dict[int, int]
-    environment: dict[str, str]
-    limits: ResourceLimits = ResourceLimits()
-    state: ServiceState = ServiceState.RUNNING
-    detail: str = ""
-    logs: list[str] = field(default_factory=list)
-
-
-@dataclass
-class FakeEngine:
-    """What a fake engine holds; shared by the FakeRuntimes (owners) that use it."""
-
-    containers: dict[str, FakeContainer] = field(default_factory=dict)
-    volumes: dict[str, dict[str, str]] = field(default_factory=dict)  # name -> labels
-    networks: dict[str, dict[str, str]] = field(default_factory=dict)
-    images: dict[str, ImageInfo] = field(default_factory=dict)  # ref -> image
-    pullable: set[str] = field(default_factory=set)  # what "the registry" has
-    registries: set[str] = field(default_factory=set)  # registry hosts that answer a push
-    registry: dict[str, str] = field(default_factory=dict)  # pushed reference -> image id
-    taken_ports: set[int] = field(default_factory=set)  # host ports other programs listen on
-    fail_on_start: dict[str, str] = field(default_factory=dict)  # container name -> why it exits
-    start_output: dict[str, list[str]] = field(default_factory=dict)  # image -> what it prints at start
-    down: bool = False  # the engine does not answer
-    _ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
-    lock: threading.RLock = field(default_factory=threading.RLock)
-
-    def new_id(self) -> str:
-        return f"sha256:{next(self._ids):064x}"
-
-    def add_image(self, ref: str, image_labels: dict[str, str] | None = None, size: int = 1000) -> ImageInfo:
-        with self.lock:
-            existing = self.images.get(ref)
-            image = ImageInfo(existing.id if existing else self.new_id(), (ref,), size, dict(image_labels or {}))
-            self.images[ref] = image
-            return image
-
-    def add_foreign(self, kind: str, name: str, resource_labels: dict[str, str] | None = None) -> None:
-        """A container, volume or network somebody else made (no labctl label unless given)."""
-        with self.lock:
-            if kind == "container":
-                self.containers[name] = FakeContainer(name, "someone/else", dict(resource_labels or {}), {}, {})
-            elif kind == "volume":
-                self.volumes[name] = dict(resource_labels or {})
-            else:
-                self.networks[name] = dict(resource_labels or {})
-
-
-class FakeImages:
-    """The ImageStore of a FakeEngine."""
-
-    def __init__(self, engine: FakeEngine, *, can_build: bool = True):
-        self.engine = engine
-        self.can_build = can_build
-
-    def resolve(self, service: ServiceSpec, source: str, emit: Emit) -> str:
-        return image_policy.resolve(self, service, source, emit)
-
-    def local_tag(self, service: ServiceSpec) -> str | None:
-        return image_policy.local_tag(service)
-
-    def inspect(self, ref: str) -> ImageInfo | None:
-        with self.engine.lock:
-            return self.engine.images.get(ref) or next(
-                (i for i in self.engine.images.values() if i.id == ref), None)
-
-    def pull(self, ref: str, service: str, emit: Emit) -> str | None:
-        emit(Event(events.IMAGE_PULLING, f"pulling {ref}", service, {"image": ref}))
-        if ref not in self.engine.pullable:
-            return "no registry is reachable"
-        self.engine.add_image(ref)
-        emit(Event(events.IMAGE_READY, f"pulled {ref}", service, {"image": ref}))
-        return None
-
-    def build(self, service: ServiceSpec, emit: Emit) -> str:
-        tag = self.local_tag(service)
-        if tag is None:
-            raise LabctlError(f"{service.catalog} has no local build", "Pull its image or load a workshop bundle.")
-        if not self.can_build:
-            raise LabctlError(f"this engine cannot build {tag}")
-        if self.inspect(tag) is None:
-            emit(Event(events.IMAGE_BUILDING, f"building {tag}", service.name, {"image": tag}))
-            self.engine.add_image(tag, {labels.MANAGED: "true", labels.IMAGE_FOR: service.catalog})
-            emit(Event(events.IMAGE_READY, f"built {tag}", service.name, {"image": tag}))
-        return tag
-
-    def push(self, ref: str, target: str, emit: Emit) -> None:
-        image = self.inspect(ref)
-        if image is None:
-            raise LabctlError(f"pushing {target} failed: {ref} is not here")
-        if target.split("/", 1)[0] not in self.engine.registries:
-            raise LabctlError(f"pushing {target} failed: no registry is reachable",
-                              "Is the registry running and reachable from the engine?")
-        emit(Event(events.IMAGE_PUSHING, f"pushing {target}", None, {"image": target}))
-        with self.engine.lock:
-            self.engine.registry[target] = image.id
-            self.engine.pullable.add(target)
-        emit(Event(events.IMAGE_READY, f"pushed {target}", None, {"image": target}))
-
-    def export(self, ref: str) -> Iterator[bytes]:
-        image = self.inspect(ref)
-        if image is None:
-            raise LabctlError(f"exporting {ref}: no such image")
-        yield json.dumps({"id": image.id, "tags": list(image.tags), "size": image.size,
-                          "labels": dict(image.labels)}).encode()
-
-    def load(self, stream: IO[bytes]) -> list[str]:
-        try:
-            data = json.loads(stream.read())
-        except ValueError as exc:
-            raise LabctlError(f"the engine refused an image: {exc}") from exc
-        with self.engine.lock:
-            for ref in data["tags"]:
-                self.engine.images[ref] = ImageInfo(data["id"], tuple(data["tags"]), data["size"], data["labels"])
-        return [f"Loaded image: {ref}" for ref in data["tags"]]
-
-    def tag(self, image_id: str, ref: str) -> None:
-        image = self.inspect(image_id)
-        if image is None:
-            raise LabctlError(f"tagging {ref}: no such image {image_id}")
-        with self.engine.lock:
-            self.engine.images[ref] = ImageInfo(image.id, (*image.tags, ref), image.size, dict(image.labels))
-
-    def list(self) -> list[ImageInfo]:
-        with self.engine.lock:
-            by_id: dict[str, ImageInfo] = {}
-            for ref, image in self.engine.images.items():
-                if image.labels.get(labels.MANAGED) == "true":
-                    known = by_id.get(image.id)
-                    tags = tuple(dict.fromkeys((*(known.tags if known else ()), ref)))
-                    by_id[image.id] = ImageInfo(image.id, tags, image.size, dict(image.labels))
-            return list(by_id.values())
-
-    def remove(self, image_id: str) -> None:
-        """Remove the image with all its tags, or nothing when a container (running or not) uses it."""
-        with self.engine.lock:
-            refs = [ref for ref, image in self.engine.images.items() if image.id == image_id]
-            if not refs:
-                raise LabctlError(f"removing image {image_id[:19]}: no such image")
-            users = [c.name for c in self.engine.containers.values() if c.image in refs]
-            if users:
-                raise LabctlError(f"removing image {image_id[:19]}: the container {', '.join(users[:3])} uses it")
-            for ref in refs:
-                del self.engine.images[ref]
+from .engine import FIRST_FREE_PORT, FakeContainer, FakeEngine
+from .images import FakeImages
+from .sandbox import FakeSandbox
 
 
 class FakeRuntime:
@@ -317,6 +167,17 @@ class FakeRuntime:
         return [InstanceSummary(name, found[0].lab, tuple(sorted(found, key=lambda s: s.service)), found[0].workspace)
                 for name, found in sorted(by_instance.items())]
 
+    def throwaway_holders(self) -> dict[str, frozenset[str]]:
+        self._answering()
+        found: dict[str, set[str]] = {}
+        with self.engine.lock:
+            tables = [c.labels for c in self.engine.containers.values()]
+            tables += [*self.engine.networks.values(), *self.engine.volumes.values()]
+        for resource in tables:
+            if self._mine(resource) and resource.get(labels.EPHEMERAL) == "true" and resource.get(labels.INSTANCE):
+                found.setdefault(resource[labels.INSTANCE], set()).add(resource.get(labels.HOLDER, ""))
+        return {instance: frozenset(holders) for instance, holders in found.items()}
+
     # -- down
 
     def down(self, instance: str, *, remove: bool, emit: Emit) -> list[str]:
@@ -366,6 +227,12 @@ class FakeRuntime:
         self._answering()
         lines = list(self._container(instance, service, running=False).logs)
         yield from lines[-tail:] if tail else []
+
+    def open_sandbox(self, spec: SandboxSpec) -> "FakeSandbox":
+        self._answering()
+        box = FakeSandbox(spec)
+        self.engine.sandboxes.append(box)
+        return box
 
     def interactive_command(self, instance: str, service: str, argv: list[str], *, tty: bool) -> list[str] | None:
         container = self._container(instance, service, running=True)
