@@ -5,6 +5,7 @@ import re
 from typing import Any
 
 from labctl.check_engine.context import CheckContext
+from labctl.core.errors import Unverifiable
 from labctl.core.text import first_line
 
 from .dialect import Column, Dialect, Fault, Query
@@ -47,6 +48,45 @@ def psycopg_module():
     return psycopg
 
 
+# Functions and operators outside pg_catalog that bear the name of one of PostgreSQL's own (extensions'
+# members aside: a learner cannot write those). pg_catalog comes first on the checks' search path, but a
+# function or operator whose argument types match better wins wherever it is (`public.=(varchar, varchar)`
+# over the built-in text `=`), so one of these could change what any check's SQL, or a reference query, means.
+_SHADOWING = """
+SELECT kind, signature FROM (
+  SELECT 'function' AS kind,
+         format('%I.%I(%s)', (SELECT nspname FROM pg_namespace WHERE oid = p.pronamespace), p.proname,
+                pg_get_function_identity_arguments(p.oid)) AS signature, p.oid AS oid, 'pg_proc'::regclass AS class
+  FROM pg_proc p
+  WHERE p.pronamespace NOT IN ('pg_catalog'::regnamespace, 'information_schema'::regnamespace)
+    AND EXISTS (SELECT 1 FROM pg_proc b WHERE b.pronamespace = 'pg_catalog'::regnamespace AND b.proname = p.proname)
+  UNION ALL
+  SELECT 'operator', format('%I.%s(%s, %s)', (SELECT nspname FROM pg_namespace WHERE oid = o.oprnamespace),
+                            o.oprname,
+                            CASE WHEN o.oprleft = 0 THEN 'NONE' ELSE format_type(o.oprleft, NULL) END,
+                            format_type(o.oprright, NULL)), o.oid, 'pg_operator'::regclass
+  FROM pg_operator o
+  WHERE o.oprnamespace NOT IN ('pg_catalog'::regnamespace, 'information_schema'::regnamespace)
+    AND EXISTS (SELECT 1 FROM pg_operator b WHERE b.oprnamespace = 'pg_catalog'::regnamespace
+                AND b.oprname = o.oprname)
+) s
+WHERE NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = s.class AND d.objid = s.oid AND d.deptype = 'e')
+ORDER BY 1, 2 LIMIT 6
+"""
+
+
+def refuse_shadowing(conn: Any) -> None:
+    """Raise Unverifiable when the database holds a function or operator named like one of PostgreSQL's own."""
+    rows = conn.execute(_SHADOWING).fetchall()
+    if not rows:
+        return
+    listed = ", ".join(f"{kind} {signature}" for kind, signature in rows[:5]) + (", ..." if len(rows) > 5 else "")
+    raise Unverifiable(
+        f"your database defines {listed}, named like PostgreSQL's own: it could change what every query means, "
+        "so nothing can be checked while it exists. Drop it or give it another name "
+        "(DROP FUNCTION ... / DROP OPERATOR ...), then check again")
+
+
 class PostgresDialect(Dialect):
     title = "PostgreSQL"
     auto_increment_hint = "use SERIAL or GENERATED ALWAYS AS IDENTITY"
@@ -54,7 +94,17 @@ class PostgresDialect(Dialect):
     def connection(self, ctx: CheckContext, service: str | None) -> Any:
         from labctl.services import postgres
 
-        return ctx.connection(service, lambda access: postgres.connect(access, timeout=ctx.timeout))
+        def opened(access):
+            # As the checker role: not a superuser, its session pinned (services/postgres.py).
+            conn = postgres.connect(access, role="checker", timeout=ctx.timeout)
+            try:
+                refuse_shadowing(conn)
+            except BaseException:
+                conn.close()
+                raise
+            return conn
+
+        return ctx.connection(service, opened)
 
     def errors(self) -> tuple[type[BaseException], ...]:
         return (psycopg_module().Error,)

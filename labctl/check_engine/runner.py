@@ -9,7 +9,7 @@ from typing import Callable, Iterable
 
 from labctl.check_engine.context import CheckContext
 from labctl.check_engine.result import CheckResult, Outcome, Status, TaskResult
-from labctl.core.errors import CheckError, ServiceUnavailable
+from labctl.core.errors import CheckError, ServiceUnavailable, Unverifiable
 from labctl.core.model import CheckSpec, Lab, Task
 from labctl.core.text import printable
 
@@ -76,6 +76,8 @@ def _run_check(task: Task, spec: CheckSpec, ctx: CheckContext, check, timeout: f
             outcome.message, duration, outcome.expected, outcome.found, outcome.evidence,
         ), False
     exc = value
+    if isinstance(exc, Unverifiable):
+        return CheckResult(task.id, spec.type, description, Status.FAILED, str(exc), duration), False
     unanswered = isinstance(exc, ServiceUnavailable)
     if unanswered:
         ctx.discard(check.service)

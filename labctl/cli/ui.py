@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
 from rich.markup import escape
+from rich.text import Text
 
 from labctl.core import events
 from labctl.core.events import Event
@@ -80,7 +81,6 @@ def markdown_file(console: Console, path: Path, *, drop_title: bool = False) -> 
     command copied from the terminal is the command the task wrote (the terminal only folds it).
     drop_title leaves out a first-line `# heading` when the caller has printed the task's title already."""
     from rich.markdown import Markdown
-    from rich.text import Text
 
     text = path.read_text(encoding="utf-8")
     if drop_title and text.lstrip().startswith("# "):
@@ -96,30 +96,35 @@ def markdown_file(console: Console, path: Path, *, drop_title: bool = False) -> 
 
 
 def services_table(console: Console, view: InstanceView) -> None:
+    """Each service's state and ports, then its URLs whole, one per line (a URL holds the instance's password:
+    cut to the terminal's width, it could not be copied)."""
     from rich.table import Table
 
     table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
     table.add_column("service")
     table.add_column("state")
-    table.add_column("reach it at")
+    table.add_column("ports")
     for sv in view.services:
         st = sv.status
         state = f"[{STATE_STYLE[st.state]}]{st.state.value}[/]"
         if st.detail and st.detail != st.state.value and st.state is not ServiceState.RUNNING:
             state += f" [dim]({escape(st.detail)})[/]"
-        where = "\n".join(f"{k}={escape(v)}" for k, v in sv.urls.items()) or ", ".join(
-            f"127.0.0.1:{h}" for h in st.ports.values())
-        table.add_row(escape(st.service), state, where)
+        table.add_row(escape(st.service), state, ", ".join(f"127.0.0.1:{h}" for h in st.ports.values()))
     console.print(table)
+    urls = [(key, url) for sv in view.services for key, url in sv.urls.items()]
+    if urls:
+        console.print()
+        for key, url in urls:
+            console.print(Text(f"  {key}={url}"), soft_wrap=True)
 
 
 def connection_help(console: Console, view: InstanceView) -> None:
     for sv in view.services:
         for key, url in sv.urls.items():
-            console.print(f"  [bold]{key}[/]={escape(url)}")
+            console.print(f"  [bold]{key}[/]={escape(url)}", soft_wrap=True)
         if sv.client_hint:
             shell = "  or  [cyan]labctl shell[/]" if sv.spec is not None and sv.spec.shell else ""
-            console.print(f"  Connect with: [cyan]{escape(sv.client_hint)}[/]{shell}")
+            console.print(f"  Connect with: [cyan]{escape(sv.client_hint)}[/]{shell}", soft_wrap=True)
     if view.services:
         console.print('  Put these settings into your shell with: [cyan]eval "$(labctl env)"[/]')
     if view.workspace:

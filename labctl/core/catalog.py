@@ -146,6 +146,20 @@ def resource_limits(path: Path, field: str, given: ResourceLimitsModel, base: Re
     return ResourceLimits(cpus, memory, given.pids if given.pids is not None else base.pids)
 
 
+_LONE_DOLLAR = re.compile(r"\$(?!\$)")
+
+
+def _compose_unescaped(path: Path, field: str, text: str) -> str:
+    """A command word as the container gets it: `docker compose` reads `$$` as a literal `$` (so a shell in the
+    container expands the container's own variables) and `$VAR` as a variable of the host's. labctl reads the
+    first the same way and refuses the second: a lab must not depend on the shell that starts it."""
+    rest = text.replace("$$", "")
+    if _LONE_DOLLAR.search(rest):
+        raise LabFileError(path, field, f"{text!r} uses a host variable ($NAME); labctl does not fill those in. "
+                           "Write $$NAME for the container's own variable")
+    return text.replace("$$", "$")
+
+
 def template_fields(template: str) -> list[str]:
     return [f for _, f, _, _ in string.Formatter().parse(template) if f is not None]
 
@@ -180,6 +194,11 @@ def _resolve(path: Path, catalog: str, name: str, service: ComposeService, compo
         raise LabFileError(path, f"services.{catalog}.image", f"is required with image-policy {meta.image_policy}")
     if meta.image_policy != "pull-only" and context is None:
         raise LabFileError(path, f"services.{catalog}.build", f"is required with image-policy {meta.image_policy}")
+    for i, secret in enumerate(meta.secrets):
+        if secret not in env:
+            raise LabFileError(path, f"services.{catalog}.x-labctl.secrets[{i}]",
+                               f"{secret!r} is not in the service's environment")
+    secrets = tuple(s for s in meta.secrets if s not in overrides)  # a lab that sets one teaches that value
     _check_templates(path, catalog, env, ports, meta.urls, "urls")
     _check_templates(path, catalog, env, ports, meta.credentials, "credentials")
     _check_templates(path, catalog, env, ports, {str(i): a for i, a in enumerate(meta.shell)}, "shell")
@@ -192,6 +211,8 @@ def _resolve(path: Path, catalog: str, name: str, service: ComposeService, compo
         import shlex
 
         command = shlex.split(command)
+    command = [_compose_unescaped(path, f"services.{catalog}.command[{i}]", str(part))
+               for i, part in enumerate(command or ())]
     return ServiceSpec(
         name=name,
         catalog=catalog,
@@ -213,4 +234,6 @@ def _resolve(path: Path, catalog: str, name: str, service: ComposeService, compo
         offline_hint=meta.offline_hint,
         host_ports=host_ports,
         limits=limits,
+        secrets=secrets,
+        legacy=dict(meta.legacy),
     )

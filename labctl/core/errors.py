@@ -64,6 +64,11 @@ class CheckError(LabctlError):
     """
 
 
+class Unverifiable(CheckError):
+    """The learner's work keeps a check from seeing the truth (it redefines something the check relies on,
+    such as PostgreSQL's `=`): the check fails, and the message says what to undo."""
+
+
 class ServiceUnavailable(CheckError):
     """The service did not answer: it is down, paused or unreachable."""
 

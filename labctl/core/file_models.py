@@ -38,6 +38,11 @@ class ComposeLabctl(_Strict):
     urls: dict[str, str] = {}
     credentials: dict[str, str] = {}
     shell: list[str] = []
+    secrets: list[str] = Field([], description="Environment variables whose values labctl makes for each instance "
+                                               "(passwords), unless the lab sets them; the file's values are for "
+                                               "docker compose alone.")
+    legacy: dict[str, str] = Field({}, description="The values of those variables in instances made before labctl "
+                                                   "made them, so such instances keep working.")
 
 
 class ResourceLimitsModel(_Strict):

@@ -29,6 +29,10 @@ class InstanceRecord:
     settings: dict[str, str] = field(default_factory=dict)
     # Per service, the kernel's memory kills seen so far (core/memory_limit.py): only a new one is reported.
     oom_kills: dict[str, int] = field(default_factory=dict)
+    # Per service, the values labctl made for it (passwords): written once, kept over stop/start and reset.
+    secrets: dict[str, dict[str, str]] = field(default_factory=dict)
+    # The services whose starting data labctl loaded: kept here, where the learner cannot erase it.
+    seeded: list[str] = field(default_factory=list)
 
 
 class InstanceRecords:
@@ -56,7 +60,10 @@ class InstanceRecords:
             return InstanceRecord(instance=instance, lab=str(data["lab"]), workspace=str(data.get("workspace", "")),
                                   containers=bool(data.get("containers", True)),
                                   settings={str(k): str(v) for k, v in dict(data.get("settings", {})).items()},
-                                  oom_kills={str(k): int(v) for k, v in dict(data.get("oom_kills", {})).items()})
+                                  oom_kills={str(k): int(v) for k, v in dict(data.get("oom_kills", {})).items()},
+                                  secrets={str(s): {str(k): str(v) for k, v in dict(values).items()}
+                                           for s, values in dict(data.get("secrets", {})).items()},
+                                  seeded=[str(s) for s in data.get("seeded", [])])
         except (KeyError, TypeError, ValueError) as exc:
             raise LabctlError(f"{path} is not a labctl instance file ({exc})",
                               "Move it aside; `labctl start` will make a new one.") from exc

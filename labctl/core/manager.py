@@ -160,6 +160,11 @@ class LabManager:
                 emit(Event(events.SEEDING, f"restoring {sv.spec.name}'s starting data", sv.spec.name))
                 seed = [s for s in view.lab.seed if s.service == sv.spec.name]
                 self.drivers.get(sv.spec.kind).restore(access_for(sv.spec, sv.status, self.settings.home), seed)
+            record = self.records.get(instance)
+            if record is not None and view.services:
+                # Every service now holds the lab's starting data, loaded by labctl.
+                record.seeded = sorted({*record.seeded, *(sv.spec.name for sv in view.services if sv.spec)})
+                self.records.save(record)
             if workspace_files and view.workspace:
                 workspaces.restore(view.lab, view.workspace)
 

@@ -66,6 +66,8 @@ class ServiceSpec:
     offline_hint: str = ""  # why there is no local build, when there is none
     host_ports: Mapping[int, int] = field(default_factory=dict)  # preferred host port per container port
     limits: ResourceLimits = ResourceLimits()
+    secrets: tuple[str, ...] = ()  # environment variables made per instance (core/instance_secrets.py)
+    legacy: Mapping[str, str] = field(default_factory=dict)  # their values in instances made before that
 
     @property
     def main_port(self) -> int | None:

@@ -14,6 +14,7 @@ from labctl.core.events import Emit, Event
 from labctl.core.holder import this_holder
 from labctl.core.instance_directory import InstanceDirectory
 from labctl.core.instance_records import InstanceRecord
+from labctl.core.instance_secrets import applied, settle
 from labctl.core.locks import instance_lock
 from labctl.core.model import ServiceSpec
 from labctl.core.readiness import wait_ready
@@ -23,6 +24,9 @@ from labctl.runtime.base import InstanceSpec, Runtime
 
 if TYPE_CHECKING:
     from labctl.services import Drivers
+
+
+SEEDED, KEPT, FOUND = "seeded", "kept", "found"
 
 
 @dataclass(frozen=True)
@@ -57,27 +61,34 @@ class Starter:
             else:
                 folder = (workspace or self.settings.workspaces_dir / instance).expanduser().resolve()
             copied = workspaces.populate(lab, folder)
-            extra_env = {name: self.drivers.get(svc.kind).prepare(instance, svc, self.settings.home)
-                         for name, svc in lab.services.items()}
             record = records.get(instance)
             new_record = record is None or record.lab != lab.id
             if new_record:
                 record = InstanceRecord(instance, lab.id, str(folder), containers=bool(lab.services))
             record.workspace = str(folder)
+            settle(record, lab, existed=summary is not None)
             records.save(record, ephemeral=ephemeral)
+            lab = applied(lab, record)  # the instance's own passwords, for its containers and connections
+            extra_env = {name: self.drivers.get(svc.kind).prepare(instance, svc, self.settings.home)
+                         for name, svc in lab.services.items()}
             spec = InstanceSpec(instance, lab, folder, ephemeral, extra_env, dict(labels or {}),
                                 holder=this_holder() if ephemeral else "")
             try:
-                seeded = self._start_services(spec, emit)
+                outcomes = self._start_services(spec, record, emit)
             except BaseException:
                 if new_record and not self.runtime.status(instance):
                     records.delete(instance)  # nothing was made: no instance to remember
                 raise
+            seeded = [name for name, outcome in outcomes.items() if outcome == SEEDED]
+            newly_known = [name for name in outcomes if name not in record.seeded]
+            if newly_known:
+                record.seeded.extend(newly_known)
+                records.save(record, ephemeral=ephemeral)
             if not ephemeral:
                 self.directory.set_current(instance)
             found = tuple(self.runtime.status(instance)) if lab.services else ()
             view = build_view(instance, lab, found, records.get(instance), self.settings.home, self.drivers)
-            return StartReport(view, any(seeded), tuple(copied))
+            return StartReport(view, bool(seeded), tuple(copied))
 
     def _sweep(self, *, needs_engine: bool) -> None:
         """Remove the leftovers of killed labctl processes first (a lab without services needs no engine)."""
@@ -100,34 +111,40 @@ class Starter:
         )
         emit(Event(events.SERVICE_READY, f"{name} is ready", name, {"seconds": round(waited, 2)}))
 
-    def _start_services(self, spec: InstanceSpec, emit: Emit) -> list[bool]:
+    def _start_services(self, spec: InstanceSpec, record: InstanceRecord, emit: Emit) -> dict[str, str]:
+        """Start every service at once; per service, SEEDED, KEPT (seeded before) or FOUND (data kept)."""
         names = list(spec.services)
         if not names:
-            return []
+            return {}
         with ThreadPoolExecutor(max_workers=len(names)) as pool:
-            futures = [pool.submit(self._start_service, spec, n, emit) for n in names]
-            results, first_error = [], None
-            for future in futures:
+            futures = {n: pool.submit(self._start_service, spec, n, n in record.seeded, emit) for n in names}
+            results, first_error = {}, None
+            for name, future in futures.items():
                 try:
-                    results.append(future.result())
+                    results[name] = future.result()
                 except BaseException as exc:
                     first_error = first_error or exc
             if first_error:
                 raise first_error
             return results
 
-    def _start_service(self, spec: InstanceSpec, name: str, emit: Emit) -> bool:
-        """Up, ready, and seeded once; True when it was seeded now."""
+    def _start_service(self, spec: InstanceSpec, name: str, recorded: bool, emit: Emit) -> str:
+        """Up, ready, ready for labctl (on_ready), and seeded once: whether it was seeded is in the instance's
+        record, where the learner cannot erase it (the driver's own marker counts for instances made before)."""
         svc = spec.services[name]
         status = self.runtime.up(spec, name, emit)
         access = access_for(svc, status, self.settings.home)
         driver = self.drivers.get(svc.kind)
         self.wait_ready(spec.instance, svc, access, emit)
-        seed = [s for s in spec.lab.seed if s.service == name]
-        if not driver.is_seeded(access):
-            # No pristine copy means no start ever finished: the data holds nothing of the learner's.
-            emit(Event(events.SEEDING, f"loading the lab's starting data into {name}", name))
-            driver.seed(access, seed)
-            driver.snapshot(access)
-            return True
-        return False
+        driver.on_ready(access)
+        if recorded or driver.is_seeded(access):
+            return KEPT
+        if driver.holds_data(access):
+            # Data labctl has no record of loading: someone's work. It is never replaced without asking.
+            emit(Event(events.WARNING, f"{name} already holds data labctl did not load; it is kept "
+                                       f"(`labctl reset` loads the lab's starting data instead)", name))
+            return FOUND
+        emit(Event(events.SEEDING, f"loading the lab's starting data into {name}", name))
+        driver.seed(access, [s for s in spec.lab.seed if s.service == name])
+        driver.snapshot(access)
+        return SEEDED

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Mapping
 from labctl.core import instance_config
 from labctl.core.access import ServiceAccess
 from labctl.core.instance_records import InstanceRecord
+from labctl.core.instance_secrets import applied
 from labctl.core.model import Lab, ServiceSpec
 from labctl.runtime.base import ServiceState, ServiceStatus
 
@@ -71,6 +72,7 @@ def access_for(spec: ServiceSpec, status: ServiceStatus, home: Path) -> ServiceA
 def build_view(instance: str, lab: Lab, found: tuple[ServiceStatus, ...], record: InstanceRecord | None,
                home: Path, drivers: "Drivers") -> InstanceView:
     """The view of an instance from what the engine reports (`found`) and what labctl remembers (`record`)."""
+    lab = applied(lab, record)  # the instance's own passwords in its URLs and connections
     statuses = {s.service: s for s in found}
     views = []
     for name, spec in lab.services.items():

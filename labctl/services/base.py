@@ -54,9 +54,18 @@ class ServiceDriver:
         """Run a seed, solution or grading step on the service. Raises LabctlError with the service's message."""
         raise LabctlError(f"{self.title or self.kind} services cannot run {step.action} steps")
 
+    def on_ready(self, access: ServiceAccess) -> None:
+        """After every start, once the service answers: what labctl needs set up each time (e.g. its own
+        user, where a restart forgets it)."""
+        return None
+
     def is_seeded(self, access: ServiceAccess) -> bool:
-        """True once a start has seeded the service and kept its pristine copy."""
-        return True
+        """For instances made before labctl recorded it: whether a start seeded the service (its own marker)."""
+        return False
+
+    def holds_data(self, access: ServiceAccess) -> bool:
+        """Whether the service holds data of its own (then it is never seeded over without asking)."""
+        return False
 
     def seed(self, access: ServiceAccess, steps: list[Step]) -> None:
         """Load the lab's starting data (on an empty service)."""

@@ -1,4 +1,10 @@
-"""Redis from the host: connect, probe, run files of Redis commands, seed and reset the keyspace."""
+"""Redis from the host: connect, probe, run files of Redis commands, seed and reset the keyspace.
+
+Two users (compose/redis.yml starts the server with them): `default`, the learner's, which may run every data
+command but nothing that changes the server (ACL, CONFIG SET, DEBUG, MODULE, SHUTDOWN...), and labctl's own
+(LABCTL_ADMIN_USER), which checks and bookkeeping use. Whether the data was seeded is kept in the instance's
+record, not in Redis, where a learner's FUNCTION FLUSH or FLUSHALL could erase it.
+"""
 from __future__ import annotations
 
 import shlex
@@ -10,29 +16,40 @@ from labctl.core.model import Step
 from labctl.core.text import first_line
 from labctl.services.base import ServiceDriver
 
-# The "seeded" marker is a Redis function library, not a key: the learner's keyspace stays exactly
-# the lab's, and a learner's FLUSHALL (common in Redis labs) does not erase it. Were it erased, the
-# next `labctl start` would re-seed and wipe what the learner wrote since. Functions are persisted
-# in the AOF and RDB files like keys, so the marker survives a stop.
+# An earlier labctl marked a seeded Redis with this function library: an instance it made is recognised by it.
 MARKER_LIBRARY = "labctl"
-MARKER_CODE = (
-    f"#!lua name={MARKER_LIBRARY}\n"
-    "redis.register_function('labctl_seeded', function() return 'seeded by labctl' end)"
-)
 # Commands sent per round trip while a file runs: big seeds load fast, errors still name their line.
 BATCH = 500
 
 
-def connect(access: ServiceAccess, *, timeout: float = 10.0, db: int = 0):
-    """A redis.Redis client (strings decoded). It connects lazily: errors come with the first command."""
+def separate_users(access: ServiceAccess) -> bool:
+    """False for an instance made before labctl gave Redis users (one user, no password)."""
+    return "LABCTL_LEGACY" not in access.environment and bool(access.environment.get("LABCTL_ADMIN_PASSWORD"))
+
+
+def credentials(access: ServiceAccess, role: str = "admin") -> tuple[str | None, str | None]:
+    """(user, password) of labctl's own user ("admin") or the learner's ("learner")."""
+    env = access.environment
+    if not separate_users(access):
+        return None, None
+    if role == "learner":
+        return "default", env.get("REDISCLI_AUTH") or None
+    return env.get("LABCTL_ADMIN_USER", "labctl"), env["LABCTL_ADMIN_PASSWORD"]
+
+
+def connect(access: ServiceAccess, *, role: str = "admin", timeout: float = 10.0, db: int = 0):
+    """A redis.Redis client as `role` (strings decoded). It connects lazily: errors come with the first command."""
     import redis
     from redis.backoff import NoBackoff
     from redis.retry import Retry
 
+    user, password = credentials(access, role)
     return redis.Redis(
         host=access.host,
         port=access.port,
         db=db,
+        username=user,
+        password=password,
         socket_timeout=timeout,
         socket_connect_timeout=min(timeout, 5.0),
         decode_responses=True,
@@ -40,8 +57,6 @@ def connect(access: ServiceAccess, *, timeout: float = 10.0, db: int = 0):
         retry=Retry(NoBackoff(), 0),
         client_name="labctl",
     )
-
-
 
 
 def unavailable(access: ServiceAccess, exc: BaseException) -> ServiceUnavailable:
@@ -105,15 +120,17 @@ class RedisDriver(ServiceDriver):
             client.close()
 
     def apply(self, access: ServiceAccess, step: Step) -> None:
+        """A solution's or a submission's commands run as the learner, with the learner's rights only."""
         if step.action not in self.step_actions:
             raise self.refuse_step(step)
-        client = connect(access, timeout=60)
+        client = connect(access, role="learner", timeout=60)
         try:
             run_file(client, access, step.source)
         finally:
             client.close()
 
     def is_seeded(self, access: ServiceAccess) -> bool:
+        """An instance made by an earlier labctl: seeded if its marker library is there."""
         import redis
 
         client = connect(access, timeout=10)
@@ -124,8 +141,20 @@ class RedisDriver(ServiceDriver):
         finally:
             client.close()
 
+    def holds_data(self, access: ServiceAccess) -> bool:
+        """Any key in any database, or any function library."""
+        import redis
+
+        client = connect(access, timeout=10)
+        try:
+            return bool(client.info("keyspace")) or bool(client.function_list())
+        except (redis.ConnectionError, redis.TimeoutError) as exc:
+            raise unavailable(access, exc) from exc
+        finally:
+            client.close()
+
     def seed(self, access: ServiceAccess, steps: list[Step]) -> None:
-        """Empty every database (and drop functions), run the seed files, then set the marker."""
+        """Empty every database (and drop functions), then run the seed files."""
         import redis
 
         client = connect(access, timeout=60)
@@ -139,7 +168,6 @@ class RedisDriver(ServiceDriver):
                     raise  # Redis stopped answering: not the lab's fault
                 except LabctlError as exc:
                     raise LabctlError(f"the lab's seed failed: {exc}", "This is a bug in the lab; tell its author.") from exc
-            client.function_load(MARKER_CODE, replace=True)
         except (redis.ConnectionError, redis.TimeoutError) as exc:
             raise unavailable(access, exc) from exc
         except redis.ResponseError as exc:
@@ -151,4 +179,3 @@ class RedisDriver(ServiceDriver):
 
     def restore(self, access: ServiceAccess, seed: list[Step] | None = None) -> None:
         self.seed(access, list(seed or []))
-

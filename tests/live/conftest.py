@@ -25,25 +25,36 @@ def pg(engine, tmp_path_factory):
     manager.destroy(name)
 
 
-@pytest.fixture
-def pg_ctx(pg):
-    """A CheckContext on a clean database (public schema emptied before each test)."""
+@pytest.fixture(scope="session")
+def learner_db(pg):
+    """A connection as the learner's role: what the learner's own work runs as (the checks use another)."""
+    from labctl.services import postgres
+
     manager, view = pg
     ctx = manager.context(view)
-    conn = pg_connection(ctx)
-    conn.execute("DROP SCHEMA public CASCADE")
-    conn.execute("CREATE SCHEMA public")
+    conn = postgres.connect(ctx.service("postgres"), role="learner", timeout=30)
+    ctx.close()
+    yield conn
+    conn.close()
+
+
+@pytest.fixture
+def pg_ctx(pg, learner_db):
+    """A CheckContext on a clean database (public schema emptied before each test, by its owner, the learner)."""
+    manager, view = pg
+    learner_db.execute("DROP SCHEMA public CASCADE")
+    learner_db.execute("CREATE SCHEMA public")
+    ctx = manager.context(view)
     yield ctx
     ctx.close()
 
 
 @pytest.fixture
-def sql(pg_ctx):
-    """Run setup SQL on the clean test database."""
-    conn = pg_connection(pg_ctx)
+def sql(pg_ctx, learner_db):
+    """Run setup SQL on the clean test database, as the learner would."""
 
     def run(statement: str) -> None:
-        conn.execute(statement.encode())
+        learner_db.execute(statement.encode())
 
     return run
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import psycopg
 import pytest
@@ -23,13 +24,16 @@ def test_learner_journey(env, tmp_path):
         started = run_main("start", "pg-seeded", "--name", name, "--workspace", str(tmp_path / "ws"), env=env)
         assert started.returncode == 0, started.stderr
         assert "is running" in started.stdout
-        assert "DATABASE_URL=postgresql://learner:learner@127.0.0.1:" in started.stdout
+        # A password of the instance's own, made at its first start, shown by start, status and env.
+        password = re.search(r"DATABASE_URL=postgresql://learner:([^@\s]+)@127\.0\.0\.1:", started.stdout).group(1)
+        assert password != "learner" and len(password) >= 20
         assert "Task 1 of 1: Add a row" in started.stdout
 
         status = run_main("status", "--json", "--name", name, env=env)
         assert status.returncode == 0
         data = json.loads(status.stdout)
         assert data["ready"] is True and data["services"][0]["state"] == "running"
+        assert password in run_main("status", "--name", name, env=env).stdout
 
         failing = run_main("check", "--name", name, env=env)
         assert failing.returncode == 3, failing.stdout + failing.stderr
@@ -59,6 +63,8 @@ def test_learner_journey(env, tmp_path):
         assert run_main("status", name, env=env).returncode == 5
         assert run_main("start", "pg-seeded", "--name", name, env=env).returncode == 0
         assert run_main("check", "--name", name, env=env).returncode == 0, "stop/start lost the learner's row"
+        again = run_main("env", "--name", name, env=env).stdout
+        assert f"learner:{password}@" in again and url.strip("'") in again, "stop/start changed the password"
 
         reset = run_main("reset", name, "--yes", env=env)
         assert reset.returncode == 0

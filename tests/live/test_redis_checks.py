@@ -35,10 +35,10 @@ def rctx(redis_lab):
 
 @pytest.fixture
 def r(rctx):
-    """A client on db 0 of an emptied server (every database flushed before each test)."""
+    """The learner's client on db 0 of an emptied server (every database flushed before each test)."""
     from labctl.services.redis import connect
 
-    client = connect(rctx.service("redis"))
+    client = connect(rctx.service("redis"), role="learner")
     client.flushall()
     yield client
     client.close()
@@ -105,7 +105,7 @@ def test_key_exists_on_an_empty_database_and_another_db(r, run_check, rctx):
     assert (status, message) == ("failed", "key k (db 2) does not exist (the database has no keys); expected it to exist")
     from labctl.services.redis import connect
 
-    other = connect(rctx.service("redis"), db=2)
+    other = connect(rctx.service("redis"), role="learner", db=2)
     other.set("k", "v")
     other.close()
     assert run_check({"type": "redis.key_exists", "key": "k", "db": 2}).status.value == "passed"
@@ -360,19 +360,56 @@ def test_run_step_errors_name_the_file_and_line(r, rctx, tmp_path):
         Driver().apply(rctx.service("redis"), Step("sql", bad, "redis"))
 
 
-def test_reset_restores_the_seed_and_survives_flushall(redis_lab, rctx, r):
-    from labctl.services.redis import RedisDriver as Driver
-
+def test_reset_restores_the_seed_after_the_learner_flushed_everything(redis_lab, rctx, r):
     manager, name = redis_lab
-    access = rctx.service("redis")
-    # A learner's FLUSHALL must not make the next start think the instance was never seeded.
-    assert Driver().is_seeded(access)
     r.set("mine", "1")
+    r.function_flush()
+    r.flushall()
     manager.reset(name)
     assert sorted(r.keys("*")) == ["greeting", "user:1"]
     assert r.get("greeting") == "hello world"
     assert r.hgetall("user:1") == {"name": "Ada Lovelace", "born": "1815"}
-    assert Driver().is_seeded(access)
+
+
+@pytest.mark.parametrize("command", [
+    ("ACL", "SETUSER", "labctl", "off"), ("CONFIG", "RESETSTAT"), ("CONFIG", "REWRITE"),
+    ("SHUTDOWN", "NOSAVE"), ("DEBUG", "SLEEP", "0"), ("MODULE", "LIST"), ("REPLICAOF", "203.0.113.1", "6379"),
+    ("CLIENT", "PAUSE", "100000"), ("CLIENT", "KILL", "TYPE", "normal"),
+])
+def test_the_learner_cannot_change_the_server_or_reach_outside_it(r, command):
+    import redis
+
+    # Refused by the learner's rights, or (DEBUG, MODULE) by Redis's own rule for everyone.
+    with pytest.raises(redis.exceptions.ResponseError, match="no permissions|not allowed"):
+        r.execute_command(*command)
+
+
+def test_what_the_learner_may_do_to_their_own_data_still_works(r):
+    import redis
+
+    r.set("k", "v")
+    assert r.config_get("appendonly") == {"appendonly": "yes"}
+    with pytest.raises(redis.exceptions.ResponseError, match="protected config"):
+        r.config_set("dir", "/tmp")  # Redis's own rule: no file written where it was not meant to be
+    assert r.execute_command("ACL", "WHOAMI") == "default"
+    r.function_load("#!lua name=mine\nredis.register_function('f', function() return 1 end)")
+    assert r.fcall("f", 0) == 1
+    r.function_flush()
+    assert r.flushdb() and r.dbsize() == 0
+
+
+def test_the_learners_url_has_the_instances_own_password(redis_lab, r):
+    import redis
+
+    manager, name = redis_lab
+    url = manager.view(name).services[0].urls["REDIS_URL"]
+    password = url.split("default:", 1)[1].split("@", 1)[0]
+    assert len(password) >= 20 and password != "learner"
+    with redis.Redis.from_url(url) as client:
+        assert client.ping()
+    with redis.Redis.from_url(url.replace(password, "learner")) as client, \
+            pytest.raises(redis.exceptions.AuthenticationError):
+        client.ping()
 
 
 def test_solution_makes_the_task_pass(redis_lab, r):
@@ -383,7 +420,8 @@ def test_solution_makes_the_task_pass(redis_lab, r):
     assert manager.check(name)[1][0].status.value == "passed"
 
 
-def test_stop_start_keeps_data(engine, tmp_path):
+def test_stop_start_keeps_data_even_after_function_flush(engine, tmp_path):
+    """An earlier labctl took a missing marker function for "never seeded" and re-seeded: all keys gone."""
     from labctl.services.redis import connect
 
     manager = make_manager(tmp_path / "home")
@@ -391,14 +429,15 @@ def test_stop_start_keeps_data(engine, tmp_path):
     try:
         assert manager.start("redis-only", name=name, workspace=tmp_path / "ws").seeded
         ctx = manager.context(manager.view(name))
-        client = connect(ctx.service("redis"))
+        client = connect(ctx.service("redis"), role="learner")
         client.set("mine", "kept")
         client.delete("greeting")
+        client.function_flush()
         client.close()
         manager.stop(name)
         again = manager.start("redis-only", name=name)
         assert not again.seeded, "a second start must not re-seed (it would wipe the learner's work)"
-        client = connect(manager.context(again.view).service("redis"))
+        client = connect(manager.context(again.view).service("redis"), role="learner")
         assert client.get("mine") == "kept"
         assert client.exists("greeting") == 0
         client.close()

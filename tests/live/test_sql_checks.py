@@ -1,11 +1,13 @@
-"""Live tests of the SQL check family (checks/sql.py) against a real PostgreSQL container."""
+"""Live tests of the SQL check family (checks/sql/) against a real PostgreSQL container."""
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 import threading
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 import pydantic
@@ -1048,15 +1050,19 @@ def test_next_check_after_a_timeout_can_connect(run_check, pg_ctx):
 
 
 _AFTER_TIMEOUT_SCRIPT = """
-import sys, threading
+import json, sys, threading
+from dataclasses import asdict
 from pathlib import Path
 from tests.live.conftest import pg_connection
+from labctl.core.instance_records import InstanceRecord
 from tests.conftest import make_manager
 from labctl.check_engine import registry
 from labctl.check_engine.runner import run_check
 from labctl.core.model import CheckSpec, Task
 
 manager = make_manager(Path(sys.argv[1]))
+# the parent's instance is ephemeral: its record (with the roles' passwords) lives in the parent's memory
+manager.records.save(InstanceRecord(**json.loads(sys.argv[3])), ephemeral=True)
 view = manager.view(sys.argv[2])
 task = Task("t", "t", view.lab.path, ("h",), (), (), ())
 slow = registry.get("sql.predicate").model_validate(
@@ -1087,7 +1093,8 @@ def test_connection_after_a_timed_out_check_works(pg, tmp_path):
     script = tmp_path / "after_timeout.py"
     script.write_text(_AFTER_TIMEOUT_SCRIPT, encoding="utf-8")
     child = subprocess.run(
-        [sys.executable, str(script), str(manager.settings.home), view.instance],
+        [sys.executable, str(script), str(manager.settings.home), view.instance,
+         json.dumps(asdict(manager.records.get(view.instance)))],
         capture_output=True, text=True, timeout=120, cwd=root, env=dict(os.environ, PYTHONPATH=str(root)),
     )
     assert child.returncode == 0, f"exit {child.returncode}: {child.stdout} {child.stderr[-500:]}"

@@ -93,3 +93,23 @@ def test_bad_limits_name_the_file_and_field(tmp_path, limits, field, words):
     with pytest.raises(LabFileError) as info:
         load_service("svc", compose_dir=write(tmp_path, changed("deploy", {"resources": {"limits": limits}})))
     assert info.value.field == f"services.svc.deploy.resources.limits.{field}" and words in info.value.message
+
+
+def test_a_command_reads_dollars_as_docker_compose_does(tmp_path):
+    spec = load_service("svc", compose_dir=write(tmp_path, changed("command", ["sh", "-c", "echo $$USER costs $$5"])))
+    assert spec.command == ("sh", "-c", "echo $USER costs $5")
+
+
+@pytest.mark.parametrize("command", [["sh", "-c", "echo $HOME"], "run ${TOKEN}", ["x", "$$$Y"]])
+def test_a_command_with_a_host_variable_is_refused_naming_the_field(tmp_path, command):
+    with pytest.raises(LabFileError) as error:
+        load_service("svc", compose_dir=write(tmp_path, changed("command", command)))
+    assert error.value.field.startswith("services.svc.command[")
+    assert "labctl does not fill those in" in str(error.value)
+
+
+def test_the_real_redis_command_starts_its_users_from_the_containers_variables():
+    spec = load_service("redis")
+    script = spec.command[-1]
+    assert '">$LABCTL_ADMIN_PASSWORD"' in script and '">$REDISCLI_AUTH"' in script and "$$" not in script
+    assert set(spec.secrets) == {"REDISCLI_AUTH", "LABCTL_ADMIN_PASSWORD"}

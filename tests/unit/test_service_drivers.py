@@ -97,6 +97,7 @@ def test_the_base_driver_has_the_defaults_of_a_kind_without_data(tmp_path):
 
     driver = Plain()
     assert driver.prepare("i", load_service("redis"), tmp_path) == {}
-    assert driver.is_seeded(None) is True  # type: ignore[arg-type]
+    assert driver.is_seeded(None) is False and driver.holds_data(None) is False  # type: ignore[arg-type]
+    assert driver.on_ready(None) is None  # type: ignore[arg-type]
     assert driver.client_hint({}) is None and driver.host_client({}) is None and driver.ssh_login(tmp_path, "i") is None
 
