@@ -54,8 +54,9 @@ class MySqlDialect(Dialect):
     auto_increment_hint = "use AUTO_INCREMENT"
 
     def connection(self, ctx: CheckContext, service: str | None) -> Any:
-        # As the learner, on their database: the checks see what the learner sees, and nothing of labctl's.
-        return ctx.connection(service, lambda access: connect(access, timeout=ctx.timeout))
+        # As the checks' own account: rows of the lab's database, nothing of labctl's, not the learner's login
+        # (whose password the learner may change).
+        return ctx.connection(service, lambda access: connect(access, role="checker", timeout=ctx.timeout))
 
     def errors(self) -> tuple[type[BaseException], ...]:
         import pymysql

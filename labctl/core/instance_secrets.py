@@ -8,26 +8,51 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import replace
+from typing import Collection
 
-from labctl.core.instance_records import InstanceRecord
+from labctl.core.errors import LabctlError
+from labctl.core.instance_records import InstanceRecord, InstanceRecords
 from labctl.core.model import Lab
+from labctl.runtime.base import ServiceStatus
 
 LEGACY_MARK = "LABCTL_LEGACY"  # in a service's environment: made before labctl made its values
 
 
-def settle(record: InstanceRecord, lab: Lab, *, existed: bool) -> bool:
-    """Give every service that needs values its own, once. `existed`: the instance had containers before this
-    labctl knew of such values (an upgrade). Returns whether the record changed."""
+def settle(record: InstanceRecord, lab: Lab, *, existing: Collection[str] = ()) -> bool:
+    """Give every service that needs values its own, once. `existing`: the services whose containers exist
+    already, made by a labctl that made no such values (an upgrade): they keep the values they were made
+    with. Returns whether the record changed."""
     changed = False
     for name, spec in lab.services.items():
         if not spec.secrets or name in record.secrets:
             continue
-        if existed:
+        if name in existing:
             record.secrets[name] = {**{k: spec.environment[k] for k in spec.secrets}, **spec.legacy, LEGACY_MARK: "1"}
         else:
             record.secrets[name] = {key: secrets.token_urlsafe(18) for key in spec.secrets}
         changed = True
     return changed
+
+
+def adopt(records: InstanceRecords, instance: str, lab: Lab, found: Collection[ServiceStatus]) -> InstanceRecord | None:
+    """The record of an instance seen on the engine, with the values its containers were made with when an
+    earlier labctl made them (written once, so that the next start keeps them). Returns the record."""
+    record = records.get(instance)
+    existing = {status.service for status in found}
+    if record is not None and record.lab != lab.id:
+        return record
+    if all(name in record.secrets for name, spec in lab.services.items()
+           if spec.secrets and name in existing) if record is not None else not existing:
+        return record
+    if record is None:
+        workspace = next((status.workspace for status in found if status.workspace), "")
+        record = InstanceRecord(instance, lab.id, workspace, containers=bool(lab.services))
+    settle(record, lab, existing=existing)
+    try:
+        records.save(record)
+    except LabctlError:
+        pass  # a read-only home: the values are those the containers were made with, found again next time
+    return record
 
 
 def applied(lab: Lab, record: InstanceRecord | None) -> Lab:

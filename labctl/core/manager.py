@@ -14,6 +14,7 @@ from labctl.core.errors import EngineUnavailableError, InstanceNotFoundError, La
 from labctl.core.events import Emit, Event
 from labctl.core.host_apps import HostApps
 from labctl.core.instance_directory import InstanceDirectory
+from labctl.core.instance_secrets import adopt
 from labctl.core.loader import LabLoader
 from labctl.core.locks import forget_lock, instance_lock
 from labctl.core.model import Lab, Step
@@ -95,7 +96,8 @@ class LabManager:
             lab, found = self.loader.load(summary.lab, checks=False), summary.services
         else:
             found = tuple(self.runtime.status(instance)) if lab.services else ()
-        return build_view(instance, lab, found, self.records.get(instance), self.settings.home, self.drivers)
+        record = adopt(self.records, instance, lab, found)  # containers an earlier labctl made keep their values
+        return build_view(instance, lab, found, record, self.settings.home, self.drivers)
 
     def wait_ready(self, instance: str, emit: Emit = events.discard) -> None:
         """Wait until every service of the instance answers again (e.g. PostgreSQL recovering after one of

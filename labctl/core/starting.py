@@ -66,7 +66,7 @@ class Starter:
             if new_record:
                 record = InstanceRecord(instance, lab.id, str(folder), containers=bool(lab.services))
             record.workspace = str(folder)
-            settle(record, lab, existed=summary is not None)
+            settle(record, lab, existing={status.service for status in summary.services} if summary else ())
             records.save(record, ephemeral=ephemeral)
             lab = applied(lab, record)  # the instance's own passwords, for its containers and connections
             extra_env = {name: self.drivers.get(svc.kind).prepare(instance, svc, self.settings.home)

@@ -187,6 +187,9 @@ class LinuxboxDriver(ServiceDriver):
         code, _ = run_script(access, f"test -e {SEEDED_MARKER}\n".encode(), timeout=30)
         return code == 0
 
+    # holds_data: the base's False. Seeding the box runs the lab's seed scripts, which keep the learner's files
+    # (they must be idempotent, as reset runs them again): there is nothing to lose by running them twice.
+
     def snapshot(self, access: ServiceAccess) -> None:
         # The box keeps no pristine copy: the marker only says the seed scripts have run.
         code, output = run_script(access, f"mkdir -p {os.path.dirname(SEEDED_MARKER)} && touch {SEEDED_MARKER}\n".encode(),

@@ -28,12 +28,24 @@ def _env(access: ServiceAccess, name: str) -> str:
     return env.get(f"MARIADB_{name}") or env.get(f"MYSQL_{name}", "")
 
 
-def credentials(access: ServiceAccess) -> tuple[str, str, str]:
-    """(user, password, database) of the learner's account."""
-    user = _env(access, "USER")
-    if not user:
-        return "root", _env(access, "ROOT_PASSWORD"), _env(access, "DATABASE")
-    return user, _env(access, "PASSWORD"), _env(access, "DATABASE")
+def credentials(access: ServiceAccess, role: str = "learner") -> tuple[str, str, str]:
+    """(user, password, database) of the learner's account, the checks' (LABCTL_CHECKER_*: reads and writes
+    the lab's database, nothing else) or root (labctl's own bookkeeping)."""
+    env = access.environment
+    user, database = _env(access, "USER"), _env(access, "DATABASE")
+    if role == "checker" and env.get("LABCTL_CHECKER_USER"):
+        return env["LABCTL_CHECKER_USER"], env.get("LABCTL_CHECKER_PASSWORD", ""), database
+    if role == "root" or not user:
+        return "root", _env(access, "ROOT_PASSWORD"), database
+    return user, _env(access, "PASSWORD"), database
+
+
+def _account(user: str) -> str:
+    return "'" + user.replace("'", "''") + "'@'%'"
+
+
+def _secret(password: str) -> str:
+    return "'" + password.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
 def error_text(exc: BaseException) -> str:
@@ -49,19 +61,19 @@ def error_code(exc: BaseException) -> int | None:
     return args[0] if args and isinstance(args[0], int) else None
 
 
-def connect(access: ServiceAccess, *, timeout: float = 10.0, root: bool = False, database: str | None = None,
+def connect(access: ServiceAccess, *, role: str = "learner", timeout: float = 10.0, database: str | None = None,
             multi_statements: bool = False) -> Any:
-    """An open autocommit PyMySQL connection whose statements stop after `timeout` seconds.
+    """An open autocommit PyMySQL connection as `role`, whose statements stop after `timeout` seconds.
 
-    As the learner on their database, or as root (database None unless given). Raises ServiceUnavailable
+    The learner and the checks on the lab's database, root on none unless given. Raises ServiceUnavailable
     when the server does not answer or refuses the login.
     """
     import pymysql
     from pymysql.constants import CLIENT
 
-    user, password, db = credentials(access)
-    if root:
-        user, password, db = "root", _env(access, "ROOT_PASSWORD"), database
+    user, password, db = credentials(access, role)
+    if role == "root":
+        db = database
     try:
         return pymysql.connect(
             host=access.host, port=access.port, user=user, password=password, database=db or None,
@@ -153,9 +165,41 @@ class MariaDBDriver(ServiceDriver):
             conn.close()
 
     def apply(self, access: ServiceAccess, step: Step) -> None:
+        """A solution's or a submission's SQL runs as the learner, with the learner's rights only."""
         if step.action not in self.step_actions:
             raise self.refuse_step(step)
         run_sql_file(access, step.source)
+
+    def on_ready(self, access: ServiceAccess) -> None:
+        """The accounts as this instance made them, at every start and reset: the learner's password (the
+        learner may have changed it), and the checks' account with rows and routines of the lab's database."""
+        env = access.environment
+        learner, learner_password, db = credentials(access)
+        conn = connect(access, role="root", timeout=30)
+        try:
+            if learner != "root":
+                execute_text(conn, f"ALTER USER IF EXISTS {_account(learner)} "
+                                   f"IDENTIFIED BY {_secret(learner_password)}")
+            if env.get("LABCTL_CHECKER_USER"):
+                checker, checker_password, _ = credentials(access, "checker")
+                account = _account(checker)
+                execute_text(conn, f"CREATE USER IF NOT EXISTS {account} IDENTIFIED BY {_secret(checker_password)}")
+                execute_text(conn, f"ALTER USER {account} IDENTIFIED BY {_secret(checker_password)}")
+                execute_text(conn, "GRANT SELECT, INSERT, UPDATE, DELETE, SHOW VIEW, EXECUTE ON "
+                                   f"`{db.replace('`', '``')}`.* TO {account}")
+        finally:
+            conn.close()
+
+    def holds_data(self, access: ServiceAccess) -> bool:
+        """A table or view in the lab's database."""
+        _, _, db = credentials(access)
+        conn = connect(access, role="root", timeout=10)
+        try:
+            with conn.cursor() as cur:
+                cur.execute("SELECT EXISTS (SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = %s)", (db,))
+                return bool(cur.fetchone()[0])
+        finally:
+            conn.close()
 
     def client_hint(self, urls: Mapping[str, str]) -> str | None:
         argv = _client_argv("mariadb", next(iter(urls.values()), ""))
@@ -172,7 +216,7 @@ class MariaDBDriver(ServiceDriver):
         import pymysql
 
         _, _, db = credentials(access)
-        conn = connect(access, root=True, timeout=10)
+        conn = connect(access, role="root", timeout=10)
         try:
             with conn.cursor() as cur:
                 cur.execute(f"SELECT 1 FROM {STATE_DB}.seeded WHERE db = %s", (db,))
@@ -191,7 +235,7 @@ class MariaDBDriver(ServiceDriver):
     def snapshot(self, access: ServiceAccess) -> None:
         """Mark the service seeded. MariaDB has no template databases: reset replays the seed files instead."""
         _, _, db = credentials(access)
-        conn = connect(access, root=True, timeout=60)
+        conn = connect(access, role="root", timeout=60)
         try:
             execute_text(conn, f"CREATE DATABASE IF NOT EXISTS {STATE_DB}")
             execute_text(conn, f"CREATE TABLE IF NOT EXISTS {STATE_DB}.seeded "
@@ -203,6 +247,7 @@ class MariaDBDriver(ServiceDriver):
 
     def restore(self, access: ServiceAccess, seed: list[Step] | None = None) -> None:
         self._fresh_database(access, seed or [])
+        self.on_ready(access)
 
     def _fresh_database(self, access: ServiceAccess, steps: list[Step]) -> None:
         """Drop and re-create the lab database, then run every seed file in it as root.
@@ -216,7 +261,7 @@ class MariaDBDriver(ServiceDriver):
             raise LabctlError("the MariaDB service names no database (MARIADB_DATABASE)",
                               "This is a bug in the lab's compose file; tell its author.")
         name = "`" + db.replace("`", "``") + "`"
-        conn = connect(access, root=True, timeout=120, multi_statements=True)
+        conn = connect(access, role="root", timeout=120, multi_statements=True)
         try:
             # Another session's open transaction would hold DROP DATABASE on its metadata lock:
             # end the learner's sessions first, as PostgreSQL's DROP DATABASE ... WITH (FORCE) does.

@@ -147,18 +147,31 @@ def _operation(path: Path, index: int, op: Any) -> dict[str, Any]:
     return parsed
 
 
-def credentials(access: ServiceAccess) -> tuple[str, str, str]:
-    """(user, password, lab database)."""
+# The learner's rights: everything on the lab's database (collections, indexes, validators), nothing else.
+LEARNER_ROLES = ("readWrite", "dbAdmin")
+
+
+def separate_users(access: ServiceAccess) -> bool:
+    """False for an instance made before labctl gave the learner a user of their own (one root user)."""
     env = access.environment
-    return (env.get("MONGO_INITDB_ROOT_USERNAME", ""), env.get("MONGO_INITDB_ROOT_PASSWORD", ""),
-            env.get("MONGO_INITDB_DATABASE") or "test")
+    return "LABCTL_LEGACY" not in env and bool(env.get("LABCTL_LEARNER_USER"))
 
 
-def connect(access: ServiceAccess, *, timeout: float = 10.0):
-    """A MongoClient for the service. It connects lazily: errors come from the first command."""
+def credentials(access: ServiceAccess, role: str = "admin") -> tuple[str, str, str]:
+    """(user, password, lab database) of labctl's root user ("admin") or the learner's ("learner")."""
+    env = access.environment
+    database = env.get("MONGO_INITDB_DATABASE") or "test"
+    if role == "learner" and separate_users(access):
+        return env["LABCTL_LEARNER_USER"], env.get("LABCTL_LEARNER_PASSWORD", ""), database
+    return env.get("MONGO_INITDB_ROOT_USERNAME", ""), env.get("MONGO_INITDB_ROOT_PASSWORD", ""), database
+
+
+def connect(access: ServiceAccess, *, role: str = "admin", timeout: float = 10.0):
+    """A MongoClient for the service, as `role` (both users live in the admin database). It connects lazily:
+    errors come from the first command."""
     from pymongo import MongoClient
 
-    user, password, _ = credentials(access)
+    user, password, _ = credentials(access, role)
     ms = max(500, int(timeout * 1000))
     auth = {"username": user, "password": password, "authSource": "admin"} if user else {}
     return MongoClient(
@@ -234,12 +247,31 @@ class MongoDriver(ServiceDriver):
         finally:
             client.close()
 
+    def on_ready(self, access: ServiceAccess) -> None:
+        """The learner's user, as this instance made it: its password, and rights on the lab database only."""
+        if not separate_users(access):
+            return
+        user, password, database = credentials(access, "learner")
+        roles = [{"role": role, "db": database} for role in LEARNER_ROLES]
+        with _client(access, timeout=30) as client:
+            admin = client["admin"]
+            known = _guard(access, lambda: admin.command("usersInfo", user)["users"])
+            verb = "updateUser" if known else "createUser"
+            _guard(access, lambda: admin.command(verb, user, pwd=password, roles=roles))
+
+    def holds_data(self, access: ServiceAccess) -> bool:
+        """A collection in the lab database."""
+        database = credentials(access)[2]
+        with _client(access, timeout=10) as client:
+            return bool(_guard(access, lambda: client[database].list_collection_names()))
+
     def apply(self, access: ServiceAccess, step: Step) -> None:
+        """A solution's or a submission's operations run as the learner, with the learner's rights only."""
         if step.action not in self.step_actions:
             raise self.refuse_step(step)
-        self._run_file(access, step.source, hint=None)
+        self._run_file(access, step.source, hint=None, role="learner")
 
-    def _run_file(self, access: ServiceAccess, path: Path, *, hint: str | None) -> None:
+    def _run_file(self, access: ServiceAccess, path: Path, *, hint: str | None, role: str = "admin") -> None:
         from pymongo import errors
 
         try:
@@ -247,7 +279,7 @@ class MongoDriver(ServiceDriver):
         except OperationFileError as exc:
             raise LabctlError(str(exc), hint) from exc
         database = credentials(access)[2]
-        with _client(access, timeout=60) as client:
+        with _client(access, timeout=60, role=role) as client:
             for i, op in enumerate(operations):
                 try:
                     run_operation(client, database, op)
@@ -286,8 +318,8 @@ class MongoDriver(ServiceDriver):
 class _client:
     """`with _client(access) as client:` closes the client even when a command fails."""
 
-    def __init__(self, access: ServiceAccess, *, timeout: float):
-        self.client = connect(access, timeout=timeout)
+    def __init__(self, access: ServiceAccess, *, timeout: float, role: str = "admin"):
+        self.client = connect(access, role=role, timeout=timeout)
 
     def __enter__(self):
         return self.client

@@ -1,9 +1,15 @@
 """RabbitMQ from the host: AMQP and management-API clients, probe, seed files of broker definitions, reset.
 
+Two users: labctl's own administrator (RABBITMQ_DEFAULT_USER, made by the image at the first boot), which
+checks and bookkeeping use, and the learner's (LABCTL_LEARNER_USER), made by labctl at every start with
+the instance's password, full rights on vhost / and the management and policymaker tags: the learner may
+declare, publish, consume and set policies, but not touch users, permissions or other vhosts. Solutions
+and graded submissions run as the learner.
+
 The seed and solution file format (broker definitions) is in rabbitmq_definitions.py. Reset deletes every
-queue, every exchange not named amq.*, and every policy in vhost /, then runs the seed again. "Seeded" is a
-global parameter (labctl-seeded): learners never see it among their queues or exchanges, and deleting every
-queue and exchange (a common learner move) does not erase it.
+queue, every exchange not named amq.*, and every policy in vhost /, then runs the seed again. Whether a
+service was seeded is kept in the instance's record; an instance made by an earlier labctl is recognised
+by its global parameter (labctl-seeded).
 """
 from __future__ import annotations
 
@@ -20,12 +26,20 @@ AMQP_PORT = 5672
 MANAGEMENT_PORT = 15672
 VHOST = "/"
 MARKER = "labctl-seeded"
+LEARNER_TAGS = "management,policymaker"
 
 
-
-
-def credentials(access: ServiceAccess) -> tuple[str, str]:
+def separate_users(access: ServiceAccess) -> bool:
+    """False for an instance made before labctl gave the learner a user of their own."""
     env = access.environment
+    return "LABCTL_LEGACY" not in env and bool(env.get("LABCTL_LEARNER_USER"))
+
+
+def credentials(access: ServiceAccess, role: str = "admin") -> tuple[str, str]:
+    """(user, password) of labctl's administrator ("admin") or the learner's user ("learner")."""
+    env = access.environment
+    if role == "learner" and separate_users(access):
+        return env["LABCTL_LEARNER_USER"], env.get("LABCTL_LEARNER_PASSWORD", "")
     return env.get("RABBITMQ_DEFAULT_USER", "guest"), env.get("RABBITMQ_DEFAULT_PASS", "guest")
 
 
@@ -45,15 +59,15 @@ class Management:
     CheckError when it answers an error.
     """
 
-    def __init__(self, access: ServiceAccess, *, timeout: float = 10.0):
+    def __init__(self, access: ServiceAccess, *, role: str = "admin", timeout: float = 10.0):
         import requests
 
         self.port = _host_port(access, MANAGEMENT_PORT, "the management API")
         self.base = f"http://{access.host}:{self.port}/api"
         self.timeout = timeout
-        self.user = credentials(access)[0]
+        self.user = credentials(access, role)[0]
         self.session = requests.Session()
-        self.session.auth = credentials(access)
+        self.session.auth = credentials(access, role)
         # Never pick up a proxy from the environment: the broker is on 127.0.0.1.
         self.session.trust_env = False
 
@@ -100,12 +114,12 @@ def vhost_path(kind: str, name: str | None = None, vhost: str = VHOST) -> str:
 
 # ---- AMQP ---------------------------------------------------------------------------------------
 
-def connect(access: ServiceAccess, *, timeout: float = 10.0):
-    """An open pika BlockingConnection to vhost /. Raises ServiceUnavailable when the broker refuses it."""
+def connect(access: ServiceAccess, *, role: str = "admin", timeout: float = 10.0):
+    """An open pika BlockingConnection to vhost / as `role`. Raises ServiceUnavailable when the broker refuses it."""
     import pika
     import pika.exceptions
 
-    user, password = credentials(access)
+    user, password = credentials(access, role)
     params = pika.ConnectionParameters(
         host=access.host,
         port=_host_port(access, AMQP_PORT, "AMQP"),
@@ -144,7 +158,30 @@ class RabbitMQDriver(ServiceDriver):
         finally:
             api.close()
 
+    def on_ready(self, access: ServiceAccess) -> None:
+        """The learner's user, as this instance made it: its password, tags and rights on vhost / only."""
+        if not separate_users(access):
+            return
+        user, password = credentials(access, "learner")
+
+        def ensure(api: Management) -> None:
+            api.request("PUT", f"/users/{quote(user, safe='')}", body={"password": password, "tags": LEARNER_TAGS})
+            api.request("PUT", f"/permissions/{quote(VHOST, safe='')}/{quote(user, safe='')}",
+                        body={"configure": ".*", "write": ".*", "read": ".*"})
+
+        self._call(access, ensure)
+
+    def holds_data(self, access: ServiceAccess) -> bool:
+        """Any queue, exchange of the learner's (not amq.* nor the default one) or policy in vhost /."""
+        def found(api: Management) -> bool:
+            exchanges = [e for e in api.get(vhost_path("exchanges")) or []
+                         if e["name"] and not e["name"].startswith("amq.")]
+            return bool(api.get(vhost_path("queues")) or exchanges or api.get(vhost_path("policies")))
+
+        return self._call(access, found)
+
     def apply(self, access: ServiceAccess, step: Step) -> None:
+        """A solution's or a submission's definitions are declared as the learner, with the learner's rights."""
         from labctl.services.rabbitmq_definitions import apply_definitions, read_definitions
 
         if step.action not in self.step_actions:
@@ -159,7 +196,7 @@ class RabbitMQDriver(ServiceDriver):
             except CheckError as exc:
                 raise LabctlError(f"{step.source.name}: {exc}") from exc
 
-        self._call(access, run)
+        self._call(access, run, role="learner")
 
     def seed(self, access: ServiceAccess, steps: list[Step]) -> None:
         """Empty vhost / (a start that failed half-way may have left some), then apply every seed file."""
@@ -195,9 +232,9 @@ class RabbitMQDriver(ServiceDriver):
         self._call(access, load)
 
     @staticmethod
-    def _call(access: ServiceAccess, action):
+    def _call(access: ServiceAccess, action, *, role: str = "admin"):
         try:
-            api = Management(access, timeout=30)
+            api = Management(access, role=role, timeout=30)
             try:
                 return action(api)
             finally:

@@ -43,7 +43,9 @@ def _journey(lab: str, tmp_path, extra=None) -> None:
         assert redis.Redis.from_url(urls["REDIS_URL"], socket_timeout=5).ping()
         amqp = pika.BlockingConnection(pika.URLParameters(urls["AMQP_URL"] + "?connection_attempts=1&socket_timeout=5"))
         amqp.close()
-        overview = requests.get(urls["RABBITMQ_MANAGEMENT_URL"] + "api/overview", auth=("learner", "learner"), timeout=5)
+        learner = pika.URLParameters(urls["AMQP_URL"]).credentials  # the learner's own user and password
+        overview = requests.get(urls["RABBITMQ_MANAGEMENT_URL"] + "api/overview",
+                                auth=(learner.username, learner.password), timeout=5)
         assert overview.status_code == 200
         logged_in = run_main("ssh", "--name", name, "--", "whoami", env=env)
         assert logged_in.returncode == 0, logged_in.stderr

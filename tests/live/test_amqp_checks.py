@@ -1,7 +1,8 @@
-"""Live tests of the AMQP check family (checks/amqp.py) and the RabbitMQ driver against a real container."""
+"""Live tests of the AMQP check family (checks/amqp/) and the RabbitMQ driver against a real container."""
 from __future__ import annotations
 
 import json
+import re
 import time
 
 import pydantic
@@ -102,19 +103,56 @@ def test_amqp_url_and_management_url_work_from_the_host(rmq, amqp_ctx):
     import requests
 
     env = rmq[1].env()
-    assert env["AMQP_URL"].startswith("amqp://learner:learner@127.0.0.1:")
+    match = re.match(r"amqp://learner:([\w-]{20,})@127\.0\.0\.1:\d+/$", env["AMQP_URL"])
+    assert match, env["AMQP_URL"]  # the learner's own user, with the instance's own password
+    auth = ("learner", match.group(1))
     conn = pika.BlockingConnection(pika.URLParameters(env["AMQP_URL"]))
     assert conn.is_open
     conn.close()
-    me = requests.get(env["RABBITMQ_MANAGEMENT_URL"] + "api/whoami", auth=("learner", "learner"), timeout=10).json()
-    assert me["name"] == "learner" and "administrator" in str(me["tags"])
-    perms = requests.get(env["RABBITMQ_MANAGEMENT_URL"] + "api/permissions/%2F/learner",
-                         auth=("learner", "learner"), timeout=10).json()
-    assert (perms["configure"], perms["write"], perms["read"]) == (".*", ".*", ".*")
-    # Only the configured user exists: guest/guest does not get in.
-    guest = env["AMQP_URL"].replace("learner:learner", "guest:guest")
-    with pytest.raises(pika.exceptions.ProbableAuthenticationError):
-        pika.BlockingConnection(pika.URLParameters(guest))
+    me = requests.get(env["RABBITMQ_MANAGEMENT_URL"] + "api/whoami", auth=auth, timeout=10).json()
+    assert me["name"] == "learner" and "administrator" not in str(me["tags"])
+    perms = requests.get(env["RABBITMQ_MANAGEMENT_URL"] + "api/permissions/%2F/learner", auth=auth, timeout=10)
+    assert perms.status_code in (401, 403)  # reading permissions is an administrator's business
+    # Neither guest/guest nor the old fixed password gets in.
+    for other in ("guest:guest", "learner:learner"):
+        with pytest.raises(pika.exceptions.ProbableAuthenticationError):
+            pika.BlockingConnection(pika.URLParameters(re.sub(r"//[^@]+@", f"//{other}@", env["AMQP_URL"])))
+
+
+def test_the_learner_declares_and_consumes_but_cannot_touch_users_or_labctls_own(rmq, amqp_ctx):
+    import pika
+    import requests
+
+    env = rmq[1].env()
+    auth = tuple(re.match(r"amqp://([^:]+):([^@]+)@", env["AMQP_URL"]).groups())
+    api = env["RABBITMQ_MANAGEMENT_URL"] + "api"
+    conn = pika.BlockingConnection(pika.URLParameters(env["AMQP_URL"]))
+    try:
+        channel = conn.channel()
+        channel.queue_declare("mine")
+        channel.basic_publish("", "mine", b"hello")
+    finally:
+        conn.close()
+    policy = requests.put(f"{api}/policies/%2F/ttl", auth=auth, timeout=10,
+                          json={"pattern": "^mine$", "definition": {"message-ttl": 60000}, "apply-to": "queues"})
+    assert policy.status_code in (201, 204), policy.text  # a policymaker may
+    for method, path, body in (
+            ("PUT", "/users/labctl", {"password": "x", "tags": "administrator"}),
+            ("DELETE", "/users/labctl", None),
+            ("PUT", "/users/learner", {"password": "x", "tags": "administrator"}),
+            ("PUT", "/vhosts/other", None)):
+        answer = requests.request(method, api + path, auth=auth, json=body, timeout=10)
+        assert answer.status_code in (401, 403), (method, path, answer.status_code)
+    manager, view = rmq
+    ctx = manager.context(view)
+    try:
+        from labctl.services.rabbitmq import Management, vhost_path
+
+        admin = Management(ctx.service(SERVICE))
+        assert admin.get(vhost_path("queues", "mine"))["name"] == "mine"  # labctl sees what the learner made
+        admin.close()
+    finally:
+        ctx.close()
 
 
 def test_check_reports_an_unreachable_broker_as_an_error(run_check, amqp_ctx):

@@ -99,7 +99,24 @@ def test_started_instance_is_seeded_with_the_marker_outside_the_lab_database(mon
         assert "labctl" not in client["lab"].list_collection_names()
     finally:
         client.close()
-    assert view.env()["MONGODB_URL"].startswith("mongodb://learner:learner@127.0.0.1:")
+    url = view.env()["MONGODB_URL"]
+    assert url.startswith("mongodb://learner:") and not url.startswith("mongodb://learner:learner@")
+
+
+def test_the_learner_works_in_the_lab_database_only(mongo, access):
+    """The learner's user (the URL's) owns the lab database's data and indexes; the rest is labctl's."""
+    from pymongo import MongoClient, errors
+
+    manager, view = mongo
+    with MongoClient(view.env()["MONGODB_URL"], serverSelectionTimeoutMS=5000) as client:
+        client["lab"]["mine"].insert_one({"x": 1})
+        client["lab"]["mine"].create_index("x")
+        client["lab"]["mine"].drop()
+        for attempt in (lambda: client["labctl"]["seeded"].delete_many({}),
+                        lambda: client["admin"].command("createUser", "me", pwd="x", roles=["root"]),
+                        lambda: client["other"]["t"].insert_one({"x": 1})):
+            with pytest.raises(errors.OperationFailure):
+                attempt()
 
 
 def test_seed_restore_and_solution_steps(mongo, access, db):

@@ -455,7 +455,7 @@ def test_seeded_marker_is_kept_outside_the_learners_database(mdb, driver, access
 def test_is_seeded_reads_the_marker_snapshot_writes(driver, access):
     from labctl.services import mariadb
 
-    root = mariadb.connect(access, root=True)
+    root = mariadb.connect(access, role="root")
     try:
         mariadb.execute_text(root, f"DROP DATABASE {mariadb.STATE_DB}")
         assert not driver.is_seeded(access)  # as on a new container: the next start seeds it
@@ -529,7 +529,9 @@ def test_probe_answers_and_a_closed_port_is_unavailable(driver, access):
 def test_client_hint_the_shell_in_the_container_and_loopback_only_unprivileged(mdb, access):
     manager, name = mdb
     view = manager.view(name).services[0]
-    assert view.client_hint == f"mariadb -h 127.0.0.1 -P {access.port} -u learner -plearner lab"
+    password = access.environment["MARIADB_PASSWORD"]
+    assert password != "learner" and len(password) >= 20  # the instance's own
+    assert view.client_hint == f"mariadb -h 127.0.0.1 -P {access.port} -u learner -p{password} lab"
     container = docker.from_env().containers.get(f"labctl-{name}-mariadb")
     shell = [part.format(**view.spec.environment) for part in view.spec.shell]
     code, output = container.exec_run(shell + ["-N", "-e", "SELECT CURRENT_USER(), DATABASE()"])
@@ -581,3 +583,28 @@ def test_the_lab_self_tests(engine, tmp_path):
         "near miss cheap-books-without-order fails cheap-books",
     ]
 
+
+
+def test_a_learner_who_changes_their_password_keeps_checks_working_and_reset_gives_it_back(
+        mdb, access, driver, sql, run_check):
+    from labctl.services import mariadb
+
+    sql("CREATE TABLE t (id int)")
+    sql("SET PASSWORD = PASSWORD('mine')")
+    assert run_check({"type": "mysql.table_exists", "table": "t"}).status.value == "passed"  # the checks' own login
+    with pytest.raises(ServiceUnavailable):
+        mariadb.connect(access).close()
+    driver.restore(access, [])
+    mariadb.connect(access).close()  # the instance's password again
+
+
+def test_the_checks_account_sees_the_lab_database_and_nothing_else(access):
+    from labctl.services import mariadb
+
+    conn = mariadb.connect(access, role="checker")
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SHOW DATABASES")
+            assert {row[0] for row in cur.fetchall()} == {"information_schema", "lab"}
+    finally:
+        conn.close()

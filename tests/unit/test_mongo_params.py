@@ -33,8 +33,10 @@ def test_catalog_entry_is_pinned_pull_only_without_a_build():
     assert spec.offline_hint == "MongoDB is not packaged by Debian, so labctl cannot build it."
     assert spec.kind == "mongodb" and spec.ports == (27017,)
     assert spec.volumes[0].target == "/data/db"
-    assert spec.urls["MONGODB_URL"] == ("mongodb://{MONGO_INITDB_ROOT_USERNAME}:{MONGO_INITDB_ROOT_PASSWORD}"
+    # The learner's own user in the URL; the root user is labctl's.
+    assert spec.urls["MONGODB_URL"] == ("mongodb://{LABCTL_LEARNER_USER}:{LABCTL_LEARNER_PASSWORD}"
                                         "@{host}:{port}/{MONGO_INITDB_DATABASE}?authSource=admin")
+    assert set(spec.secrets) == {"MONGO_INITDB_ROOT_PASSWORD", "LABCTL_LEARNER_PASSWORD"}
     assert spec.shell[0] == "mongosh" and spec.shell[-1] == "{MONGO_INITDB_DATABASE}"
     assert type(driver_for("mongodb")).__name__ == "MongoDriver"
 
@@ -357,3 +359,16 @@ def test_validator_other_write_errors_are_the_checks_error(tmp_path):
     assert result.status.value == "error"
     assert result.message == ("trying a document the validator should refuse failed: "
                               "MongoDB said E11000 duplicate key error")
+
+
+def test_credentials_per_role_and_for_an_instance_made_before_roles():
+    from labctl.services.mongodb import credentials
+
+    env = {"MONGO_INITDB_ROOT_USERNAME": "labctl", "MONGO_INITDB_ROOT_PASSWORD": "root-pw",
+           "MONGO_INITDB_DATABASE": "lab", "LABCTL_LEARNER_USER": "learner", "LABCTL_LEARNER_PASSWORD": "mine"}
+    access = ServiceAccess("mongodb", "mongodb", "127.0.0.1", {27017: 1}, env, 27017)
+    assert credentials(access) == ("labctl", "root-pw", "lab")
+    assert credentials(access, "learner") == ("learner", "mine", "lab")
+    legacy = ServiceAccess("mongodb", "mongodb", "127.0.0.1", {27017: 1},
+                           {**env, "MONGO_INITDB_ROOT_USERNAME": "learner", "LABCTL_LEGACY": "1"}, 27017)
+    assert credentials(legacy, "learner") == credentials(legacy) == ("learner", "root-pw", "lab")
