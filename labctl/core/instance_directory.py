@@ -8,7 +8,6 @@ from labctl.core import events, instance_config, naming
 from labctl.core.errors import EngineUnavailableError, InstanceNotFoundError, LabctlError
 from labctl.core.events import Emit
 from labctl.core.instance_records import InstanceRecord, InstanceRecords
-from labctl.core.leftovers import remove_leftovers, remove_orphaned
 from labctl.core.loader import LabLoader
 from labctl.core.locks import instance_lock
 from labctl.core.model import Lab
@@ -75,6 +74,8 @@ class InstanceDirectory:
     def all(self) -> list[InstanceSummary]:
         """Every instance: those with containers (found by label) and those of labs without services.
         Throwaway instances whose labctl was killed are removed on the way (core/leftovers.py)."""
+        from labctl.core.leftovers import remove_leftovers
+
         local = self.local()
         names = {i.instance for i in local}
         found = remove_leftovers(self.runtime, self.runtime.list(), self.home, self.emit)
@@ -83,6 +84,8 @@ class InstanceDirectory:
     def sweep(self) -> None:
         """Remove the leftovers of killed labctl processes: what all() does on its way, and also instances of
         which only a network or a volume is left."""
+        from labctl.core.leftovers import remove_leftovers, remove_orphaned
+
         remove_leftovers(self.runtime, self.runtime.list(), self.home, self.emit)
         remove_orphaned(self.runtime, self.home, self.emit)
 

@@ -19,7 +19,6 @@ from labctl.core.loader import LabLoader
 from labctl.core.locks import forget_lock, instance_lock
 from labctl.core.model import Lab, Step
 from labctl.core.settings import DEFAULT_READY_TIMEOUT, Settings
-from labctl.core.starting import Starter, StartReport
 from labctl.core.views import InstanceView, ServiceView, access_for, build_view, render
 from labctl.runtime.base import InstanceSummary, Runtime, ServiceState
 
@@ -29,9 +28,10 @@ if TYPE_CHECKING:
     from labctl.core.app_process import AppProcess
     from labctl.core.check_session import CheckSession
     from labctl.core.contained import ContainedCode, Containment
+    from labctl.core.starting import Starter, StartReport
     from labctl.services import Drivers
 
-__all__ = ["LabManager", "InstanceView", "ServiceView", "StartReport", "render"]
+__all__ = ["LabManager", "InstanceView", "ServiceView", "render"]
 
 
 class LabManager:
@@ -47,7 +47,13 @@ class LabManager:
         self.directory = InstanceDirectory(settings.home, runtime, self.loader, emit)
         self.records = self.directory.records
         self.apps = HostApps(self.directory, settings.ready_timeout or DEFAULT_READY_TIMEOUT)
-        self.starter = Starter(settings, runtime, self.directory, drivers)
+
+    @cached_property
+    def starter(self) -> "Starter":
+        """Starting instances, loaded by the commands that start (not by status or check)."""
+        from labctl.core.starting import Starter
+
+        return Starter(self.settings, self.runtime, self.directory, self.drivers)
 
     @cached_property
     def session(self) -> "CheckSession":
@@ -84,7 +90,7 @@ class LabManager:
 
     def start(self, lab_id: str, *, name: str | None = None, workspace: Path | None = None,
               ephemeral: bool = False, labels: Mapping[str, str] | None = None,
-              emit: Emit = events.discard) -> StartReport:
+              emit: Emit = events.discard) -> "StartReport":
         """Start (or resume) a lab instance and wait until every service answers. Keeps existing data."""
         return self.starter.start(lab_id, name=name, workspace=workspace, ephemeral=ephemeral, labels=labels,
                                   emit=emit)

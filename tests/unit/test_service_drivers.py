@@ -101,3 +101,20 @@ def test_the_base_driver_has_the_defaults_of_a_kind_without_data(tmp_path):
     assert driver.on_ready(None) is None  # type: ignore[arg-type]
     assert driver.client_hint({}) is None and driver.host_client({}) is None and driver.ssh_login(tmp_path, "i") is None
 
+
+
+def test_a_driver_is_loaded_when_its_kind_is_first_needed():
+    import subprocess
+    import sys
+
+    code = ("import sys; from labctl.services import driver_for; driver_for('postgres');"
+            "print(sorted(m for m in sys.modules if m.startswith('labctl.services.')))")
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert "labctl.services.postgres" in loaded
+    assert "labctl.services.mongodb" not in loaded and "labctl.services.rabbitmq" not in loaded
+
+
+def test_a_registration_that_names_the_wrong_class_is_loud():
+    drivers = Drivers(registered={"redis": ("labctl.services.postgres", "PostgresDriver")})
+    with pytest.raises(ValueError, match="serves kind 'postgres', registered as 'redis'"):
+        drivers.get("redis")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import shutil
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from functools import cached_property
 from typing import Iterator
 
 from labctl.core import events, labels, naming
@@ -15,13 +16,17 @@ from labctl.runtime.base import (Capability, EngineInfo, ExecResult, InstanceSpe
                                  ServiceStatus)
 from labctl.runtime.docker import ports as hostports
 from labctl.runtime.docker.client import connect, translated
-from labctl.runtime.docker.images import DockerImages
 from labctl.runtime.docker.removal import remove_volumes_and_networks
-from labctl.runtime.docker.sandbox import ISOLATED, open_sandbox
 from labctl.runtime.docker.summaries import PORTS_LABEL, status_of
 from labctl.runtime.docker.unix_reader import reader_for
 
 STOP_TIMEOUT = 15
+
+
+def isolated_network_options() -> dict[str, str]:
+    from labctl.runtime.docker.sandbox import ISOLATED
+
+    return ISOLATED
 
 
 class DockerRuntime:
@@ -36,7 +41,13 @@ class DockerRuntime:
         self._client = None
         self._candidate = None
         self._lock = threading.RLock()
-        self.images = DockerImages(lambda: self.client)
+
+    @cached_property
+    def images(self):
+        """The engine's images (runtime/docker/images.py), loaded by the commands that need images."""
+        from labctl.runtime.docker.images import DockerImages
+
+        return DockerImages(lambda: self.client)
 
     # -- engine
 
@@ -234,7 +245,7 @@ class DockerRuntime:
             # reaches nothing beyond this machine.
             self.client.api.create_network(
                 name, driver="bridge", check_duplicate=True, labels=_instance_labels(spec, self.owner),
-                options=ISOLATED if spec.ephemeral else None,
+                options=isolated_network_options() if spec.ephemeral else None,
             )
             return name
 
@@ -425,6 +436,8 @@ class DockerRuntime:
                 yield buffer
 
     def open_sandbox(self, spec: SandboxSpec):
+        from labctl.runtime.docker.sandbox import open_sandbox
+
         return open_sandbox(self, spec)
 
     def interactive_command(self, instance: str, service: str, argv: list[str], *, tty: bool) -> list[str] | None:
