@@ -73,7 +73,7 @@ def _docker(tmp_path: Path) -> Backend:
     def make_foreign(kind: str, name: str) -> None:
         if kind == "container":
             made = client.containers.create(IMAGE, ["true"], name=name)
-            cleanup.append(lambda: made.remove(force=True))
+            cleanup.append(lambda: made.remove(force=True, v=True))
         elif kind == "volume":
             vol = client.volumes.create(name)
             cleanup.append(lambda: vol.remove(force=True))
@@ -413,7 +413,7 @@ def registry(backend):
         client.images.build(path=str(DATA / "registry-image"), tag=tag, network_mode="host", rm=True)
     container = client.containers.run(tag, detach=True, ports={"5000/tcp": ("127.0.0.1", None)},
                                       labels={"io.labctl.test": "registry"}, mem_limit="256m")
-    backend.cleanup.append(lambda: container.remove(force=True))
+    backend.cleanup.append(lambda: container.remove(force=True, v=True))  # and its anonymous volume
     container.reload()
     port = container.attrs["NetworkSettings"]["Ports"]["5000/tcp"][0]["HostPort"]
     import urllib.request
