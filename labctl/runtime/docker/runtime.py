@@ -16,8 +16,10 @@ from labctl.runtime.base import (Capability, EngineInfo, ExecResult, InstanceSpe
                                  ServiceStatus)
 from labctl.runtime.docker import ports as hostports
 from labctl.runtime.docker.client import connect, translated
+from labctl.runtime.docker.containers import (apply_limits, claimed_ports, create_service_container,
+                                              instance_labels)
 from labctl.runtime.docker.removal import remove_volumes_and_networks
-from labctl.runtime.docker.summaries import PORTS_LABEL, status_of
+from labctl.runtime.docker.summaries import status_of
 from labctl.runtime.docker.unix_reader import reader_for
 
 STOP_TIMEOUT = 15
@@ -126,7 +128,8 @@ class DockerRuntime:
         existing = self._find_container(name)
         if existing is not None:
             self._assert_ours(existing, "container", name)
-            self._apply_limits(existing, svc)
+            with translated(f"applying resource limits to {name}"):
+                apply_limits(client.api, existing, svc)
             state = existing["State"]["Status"]
             if state == "running":
                 return status_of(client.api.containers(all=True, filters={"name": f"^/{name}$"})[0])
@@ -155,7 +158,7 @@ class DockerRuntime:
         name = naming.container(spec.instance, service)
         last_error: LabctlError | None = None
         for attempt in range(4):
-            claimed = self._claimed_ports(exclude=name)
+            claimed = claimed_ports(client.api, exclude=name)
             chosen: dict[int, int] = {}
             for port in svc.ports:
                 if spec.ephemeral:
@@ -168,35 +171,10 @@ class DockerRuntime:
                 if host != wanted and attempt == 0:
                     emit(Event(events.PORT_MOVED, f"port {wanted} is in use on 127.0.0.1; {service} gets {host} instead",
                                service, {"container_port": port, "host_port": host}))
-            container_labels = {
-                **_instance_labels(spec, self.owner),
-                labels.SERVICE: service,
-                labels.CATALOG: svc.catalog,
-                PORTS_LABEL: ",".join(f"{c}:{h}" for c, h in chosen.items()),
-            }
-            if spec.workspace is not None:
-                container_labels[labels.WORKSPACE] = str(spec.workspace)
             emit(Event(events.CONTAINER_CREATING, f"creating {name}", service))
             with translated(f"creating {name}"):
-                host_config = client.api.create_host_config(
-                    port_bindings={f"{c}/tcp": (hostports.LOOPBACK, h) for c, h in chosen.items()},
-                    mounts=mounts,
-                    network_mode=network,
-                    privileged=False,
-                    init=False,
-                    # No swap beyond the limit: a runaway query meets the limit, not the host's disk.
-                    mem_limit=svc.limits.memory_bytes,
-                    memswap_limit=svc.limits.memory_bytes,
-                    nano_cpus=int(svc.limits.cpus * 1e9),
-                    pids_limit=svc.limits.pids,
-                )
-                created = client.api.create_container(
-                    image=image, name=name, hostname=service, labels=container_labels,
-                    environment={**svc.environment, **spec.extra_env.get(service, {})}, ports=list(svc.ports),
-                    command=list(svc.command) if svc.command else None, host_config=host_config,
-                    networking_config=client.api.create_networking_config(
-                        {network: client.api.create_endpoint_config(aliases=[service])}),
-                )
+                created = create_service_container(client.api, spec, service, image, network, mounts, chosen,
+                                                   self.owner)
             try:
                 with translated(f"starting {name}"):
                     client.api.start(created["Id"])
@@ -211,29 +189,6 @@ class DockerRuntime:
         raise LabctlError(f"could not find a free port for {service}: {last_error}",
                           "Free some ports on 127.0.0.1 (`labctl list` shows running labs) and try again.")
 
-    def _apply_limits(self, container: dict, svc) -> None:
-        """Give a container made before its limits (or with other ones) the service's current limits."""
-        host = container.get("HostConfig") or {}
-        limits = svc.limits
-        wanted = {"Memory": limits.memory_bytes, "MemorySwap": limits.memory_bytes,
-                  "NanoCpus": int(limits.cpus * 1e9), "PidsLimit": limits.pids}
-        if all(host.get(key) == value for key, value in wanted.items()):
-            return
-        with translated(f"applying resource limits to {container['Name'].lstrip('/')}"):
-            api = self.client.api  # docker-py's update_container() knows no PidsLimit: the Engine API does
-            api._result(api._post_json(api._url("/containers/{0}/update", container["Id"]), data=wanted), True)
-
-    def _claimed_ports(self, exclude: str) -> set[int]:
-        """Host ports that other labctl containers were created with (running or not)."""
-        claimed: set[int] = set()
-        for summary in self.client.api.containers(all=True, filters={"label": f"{labels.MANAGED}=true"}):
-            if f"/{exclude}" in summary.get("Names", []):
-                continue
-            for pair in (summary.get("Labels") or {}).get(PORTS_LABEL, "").split(","):
-                if ":" in pair:
-                    claimed.add(int(pair.split(":")[1]))
-        return claimed
-
     def _ensure_network(self, spec: InstanceSpec) -> str:
         name = naming.network(spec.instance)
         with self._lock:
@@ -244,7 +199,7 @@ class DockerRuntime:
             # A throwaway instance (grading, self-tests) may run untrusted code beside its services: its network
             # reaches nothing beyond this machine.
             self.client.api.create_network(
-                name, driver="bridge", check_duplicate=True, labels=_instance_labels(spec, self.owner),
+                name, driver="bridge", check_duplicate=True, labels=instance_labels(spec, self.owner),
                 options=isolated_network_options() if spec.ephemeral else None,
             )
             return name
@@ -260,7 +215,8 @@ class DockerRuntime:
                 existing = self.client.api.inspect_volume(name)
                 self._assert_ours(existing, "volume", name)
             except docker.errors.NotFound:
-                self.client.api.create_volume(name, labels={**_instance_labels(spec, self.owner), labels.SERVICE: service})
+                self.client.api.create_volume(
+                    name, labels={**instance_labels(spec, self.owner), labels.SERVICE: service})
             mounts.append(docker.types.Mount(target=mount.target, source=name, type="volume"))
         return mounts
 
@@ -450,15 +406,3 @@ class DockerRuntime:
         flags = ["-it"] if tty else ["-i"]
         return [docker_cli, "-H", self._candidate.url, "exec", *flags, naming.container(instance, service), *argv]
 
-
-def _instance_labels(spec: InstanceSpec, owner: str) -> dict[str, str]:
-    """What every container, network and volume of the instance carries: labctl's own labels first
-    (they cannot be overridden), plus the caller's (e.g. testcontainers' session id, for Ryuk)."""
-    out = {k: v for k, v in spec.labels.items() if not k.startswith(labels.PREFIX + ".")}
-    out.update(labels.base(spec.instance, spec.lab.id))
-    out[labels.OWNER] = owner
-    if spec.ephemeral:
-        out[labels.EPHEMERAL] = "true"
-        if spec.holder:
-            out[labels.HOLDER] = spec.holder
-    return out
