@@ -179,6 +179,13 @@ class NearMissModel(_Strict):
     expect: str = Field(min_length=1, description="Text the failing check's message must contain.")
 
 
+class VariantModel(_Strict):
+    id: str = Field(pattern=ID_PATTERN)
+    task: str
+    description: str = Field(min_length=1, description="What makes this answer different from the reference.")
+    steps: list[StepModel] = Field(min_length=1)
+
+
 class LabModel(_Strict):
     id: str = Field(pattern=ID_PATTERN)
     title: str = Field(min_length=1)
@@ -192,6 +199,7 @@ class LabModel(_Strict):
     workspace: str | None = None
     tasks: list[TaskModel] = Field(min_length=1)
     near_misses: list[NearMissModel] = []
+    variants: list[VariantModel] = []
 
     @field_validator("services")
     @classmethod

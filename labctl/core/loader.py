@@ -13,7 +13,7 @@ from labctl.core.errors import LabFileError, UnknownLabError
 from labctl.core.file_models import (ID_RE, AppStep, CheckEntry, ConfigStep, CopyStep, GradeSqlStep, LabModel, RunStep,
                                      SqlStep)
 from labctl.core.instance_config import setting_problem
-from labctl.core.model import AppLaunch, CheckSpec, GradeStep, Grading, Lab, NearMiss, ServiceSpec, Setting, Step, Task
+from labctl.core.model import AppLaunch, CheckSpec, GradeStep, Grading, Lab, NearMiss, ServiceSpec, Setting, Step, Task, Variant
 from labctl.core.validation import raise_for
 from labctl.core.yamlfile import read_yaml
 from labctl.services import driver_for
@@ -93,10 +93,11 @@ class _Resolver:
         workspace = self._lab_path(model.workspace, "workspace", folder=True) if model.workspace else None
         tasks = self._tasks(services)
         near = self._near_misses(services, {t.id for t in tasks})
+        variants = self._variants(services, {t.id for t in tasks}, {n.id for n in near})
         return Lab(
             id=model.id, title=model.title, stage=model.stage, summary=model.summary.strip(),
             minutes=model.minutes, path=self.folder, services=services, seed=seed,
-            workspace=workspace, tasks=tasks, near_misses=near, settings=self.settings,
+            workspace=workspace, tasks=tasks, near_misses=near, variants=variants, settings=self.settings,
             grading=self._grading(services),
         )
 
@@ -296,4 +297,19 @@ class _Resolver:
                 raise LabFileError(self.path, f"{field}.task", f"{n.task!r} is not a task of this lab")
             steps = tuple(self._step(s, f"{field}.steps[{j}]", services) for j, s in enumerate(n.steps))
             out.append(NearMiss(n.id, n.task, n.description.strip(), steps, n.expect))
+        return tuple(out)
+
+    def _variants(self, services: dict[str, ServiceSpec], task_ids: set[str], near_ids: set[str]) -> tuple[Variant, ...]:
+        out = []
+        seen: set[str] = set()
+        for i, v in enumerate(self.model.variants):
+            field = f"variants[{i}]"
+            if v.id in seen or v.id in near_ids:
+                raise LabFileError(self.path, f"{field}.id",
+                                   f"{v.id!r} is used twice (variants and near misses share one set of ids)")
+            seen.add(v.id)
+            if v.task not in task_ids:
+                raise LabFileError(self.path, f"{field}.task", f"{v.task!r} is not a task of this lab")
+            steps = tuple(self._step(s, f"{field}.steps[{j}]", services) for j, s in enumerate(v.steps))
+            out.append(Variant(v.id, v.task, v.description.strip(), steps))
         return tuple(out)

@@ -154,6 +154,16 @@ class NearMiss:
 
 
 @dataclass(frozen=True)
+class Variant:
+    """Another correct answer to a task (another spelling a teacher accepts): it must pass."""
+
+    id: str
+    task: str
+    description: str
+    steps: tuple[Step, ...]
+
+
+@dataclass(frozen=True)
 class GradeStep:
     """Apply the submission's files matching a glob, in name order, to a service (sql or run)."""
 
@@ -181,6 +191,7 @@ class Lab:
     workspace: Path | None
     tasks: tuple[Task, ...]
     near_misses: tuple[NearMiss, ...] = field(default=())
+    variants: tuple[Variant, ...] = field(default=())
     settings: Mapping[str, Setting] = field(default_factory=dict)
     grading: Grading | None = None  # None: a lab with services cannot grade a submission
 

@@ -1,5 +1,6 @@
 """Prove a lab works: on a fresh instance, each task fails before its solution and passes after,
-and every near-miss solution fails the task it targets with a message naming what is wrong."""
+every near-miss solution fails the task it targets with a message naming what is wrong, and every
+accepted variant (another correct answer) passes it."""
 from __future__ import annotations
 
 import secrets
@@ -77,6 +78,9 @@ def run_self_test(manager: LabManager, lab_id: str, *, emit: Emit = events.disca
             for near in lab.near_misses:
                 in_time()
                 report.cases.append(_near_miss_case(manager, view, near, emit))
+            for variant in lab.variants:
+                in_time()
+                report.cases.append(_variant_case(manager, view, variant, emit))
     except EngineUnavailableError:
         raise
     except ImageUnavailableError as exc:
@@ -124,17 +128,37 @@ def _task_cases(manager: LabManager, view, task, emit: Emit) -> list[SelfTestCas
     return cases
 
 
+def apply_instead_of_solution(manager: LabManager, view, task_id: str, steps) -> TaskResult:
+    """Reset the instance, solve every task before `task_id` with its solution, apply `steps` in place of
+    that task's solution, and check the task."""
+    manager.reset(view.instance, workspace_files=True)
+    for task in view.lab.tasks:
+        if task.id == task_id:
+            break
+        manager.apply_steps(view, task.solution)
+    manager.apply_steps(view, steps)
+    return _check(manager, view.instance, task_id)
+
+
+def _variant_case(manager: LabManager, view, variant, emit: Emit) -> SelfTestCase:
+    """Another correct answer passes its task, on a reset instance with every earlier task solved."""
+    started = time.monotonic()
+    try:
+        result = apply_instead_of_solution(manager, view, variant.task, variant.steps)
+        ok = result.status is Status.PASSED
+        why = "passes as it should" if ok else (
+            f"{'errors' if result.status is Status.ERROR else 'fails'}: a right answer is refused: {_describe(result)}")
+    except LabctlError as exc:
+        ok, why = False, f"could not be applied: {exc}"
+    emit(Event(events.INFO, f"variant {variant.id}: {'ok' if ok else 'PROBLEM'}"))
+    return SelfTestCase(f"variant {variant.id} passes {variant.task}", variant.task, ok, why, time.monotonic() - started)
+
+
 def _near_miss_case(manager: LabManager, view, near, emit: Emit) -> SelfTestCase:
     """On a reset instance with every earlier task solved, the near miss fails its task naming what is wrong."""
     started = time.monotonic()
     try:
-        manager.reset(view.instance, workspace_files=True)
-        for task in view.lab.tasks:
-            if task.id == near.task:
-                break
-            manager.apply_steps(view, task.solution)
-        manager.apply_steps(view, near.steps)
-        result = _check(manager, view.instance, near.task)
+        result = apply_instead_of_solution(manager, view, near.task, near.steps)
         messages = [c.message for c in result.checks if c.status is not Status.PASSED]
         naming = [m for m in messages if near.expect.lower() in m.lower()]
         if result.status is Status.PASSED:

@@ -33,14 +33,20 @@ class SubmissionPlan:
         return " ".join(shlex.quote(p) for p in parts)
 
 
-def write_submission(lab: Lab, target: Path, *, near_miss: str | None = None) -> SubmissionPlan:
-    """Write every task's solution (the near miss's steps instead of its task's, if given) into target."""
+def write_submission(lab: Lab, target: Path, *, near_miss: str | None = None, variant: str | None = None) -> SubmissionPlan:
+    """Write every task's solution into target; a near miss's or an accepted variant's steps instead of its
+    task's solution, if one is named."""
     replaced = None
     if near_miss is not None:
         replaced = next((n for n in lab.near_misses if n.id == near_miss), None)
         if replaced is None:
             raise LabctlError(f"{lab.id} has no near miss {near_miss!r}",
                               f"Its near misses: {', '.join(n.id for n in lab.near_misses) or 'none'}.")
+    if variant is not None:
+        replaced = next((v for v in lab.variants if v.id == variant), None)
+        if replaced is None:
+            raise LabctlError(f"{lab.id} has no accepted variant {variant!r}",
+                              f"Its variants: {', '.join(v.id for v in lab.variants) or 'none'}.")
     if lab.services and lab.grading is None:
         raise LabctlError(f"{lab.id} has no grading section, so it has no submission form")
     target.mkdir(parents=True, exist_ok=True)

@@ -1,4 +1,4 @@
-"""Every bundled lab's self-test: checks fail before each solution, pass after, near misses fail."""
+"""Every bundled lab's self-test: checks fail before each solution, pass after, near misses fail, variants pass."""
 from __future__ import annotations
 
 import pytest
@@ -22,4 +22,4 @@ def test_lab_self_test(lab_id, tmp_path):
     assert not problems, "\n".join(problems)
     assert report.ok
     lab = manager.loader.load(lab_id)
-    assert len(report.cases) == 2 * len(lab.tasks) + len(lab.near_misses)
+    assert len(report.cases) == 2 * len(lab.tasks) + len(lab.near_misses) + len(lab.variants)

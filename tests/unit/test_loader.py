@@ -163,3 +163,42 @@ def test_a_lab_may_raise_or_lower_a_services_limits(tmp_path):
     assert (limits.memory_bytes, limits.pids, limits.cpus) == (1024 ** 3, 100, 1.0)  # cpus: the catalog's
     error = load_error(tmp_path / "bad", mutate(services={"postgres": {"limits": {"memory": "9T"}}}))
     assert error.field == "services.postgres.limits.memory" and str(error.path).endswith("lab.yaml")
+
+
+def _lab_with_variants(tmp_path, variants):
+    import yaml
+    folder = tmp_path / "lab"
+    (folder / "tasks").mkdir(parents=True)
+    (folder / "tasks" / "one.md").write_text("Do it.\n")
+    (folder / "one.sh").write_text("true\n")
+    data = {"id": "lab", "title": "t", "stage": 1, "summary": "s", "minutes": 5,
+            "tasks": [{"id": "one", "title": "One", "instructions": "tasks/one.md", "hints": ["h"],
+                       "checks": [{"type": "http.status", "url": "http://127.0.0.1:9/", "status": 200}],
+                       "solution": [{"copy": "one.sh", "to": "one.sh"}]}],
+            "near_misses": [{"id": "nm", "task": "one", "steps": [{"copy": "one.sh", "to": "one.sh"}], "expect": "x"}],
+            "variants": variants}
+    (folder / "lab.yaml").write_text(yaml.safe_dump(data))
+    return folder
+
+
+def test_variants_load_with_their_steps(tmp_path):
+    from labctl.core.loader import load_lab_dir
+    folder = _lab_with_variants(tmp_path, [{"id": "other", "task": "one", "description": "another way",
+                                            "steps": [{"copy": "one.sh", "to": "two.sh"}]}])
+    lab = load_lab_dir(folder)
+    assert [(v.id, v.task, v.description) for v in lab.variants] == [("other", "one", "another way")]
+    assert lab.variants[0].steps[0].action == "copy"
+
+
+@pytest.mark.parametrize("variant, field, words", [
+    ({"id": "nm", "task": "one", "description": "d", "steps": [{"copy": "one.sh", "to": "x"}]}, "variants[0].id", "used twice"),
+    ({"id": "v", "task": "two", "description": "d", "steps": [{"copy": "one.sh", "to": "x"}]}, "variants[0].task", "not a task"),
+    ({"id": "v", "task": "one", "description": "d", "steps": [{"copy": "nothere.sh", "to": "x"}]}, "variants[0].steps[0].copy", ""),
+])
+def test_a_bad_variant_names_its_field(tmp_path, variant, field, words):
+    from labctl.core.errors import LabFileError
+    from labctl.core.loader import load_lab_dir
+    with pytest.raises(LabFileError) as caught:
+        load_lab_dir(_lab_with_variants(tmp_path, [variant]))
+    assert field in str(caught.value)
+    assert words in str(caught.value)

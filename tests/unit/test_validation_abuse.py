@@ -63,6 +63,10 @@ def with_field(kind: str, value: str) -> tuple[dict, str]:
                 "near_miss.copy": {"copy": value, "to": "x.sql"}}[kind]
         data["near_misses"] = [{"id": "nm", "task": "one", "steps": [step], "expect": "t"}]
         return data, f"near_misses[0].steps[0].{kind.split('.')[1]}"
+    if kind in ("variant.sql", "variant.copy"):
+        step = {"variant.sql": {"sql": value}, "variant.copy": {"copy": value, "to": "x.sql"}}[kind]
+        data["variants"] = [{"id": "v", "task": "one", "description": "d", "steps": [step]}]
+        return data, f"variants[0].steps[0].{kind.split('.')[1]}"
     if kind == "check.reference_file":
         task["checks"].append({"type": "sql.query_file", "file": "q.sql", "reference_file": value})
         return data, "tasks[0].checks[1].reference_file"
@@ -80,7 +84,8 @@ def with_field(kind: str, value: str) -> tuple[dict, str]:
 
 
 LAB_FILE_FIELDS = ["instructions", "seed.sql", "seed.run", "solution.sql", "solution.run", "solution.copy",
-                   "near_miss.sql", "near_miss.run", "near_miss.copy", "check.reference_file"]
+                   "near_miss.sql", "near_miss.run", "near_miss.copy", "variant.sql", "variant.copy",
+                   "check.reference_file"]
 LAB_FOLDER_FIELDS = ["workspace"] + (["app.dir"] if HAS_APP_STEP else [])
 WORKSPACE_FIELDS = ["solution.to", "check.file"] + (["app.dir-in-workspace"] if HAS_APP_STEP else [])
 

@@ -31,7 +31,7 @@ def lab() -> None:
 @click.pass_obj
 def test(app: App, lab_ids: tuple[str, ...], all_labs: bool, jobs: int, junit_file: Path | None, keep: bool,
          timeout: float, as_json: bool) -> None:
-    """Prove each LAB works: checks fail before each solution, pass after, and near misses fail.
+    """Prove each LAB works: checks fail before each solution, pass after, near misses fail, variants pass.
 
     Each lab runs on a fresh, throwaway instance that is removed afterwards. A lab whose image cannot be
     had here (e.g. MongoDB offline) is skipped, with the reason. Exit 3 when a lab has a problem.
@@ -126,8 +126,9 @@ def _self_test_junit(reports) -> bytes:
 @click.argument("lab_id", metavar="LAB")
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--near-miss", "near_miss", metavar="ID", help="Use this near miss instead of its task's solution.")
+@click.option("--variant", metavar="ID", help="Use this accepted variant instead of its task's solution.")
 @click.pass_obj
-def submission(app: App, lab_id: str, folder: Path, near_miss: str | None) -> None:
+def submission(app: App, lab_id: str, folder: Path, near_miss: str | None, variant: str | None) -> None:
     """Write LAB's reference solution into FOLDER as a learner would submit it, to try `labctl grade` on.
 
     An authoring tool: it writes the full reference solution for anyone who runs it. `labctl grade` records
@@ -136,7 +137,9 @@ def submission(app: App, lab_id: str, folder: Path, near_miss: str | None) -> No
 
     if folder.exists() and any(folder.iterdir()):
         app.abort(f"{folder} is not empty; nothing was written", hint="Give a new or empty folder.")
-    plan = write_submission(app.loader.load(lab_id), folder, near_miss=near_miss)
+    if near_miss and variant:
+        app.abort("give --near-miss or --variant, not both", code=ExitCode.USAGE)
+    plan = write_submission(app.loader.load(lab_id), folder, near_miss=near_miss, variant=variant)
     app.say(f"[green]✔[/] Wrote {len(plan.files)} files to {escape(str(folder))}.")
     app.say(f"Grade it with: [cyan]{escape(plan.grade_command(lab_id, folder))}[/]")
 
@@ -153,6 +156,7 @@ def validate(app: App, paths: tuple[str, ...]) -> None:
         folder = Path(target)
         loaded = load_lab_dir(folder) if (folder / "lab.yaml").is_file() else app.loader.load(target)
         app.console.print(f"[green]✔[/] {loaded.id}: {len(loaded.tasks)} tasks, {len(loaded.near_misses)} near misses, "
+                          f"{len(loaded.variants)} accepted variants, "
                           f"services: {', '.join(loaded.services) or 'none'}")
 
 
