@@ -12,6 +12,7 @@ from labctl.check_engine.bounds import CountBounds
 from labctl.check_engine.context import CheckContext
 from labctl.check_engine.result import Outcome, failed, passed
 from labctl.core.errors import CheckError, ServiceUnavailable
+from labctl.core.text import NotUtf8Error, read_learner_text
 
 from .dialect import Dialect, Fault, Query
 
@@ -270,7 +271,10 @@ class QueryFile(SqlCheck):
         if not path.is_file():
             return failed(f"{self.file} is missing from your workspace ({ctx.workspace}); create it and write your query there",
                           expected=self.file, found=None)
-        statements = dialect.split(path.read_text(encoding="utf-8", errors="replace"))
+        try:
+            statements = dialect.split(read_learner_text(path))
+        except NotUtf8Error as exc:
+            return failed(str(exc), expected="UTF-8 text", found="other bytes")
         if not statements:
             return failed(f"{self.file} has no query yet; write one SELECT statement in it", expected="a query", found="an empty file")
         if len(statements) > 1:

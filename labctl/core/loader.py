@@ -13,7 +13,8 @@ from labctl.core.errors import LabFileError, UnknownLabError
 from labctl.core.file_models import (ID_RE, AppStep, CheckEntry, ConfigStep, CopyStep, GradeSqlStep, LabModel, RunStep,
                                      SqlStep)
 from labctl.core.instance_config import setting_problem
-from labctl.core.model import AppLaunch, CheckSpec, GradeStep, Grading, Lab, NearMiss, ServiceSpec, Setting, Step, Task, Variant
+from labctl.core.model import (AppLaunch, CheckSpec, GradeStep, Grading, Lab, NearMiss, ServiceSpec, Setting, Step, Task,
+                               Variant)
 from labctl.core.validation import raise_for
 from labctl.core.yamlfile import read_yaml
 from labctl.services import driver_for

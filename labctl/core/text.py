@@ -33,3 +33,24 @@ def _unsafe(char: str) -> bool:
     import unicodedata
 
     return unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn") and char not in "\u200d"
+
+
+class NotUtf8Error(ValueError):
+    """A learner's file that is not UTF-8 text; its message says where and what to do."""
+
+
+def learner_text(data: bytes, name: str) -> str:
+    """A learner's file as text, the way editors save it on any system: UTF-8 with or without a byte order
+    mark, CRLF (Windows) or CR line ends read as LF. Raises NotUtf8Error naming the file and the byte."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise NotUtf8Error(
+            f"{name} is not UTF-8 text (byte 0x{data[exc.start]:02x} at position {exc.start}); "
+            "save it as UTF-8 in your editor and try again") from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def read_learner_text(path) -> str:
+    """learner_text of a file. Raises OSError when it cannot be read, NotUtf8Error when it is not UTF-8."""
+    return learner_text(path.read_bytes(), path.name)

@@ -10,7 +10,7 @@ from urllib.parse import unquote, urlsplit
 from labctl.core.access import ServiceAccess
 from labctl.core.errors import LabctlError, ServiceUnavailable
 from labctl.core.model import Step
-from labctl.core.text import first_line
+from labctl.core.text import NotUtf8Error, first_line, read_learner_text
 from labctl.services.base import ServiceDriver
 
 # labctl's own state (the seeded marker) lives in a database of its own, so the learner's holds
@@ -109,9 +109,11 @@ def execute_text(conn: Any, text: str) -> None:
 
 def read_sql(path: Path) -> str:
     try:
-        return path.read_text(encoding="utf-8")
+        return read_learner_text(path)
     except OSError as exc:
         raise LabctlError(f"cannot read {path}: {exc.strerror}") from exc
+    except NotUtf8Error as exc:
+        raise LabctlError(str(exc)) from None
 
 
 def run_sql_file(access: ServiceAccess, path: Path, *, timeout: float = 60.0) -> None:

@@ -34,6 +34,7 @@ from labctl.core.access import ServiceAccess
 from labctl.core.errors import LabctlError, ServiceUnavailable
 from labctl.core.model import Step
 from labctl.services.base import ServiceDriver
+from labctl.core.text import NotUtf8Error, read_learner_text
 
 # The seeded marker lives outside the lab's database, so the learner's database holds only lab data.
 MARKER_DB = "labctl"
@@ -100,9 +101,11 @@ def index_keys(raw: Any) -> list[tuple[str, Any]]:
 def parse_operations(path: Path) -> list[dict[str, Any]]:
     """Read and validate an operation file. Returns the operations with BSON values. Raises OperationFileError."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_learner_text(path)
     except OSError as exc:
         raise OperationFileError(f"cannot read {path}: {exc.strerror}") from exc
+    except NotUtf8Error as exc:
+        raise OperationFileError(str(exc)) from None
     try:
         data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
     except (ValueError, yaml.YAMLError) as exc:

@@ -22,7 +22,7 @@ from typing import Mapping
 from labctl.core.access import ServiceAccess
 from labctl.core.errors import LabctlError, ServiceUnavailable
 from labctl.core.model import Step
-from labctl.core.text import first_line
+from labctl.core.text import NotUtf8Error, first_line, read_learner_text
 from labctl.services.base import ServiceDriver
 
 PRISTINE_DB = "labctl_pristine"
@@ -103,9 +103,11 @@ def run_sql_file(access: ServiceAccess, path: Path, *, role: str = "learner", ti
     import psycopg
 
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_learner_text(path)
     except OSError as exc:
         raise LabctlError(f"cannot read {path}: {exc.strerror}") from exc
+    except NotUtf8Error as exc:
+        raise LabctlError(str(exc)) from None
     conn = connect(access, role=role, timeout=timeout, autocommit=False)
     try:
         with conn.transaction():

@@ -13,7 +13,7 @@ from pathlib import Path
 from labctl.core.access import ServiceAccess
 from labctl.core.errors import LabctlError, ServiceUnavailable
 from labctl.core.model import Step
-from labctl.core.text import first_line
+from labctl.core.text import NotUtf8Error, first_line, read_learner_text
 from labctl.services.base import ServiceDriver
 
 # An earlier labctl marked a seeded Redis with this function library: an instance it made is recognised by it.
@@ -69,9 +69,11 @@ def parse_commands(path: Path) -> list[tuple[int, list[str]]]:
     Raises LabctlError naming the file and line.
     """
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_learner_text(path)
     except OSError as exc:
         raise LabctlError(f"cannot read {path}: {exc.strerror}") from exc
+    except NotUtf8Error as exc:
+        raise LabctlError(str(exc)) from None
     commands = []
     for number, line in enumerate(text.splitlines(), start=1):
         stripped = line.strip()

@@ -1160,3 +1160,20 @@ def test_predicate_calling_a_function_not_written_yet_fails(run_check):
                         "message": "write the function transfer(from, to, amount) first"})
     assert result.status.value == "failed"
     assert result.message.startswith("write the function transfer(from, to, amount) first (function transfer(")
+
+
+@pytest.mark.parametrize("raw", [
+    b"\xef\xbb\xbfSELECT id, name FROM people WHERE age >= 18;\r\n",  # saved by Notepad: BOM and CRLF
+    b"-- adults\rSELECT id, name\rFROM people WHERE age >= 18\r",  # classic Mac line ends after a comment
+])
+def test_query_file_with_a_byte_order_mark_or_windows_line_ends_passes(people, run_check, tmp_path, raw):
+    (tmp_path / "answer.sql").write_bytes(raw)
+    result = run_check(_query_file(tmp_path, None), workspace=tmp_path)
+    assert status(result) == "passed", result.message
+
+
+def test_query_file_that_is_not_utf8_says_so(people, run_check, tmp_path):
+    (tmp_path / "answer.sql").write_bytes("SELECT id, name FROM people WHERE name <> 'é'".encode("latin-1"))
+    result = run_check(_query_file(tmp_path, None), workspace=tmp_path)
+    assert status(result) == "failed"
+    assert result.message.startswith("answer.sql is not UTF-8 text (byte 0xe9 at position 43); save it as UTF-8")
