@@ -186,6 +186,24 @@ class VariantModel(_Strict):
     steps: list[StepModel] = Field(min_length=1)
 
 
+class BugSwitchModel(_Strict):
+    task: str
+    steps: list[StepModel] = Field(min_length=1, description="The task's solution with one mistake switched on: "
+                                                              "{bug} in an app command or a setting is each bug's name.")
+    bugs: list[str] = Field(min_length=1, description="The reference's bug switches for this task.")
+
+
+class EquivalentMutantModel(_Strict):
+    task: str
+    mutant: str = Field(min_length=1, description="The mutant's id, as `labctl lab mutate` prints it.")
+    reason: str = Field(min_length=10, description="Why this mutant is still a right answer.")
+
+
+class MutantsModel(_Strict):
+    bug_switches: list[BugSwitchModel] = []
+    equivalent: list[EquivalentMutantModel] = []
+
+
 class LabModel(_Strict):
     id: str = Field(pattern=ID_PATTERN)
     title: str = Field(min_length=1)
@@ -200,6 +218,7 @@ class LabModel(_Strict):
     tasks: list[TaskModel] = Field(min_length=1)
     near_misses: list[NearMissModel] = []
     variants: list[VariantModel] = []
+    mutants: MutantsModel = MutantsModel()
 
     @field_validator("services")
     @classmethod

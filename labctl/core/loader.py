@@ -13,8 +13,8 @@ from labctl.core.errors import LabFileError, UnknownLabError
 from labctl.core.file_models import (ID_RE, AppStep, CheckEntry, ConfigStep, CopyStep, GradeSqlStep, LabModel, RunStep,
                                      SqlStep)
 from labctl.core.instance_config import setting_problem
-from labctl.core.model import (AppLaunch, CheckSpec, GradeStep, Grading, Lab, NearMiss, ServiceSpec, Setting, Step, Task,
-                               Variant)
+from labctl.core.model import (AppLaunch, BugSwitch, CheckSpec, EquivalentMutant, GradeStep, Grading, Lab, NearMiss,
+                               ServiceSpec, Setting, Step, Task, Variant)
 from labctl.core.validation import raise_for
 from labctl.core.yamlfile import read_yaml
 from labctl.services import driver_for
@@ -95,10 +95,12 @@ class _Resolver:
         tasks = self._tasks(services)
         near = self._near_misses(services, {t.id for t in tasks})
         variants = self._variants(services, {t.id for t in tasks}, {n.id for n in near})
+        switches, equivalent = self._mutants(services, {t.id for t in tasks})
         return Lab(
             id=model.id, title=model.title, stage=model.stage, summary=model.summary.strip(),
             minutes=model.minutes, path=self.folder, services=services, seed=seed,
-            workspace=workspace, tasks=tasks, near_misses=near, variants=variants, settings=self.settings,
+            workspace=workspace, tasks=tasks, near_misses=near, variants=variants,
+            bug_switches=switches, equivalent_mutants=equivalent, settings=self.settings,
             grading=self._grading(services),
         )
 
@@ -300,6 +302,40 @@ class _Resolver:
             out.append(NearMiss(n.id, n.task, n.description.strip(), steps, n.expect))
         return tuple(out)
 
+    def _mutants(self, services: dict[str, ServiceSpec],
+                 task_ids: set[str]) -> tuple[tuple[BugSwitch, ...], tuple[EquivalentMutant, ...]]:
+        from pydantic import TypeAdapter
+
+        from labctl.core.file_models import StepModel
+
+        switches: list[BugSwitch] = []
+        seen: set[tuple[str, str]] = set()
+        for i, entry in enumerate(self.model.mutants.bug_switches):
+            field = f"mutants.bug_switches[{i}]"
+            if entry.task not in task_ids:
+                raise LabFileError(self.path, f"{field}.task", f"{entry.task!r} is not a task of this lab")
+            raw_steps = [s.model_dump(by_alias=True, exclude_defaults=True) for s in entry.steps]
+            if "{bug}" not in repr(raw_steps):
+                raise LabFileError(self.path, f"{field}.steps", "no step says {bug}: where does the bug's name go?")
+            for j, bug in enumerate(entry.bugs):
+                if not ID_RE.match(bug):
+                    raise LabFileError(self.path, f"{field}.bugs[{j}]", f"{bug!r}: use lowercase letters, digits and dashes")
+                if (entry.task, bug) in seen:
+                    raise LabFileError(self.path, f"{field}.bugs[{j}]", f"{bug!r} is listed twice for {entry.task}")
+                seen.add((entry.task, bug))
+                steps = []
+                for k, raw in enumerate(raw_steps):
+                    filled = _fill(raw, "{bug}", bug)
+                    model = TypeAdapter(StepModel).validate_python(filled)
+                    steps.append(self._step(model, f"{field}.steps[{k}]", services))
+                switches.append(BugSwitch(entry.task, bug, tuple(steps)))
+        equivalent = []
+        for i, entry in enumerate(self.model.mutants.equivalent):
+            if entry.task not in task_ids:
+                raise LabFileError(self.path, f"mutants.equivalent[{i}].task", f"{entry.task!r} is not a task of this lab")
+            equivalent.append(EquivalentMutant(entry.task, entry.mutant, " ".join(entry.reason.split())))
+        return tuple(switches), tuple(equivalent)
+
     def _variants(self, services: dict[str, ServiceSpec], task_ids: set[str], near_ids: set[str]) -> tuple[Variant, ...]:
         out = []
         seen: set[str] = set()
@@ -314,3 +350,14 @@ class _Resolver:
             steps = tuple(self._step(s, f"{field}.steps[{j}]", services) for j, s in enumerate(v.steps))
             out.append(Variant(v.id, v.task, v.description.strip(), steps))
         return tuple(out)
+
+
+def _fill(value: Any, placeholder: str, text: str) -> Any:
+    """A raw step (dicts, lists, strings) with every placeholder replaced."""
+    if isinstance(value, str):
+        return value.replace(placeholder, text)
+    if isinstance(value, dict):
+        return {k: _fill(v, placeholder, text) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_fill(v, placeholder, text) for v in value]
+    return value

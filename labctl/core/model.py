@@ -164,6 +164,24 @@ class Variant:
 
 
 @dataclass(frozen=True)
+class BugSwitch:
+    """A mistake the reference can make on purpose (`--bug NAME`): a mutant that must fail its task."""
+
+    task: str
+    bug: str
+    steps: tuple[Step, ...]
+
+
+@dataclass(frozen=True)
+class EquivalentMutant:
+    """A mutant of the reference that is still a right answer, and why (`labctl lab mutate` skips it)."""
+
+    task: str
+    mutant: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class GradeStep:
     """Apply the submission's files matching a glob, in name order, to a service (sql or run)."""
 
@@ -192,6 +210,8 @@ class Lab:
     tasks: tuple[Task, ...]
     near_misses: tuple[NearMiss, ...] = field(default=())
     variants: tuple[Variant, ...] = field(default=())
+    bug_switches: tuple[BugSwitch, ...] = field(default=())
+    equivalent_mutants: tuple[EquivalentMutant, ...] = field(default=())
     settings: Mapping[str, Setting] = field(default_factory=dict)
     grading: Grading | None = None  # None: a lab with services cannot grade a submission
 

@@ -202,3 +202,40 @@ def test_a_bad_variant_names_its_field(tmp_path, variant, field, words):
         load_lab_dir(_lab_with_variants(tmp_path, [variant]))
     assert field in str(caught.value)
     assert words in str(caught.value)
+
+
+def test_bug_switches_expand_to_one_mutant_per_bug(tmp_path):
+    import yaml
+    folder = _lab_with_variants(tmp_path, [])
+    data = yaml.safe_load((folder / "lab.yaml").read_text())
+    data["settings"] = {"run": {"description": "how to run it", "kind": "command"}}
+    data["mutants"] = {
+        "bug_switches": [{"task": "one", "bugs": ["off-by-one", "no-header"],
+                          "steps": [{"copy": "one.sh", "to": "one.sh"}, {"config": {"run": "sh one.sh --bug {bug}"}}]}],
+        "equivalent": [{"task": "one", "mutant": "one:drop-step-2", "reason": "the second step\n  only repeats the first"}],
+    }
+    (folder / "lab.yaml").write_text(yaml.safe_dump(data))
+    lab = load_lab_dir(folder)
+    assert [(s.task, s.bug, s.steps[1].values) for s in lab.bug_switches] == [
+        ("one", "off-by-one", {"run": "sh one.sh --bug off-by-one"}),
+        ("one", "no-header", {"run": "sh one.sh --bug no-header"})]
+    assert [(e.mutant, e.reason) for e in lab.equivalent_mutants] == [
+        ("one:drop-step-2", "the second step only repeats the first")]
+
+
+@pytest.mark.parametrize("switch, field", [
+    ({"task": "one", "bugs": ["x"], "steps": [{"copy": "one.sh", "to": "one.sh"}]}, "mutants.bug_switches[0].steps"),
+    ({"task": "two", "bugs": ["x"], "steps": [{"config": {"run": "a {bug}"}}]}, "mutants.bug_switches[0].task"),
+    ({"task": "one", "bugs": ["x", "x"], "steps": [{"config": {"run": "a {bug}"}}]}, "mutants.bug_switches[0].bugs[1]"),
+    ({"task": "one", "bugs": ["Bad Name"], "steps": [{"config": {"run": "a {bug}"}}]}, "mutants.bug_switches[0].bugs[0]"),
+])
+def test_a_bad_bug_switch_names_its_field(tmp_path, switch, field):
+    import yaml
+    folder = _lab_with_variants(tmp_path, [])
+    data = yaml.safe_load((folder / "lab.yaml").read_text())
+    data["settings"] = {"run": {"description": "how to run it", "kind": "command"}}
+    data["mutants"] = {"bug_switches": [switch]}
+    (folder / "lab.yaml").write_text(yaml.safe_dump(data))
+    with pytest.raises(LabFileError) as caught:
+        load_lab_dir(folder)
+    assert field in str(caught.value)
