@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from contextlib import contextmanager
+from typing import Any, Iterator
 
 from labctl.check_engine.context import CheckContext
 from labctl.services.mariadb import connect, credentials, error_code, error_text
 
-from ..sql.dialect import Column, Dialect, Fault, Query
+from ..sql.dialect import Column, Dialect, Fault, ProbeRun, Query
 from .split import split_mysql
 from .type_names import normalize_type
 
@@ -110,6 +111,32 @@ class MySqlDialect(Dialect):
 
     def split(self, text: str) -> list[str]:
         return split_mysql(text)
+
+    @contextmanager
+    def probe_data(self, conn: Any, changes: str) -> Iterator[ProbeRun]:
+        # MariaDB cannot make a transaction read-only once it wrote: the learner's query is held to the same
+        # words as a read-only run (may_send), and everything is rolled back.
+        with conn.cursor() as cur:
+            cur.execute("START TRANSACTION")
+            try:
+                for statement in split_mysql(changes):
+                    cur.execute(statement)
+
+                def run(query: str) -> tuple[list[str], list[tuple]] | None:
+                    if not may_send(query):
+                        raise NotReadOnly(f"{query.split(None, 1)[0] if query.split() else 'it'} may change something")
+                    cur.execute("SAVEPOINT labctl_probe")
+                    try:
+                        cur.execute(query)
+                        if cur.description is None:
+                            return None
+                        return [d[0] for d in cur.description], list(cur.fetchall())
+                    finally:
+                        cur.execute("ROLLBACK TO SAVEPOINT labctl_probe")
+
+                yield run
+            finally:
+                _rollback(conn)
 
     def default_schema(self, ctx: CheckContext, service: str | None) -> str:
         if service is None:  # the loader names the service of every check; a hand-made check may not

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from contextlib import AbstractContextManager
 from typing import Any, Callable, ClassVar
 
 from labctl.check_engine.context import CheckContext
 
 # Runs a lab-authored query (catalog lookups, counts) and returns its rows; the flow translates errors.
 Query = Callable[[str, Any], list[tuple]]
+# Runs one query read-only on probe data: (column names, rows), or None when it returns no result set.
+ProbeRun = Callable[[str], "tuple[list[str], list[tuple]] | None"]
 
 
 class Fault(enum.Enum):
@@ -76,6 +79,18 @@ class Dialect:
     def split(self, text: str) -> list[str]:
         """The statements of a SQL text as the engine reads it, comments removed."""
         raise NotImplementedError
+
+    def probe_data(self, conn: Any, changes: str) -> AbstractContextManager[ProbeRun]:
+        """A transaction that applies a lab's hidden probe data (`changes`: statements that add, change or
+        remove rows) and is always rolled back; it yields a function that runs a query read-only on that data
+        (each in its own savepoint, so a query that fails leaves the others working). Applying the changes
+        raises the engine's error."""
+        raise NotImplementedError
+
+    def reads_tables(self, conn: Any, query: str) -> bool | None:
+        """Whether the query's plan reads any table or view (False: the answer is typed in as constants);
+        None when the engine cannot tell."""
+        return None
 
     # -- names and types
 

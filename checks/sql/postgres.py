@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from contextlib import contextmanager
+from typing import Any, Iterator
 
 from labctl.check_engine.context import CheckContext
 from labctl.core.errors import Unverifiable
 from labctl.core.text import first_line
 
-from .dialect import Column, Dialect, Fault, Query
+from .dialect import Column, Dialect, Fault, ProbeRun, Query
 from .split import split_sql
 
 _TYPE_ALIASES = {
@@ -87,6 +88,15 @@ def refuse_shadowing(conn: Any) -> None:
         "(DROP FUNCTION ... / DROP OPERATOR ...), then check again")
 
 
+def _plan_reads_a_relation(node: Any) -> bool:
+    """Whether a JSON plan (or any part of it) scans a table, a view's tables or a materialized view."""
+    if isinstance(node, dict):
+        return "Relation Name" in node or any(_plan_reads_a_relation(v) for v in node.values())
+    if isinstance(node, list):
+        return any(_plan_reads_a_relation(v) for v in node)
+    return False
+
+
 class PostgresDialect(Dialect):
     title = "PostgreSQL"
     auto_increment_hint = "use SERIAL or GENERATED ALWAYS AS IDENTITY"
@@ -143,6 +153,28 @@ class PostgresDialect(Dialect):
     def first_row_rolled_back(self, conn: Any, query: str) -> tuple | None:
         with conn.transaction(force_rollback=True):
             return conn.execute(query.encode()).fetchone()
+
+    @contextmanager
+    def probe_data(self, conn: Any, changes: str) -> Iterator[ProbeRun]:
+        with conn.transaction(force_rollback=True):
+            conn.execute(changes.encode())
+            # A transaction may always become read-only (never back): nothing after this line can write.
+            conn.execute("SET TRANSACTION READ ONLY")
+
+            def run(query: str) -> tuple[list[str], list[tuple]] | None:
+                with conn.transaction(force_rollback=True):
+                    cur = conn.execute(query.encode())
+                    if cur.description is None:
+                        return None
+                    return [d.name for d in cur.description], cur.fetchall()
+
+            yield run
+
+    def reads_tables(self, conn: Any, query: str) -> bool | None:
+        with conn.transaction(force_rollback=True):
+            conn.execute("SET TRANSACTION READ ONLY")
+            plan = conn.execute(b"EXPLAIN (FORMAT JSON) " + query.encode()).fetchone()[0]
+        return _plan_reads_a_relation(plan)
 
     def split(self, text: str) -> list[str]:
         return split_sql(text)

@@ -73,8 +73,10 @@ def compare(found: Sequence[Sequence[Any]], expected: Sequence[Sequence[Any]], *
     return RowDiff([], [])
 
 
-def explain(diff: RowDiff, found_count: int, expected_count: int, *, what: str = "the result") -> str:
-    """One or two learner-facing sentences on how two results differ."""
+def explain(diff: RowDiff, found_count: int, expected_count: int, *, what: str = "the result",
+            show_rows: bool = True) -> str:
+    """One or two learner-facing sentences on how two results differ; with show_rows False, no row's values
+    (the rows are hidden probe data)."""
     if diff.order_differs:
         return (
             f"{what} has the right rows in the wrong order (first difference at row {diff.first_order_mismatch + 1}); "
@@ -85,8 +87,10 @@ def explain(diff: RowDiff, found_count: int, expected_count: int, *, what: str =
         parts.append(f"{what} has {found_count} row{'s' if found_count != 1 else ''}; expected {expected_count}")
     if diff.unexpected:
         extra = len(diff.unexpected)
-        parts.append(f"{extra} row{'s' if extra != 1 else ''} that should not be there, e.g. {show(diff.unexpected[0])}")
+        example = f", e.g. {show(diff.unexpected[0])}" if show_rows else ""
+        parts.append(f"{extra} row{'s' if extra != 1 else ''} that should not be there{example}")
     if diff.missing:
         gone = len(diff.missing)
-        parts.append(f"{gone} expected row{'s' if gone != 1 else ''} missing, e.g. {show(diff.missing[0])}")
+        example = f", e.g. {show(diff.missing[0])}" if show_rows else ""
+        parts.append(f"{gone} expected row{'s' if gone != 1 else ''} missing{example}")
     return "; ".join(parts)

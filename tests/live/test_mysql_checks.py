@@ -608,3 +608,23 @@ def test_the_checks_account_sees_the_lab_database_and_nothing_else(access):
             assert {row[0] for row in cur.fetchall()} == {"information_schema", "lab"}
     finally:
         conn.close()
+
+
+# ---- mysql.query_file: hidden probe data ----------------------------------------------------------
+
+def test_query_file_wrong_at_the_boundary_fails_on_probe_data_and_leaves_no_row(people, run_check, tmp_path, scalar):
+    entry = _query_file(tmp_path, "SELECT id, name FROM people WHERE age > 18")
+    entry["probes"] = [{"case": "a person aged exactly 18", "sql": "INSERT INTO people VALUES (-1, 'zed-probe', 18)"}]
+    result = run_check(entry, workspace=tmp_path)
+    assert status(result) == "failed"
+    assert "with a person aged exactly 18, its result has 2 rows; expected 3" in result.message
+    assert "zed-probe" not in result.message
+    assert scalar("SELECT count(*) FROM people") == 4
+
+
+def test_query_file_right_answer_passes_on_probe_data(people, run_check, tmp_path, scalar):
+    entry = _query_file(tmp_path, "SELECT id, name FROM people WHERE NOT age < 18 ORDER BY name", ordered=True)
+    entry["probes"] = [{"case": "a person aged exactly 18", "sql": "INSERT INTO people VALUES (-1, 'aaa', 18)"}]
+    result = run_check(entry, workspace=tmp_path)
+    assert status(result) == "passed", result.message
+    assert scalar("SELECT count(*) FROM people") == 4

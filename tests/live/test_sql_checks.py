@@ -1177,3 +1177,98 @@ def test_query_file_that_is_not_utf8_says_so(people, run_check, tmp_path):
     result = run_check(_query_file(tmp_path, None), workspace=tmp_path)
     assert status(result) == "failed"
     assert result.message.startswith("answer.sql is not UTF-8 text (byte 0xe9 at position 43); save it as UTF-8")
+
+
+# ---- sql.query_file: hidden probe data ------------------------------------------------------------
+
+EIGHTEEN = {"case": "a person aged exactly 18",
+            "sql": "INSERT INTO people VALUES (-1, 'zed-probe', 18)"}
+SORTS_FIRST = {"case": "a person whose name sorts before the others",
+               "sql": "INSERT INTO people VALUES (-2, 'aaa-probe', 40)"}
+
+
+def _probed(workspace, text, *probes, ordered=False):
+    entry = _query_file(workspace, text, ordered=ordered)
+    entry["probes"] = list(probes)
+    return entry
+
+
+def test_query_file_right_on_live_data_but_wrong_at_the_boundary_fails_on_probe_data(people, run_check, tmp_path, pg_ctx):
+    result = run_check(_probed(tmp_path, "SELECT id, name FROM people WHERE age > 18", EIGHTEEN), workspace=tmp_path)
+    assert status(result) == "failed"
+    assert result.message == (
+        "your query gives the right answer on the current data, but not on other data: with a person aged exactly 18, "
+        "its result has 2 rows; expected 3; 1 expected row missing. "
+        "Make it right for any rows the tables could hold, not only today's")
+    assert count(pg_ctx, "people") == 4  # the probe row was rolled back
+
+
+def test_query_file_without_order_by_fails_on_rows_inserted_in_another_order(people, run_check, tmp_path):
+    entry = _probed(tmp_path, "SELECT id, name FROM people WHERE age >= 18", SORTS_FIRST, ordered=True)
+    result = run_check(entry, workspace=tmp_path)
+    assert status(result) == "failed"
+    assert "with a person whose name sorts before the others, its result has the right rows in the wrong order" in result.message
+
+
+def test_query_file_probe_data_is_never_shown(people, run_check, tmp_path):
+    result = run_check(_probed(tmp_path, "SELECT id, name FROM people WHERE age > 18", EIGHTEEN), workspace=tmp_path)
+    shown = json.dumps(asdict(result), default=str)
+    assert status(result) == "failed"
+    assert "zed-probe" not in shown and "-1" not in shown and "INSERT" not in shown
+
+
+def test_query_file_right_answer_passes_on_every_probe(people, run_check, tmp_path, pg_ctx):
+    entry = _probed(tmp_path, "SELECT p.id, p.name FROM people p WHERE NOT p.age < 18 ORDER BY p.name",
+                    EIGHTEEN, SORTS_FIRST, ordered=True)
+    result = run_check(entry, workspace=tmp_path)
+    assert status(result) == "passed", result.message
+    assert result.message == "your query in answer.sql returns the expected 2 rows, and on 2 other sets of data"
+    assert count(pg_ctx, "people") == 4
+
+
+@pytest.mark.parametrize("text", ["VALUES (1, 'ada'), (3, 'cy')",
+                                  "SELECT 1 AS id, 'ada' AS name UNION ALL SELECT 3, 'cy'"])
+def test_query_file_that_types_the_answer_in_fails_saying_so(people, run_check, tmp_path, text):
+    result = run_check(_query_file(tmp_path, text), workspace=tmp_path)
+    assert status(result) == "failed"
+    assert result.message.startswith("your query in answer.sql reads no table: its answer is typed in")
+
+
+def test_query_file_that_reads_a_view_reads_its_tables(people, sql, run_check, tmp_path):
+    sql("CREATE VIEW adults AS SELECT id, name FROM people WHERE age >= 18")
+    result = run_check(_query_file(tmp_path, "SELECT * FROM adults"), workspace=tmp_path)
+    assert status(result) == "passed", result.message
+
+
+def test_query_file_refused_only_on_probe_data_says_so(people, run_check, tmp_path):
+    text = "SELECT id, name FROM people WHERE age >= 18 AND 100 / (age - 18) IS NOT NULL"
+    result = run_check(_probed(tmp_path, text, EIGHTEEN), workspace=tmp_path)
+    assert status(result) == "failed"
+    assert result.message == ("PostgreSQL refused your query in answer.sql on other data (a person aged exactly 18): "
+                              "division by zero")
+
+
+def test_query_file_probe_that_does_not_fit_the_learners_table_is_a_failure(sql, run_check, tmp_path):
+    sql("CREATE TABLE people (id int, name text, age int CHECK (age > 30));"
+        "INSERT INTO people VALUES (1, 'ada', 36), (3, 'cy', 52)")
+    result = run_check(_probed(tmp_path, "SELECT id, name FROM people WHERE age >= 18", EIGHTEEN), workspace=tmp_path)
+    assert status(result) == "failed"
+    assert result.message.startswith("labctl could not add its own test data to your tables (")
+    assert "make sure your tables are exactly as the earlier tasks ask" in result.message
+
+
+def test_query_file_reference_failing_on_probe_data_is_the_labs_error(people, run_check, tmp_path):
+    entry = _probed(tmp_path, "SELECT id, name FROM people WHERE age >= 18",
+                    {"case": "a broken probe", "sql": "INSERT INTO people VALUES (-3, 'x', 0)"})
+    entry["reference"] = "SELECT id, name FROM people WHERE 1 / age > 0 OR age >= 18"
+    result = run_check(entry, workspace=tmp_path)
+    assert status(result) == "error"
+    assert "this is a bug in the lab" in result.message
+
+
+def test_query_file_probe_data_cannot_be_written_around_by_the_learners_query(people, run_check, tmp_path, pg_ctx):
+    text = "WITH gone AS (DELETE FROM people RETURNING id, name) SELECT id, name FROM gone"
+    result = run_check(_probed(tmp_path, text, EIGHTEEN), workspace=tmp_path)
+    assert status(result) == "failed"
+    assert "must only read data" in result.message
+    assert count(pg_ctx, "people") == 4
