@@ -13,7 +13,6 @@ from labctl.check_engine.context import CheckContext
 from labctl.check_engine.result import Outcome, failed, passed
 from labctl.core.errors import CheckError, ServiceUnavailable
 from labctl.core.text import NotUtf8Error, read_learner_text
-from labctl.core.text import NotUtf8Error, read_learner_text
 
 from .dialect import Dialect, Fault, Query
 
