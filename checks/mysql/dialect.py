@@ -9,7 +9,7 @@ from labctl.check_engine.context import CheckContext
 from labctl.services.mariadb import connect, credentials, error_code, error_text
 
 from ..sql.dialect import Column, Dialect, Fault, ProbeRun, Query
-from .split import split_mysql
+from labctl.services.mariadb_statements import split_mysql
 from .type_names import normalize_type
 
 # MariaDB's error numbers (and the client library's 2xxx ones) the checks tell apart.
@@ -113,7 +113,7 @@ class MySqlDialect(Dialect):
         return split_mysql(text)
 
     @contextmanager
-    def probe_data(self, conn: Any, changes: str) -> Iterator[ProbeRun]:
+    def probe_data(self, conn: Any, changes: str, *, read_only: bool = True) -> Iterator[ProbeRun]:
         # MariaDB cannot make a transaction read-only once it wrote: the learner's query is held to the same
         # words as a read-only run (may_send), and everything is rolled back.
         with conn.cursor() as cur:
@@ -123,7 +123,7 @@ class MySqlDialect(Dialect):
                     cur.execute(statement)
 
                 def run(query: str) -> tuple[list[str], list[tuple]] | None:
-                    if not may_send(query):
+                    if read_only and not may_send(query):
                         raise NotReadOnly(f"{query.split(None, 1)[0] if query.split() else 'it'} may change something")
                     cur.execute("SAVEPOINT labctl_probe")
                     try:

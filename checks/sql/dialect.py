@@ -80,11 +80,11 @@ class Dialect:
         """The statements of a SQL text as the engine reads it, comments removed."""
         raise NotImplementedError
 
-    def probe_data(self, conn: Any, changes: str) -> AbstractContextManager[ProbeRun]:
+    def probe_data(self, conn: Any, changes: str, *, read_only: bool = True) -> AbstractContextManager[ProbeRun]:
         """A transaction that applies a lab's hidden probe data (`changes`: statements that add, change or
-        remove rows) and is always rolled back; it yields a function that runs a query read-only on that data
-        (each in its own savepoint, so a query that fails leaves the others working). Applying the changes
-        raises the engine's error."""
+        remove rows) and is always rolled back; it yields a function that runs a query on that data, read-only
+        unless read_only is False (a lab's own predicate may probe by writing), each in its own savepoint so a
+        query that fails leaves the others working. Applying the changes raises the engine's error."""
         raise NotImplementedError
 
     def reads_tables(self, conn: Any, query: str) -> bool | None:
@@ -112,7 +112,7 @@ class Dialect:
     # -- the catalog, read through the flow's query function
 
     def relation_kind(self, query: Query, schema: str, table: str) -> str | None:
-        """The relation's kind: "table", "view" or "other"; None when there is none."""
+        """The relation's kind: "table", "view", "materialized view" or "other"; None when there is none."""
         raise NotImplementedError
 
     def tables(self, query: Query, schema: str) -> list[str]:

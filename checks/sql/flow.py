@@ -2,6 +2,7 @@
 registers subclasses that name their engine's Dialect (sql.* PostgreSQL, mysql.* MariaDB)."""
 from __future__ import annotations
 
+import re
 from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -17,6 +18,9 @@ from labctl.core.text import NotUtf8Error, read_learner_text
 from .dialect import Dialect, Fault, Query
 
 NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_$]*$"
+# Types that take a size or precision: said as "numeric (any size)" when a check accepts any.
+_SIZED = frozenset({"numeric", "decimal", "character varying", "varchar", "character", "char", "bit", "bit varying",
+                    "varbinary", "binary"})
 
 # ---- helpers ------------------------------------------------------------------------------------
 
@@ -82,7 +86,7 @@ def missing_table(ctx: CheckContext, check: TableCheck) -> Outcome | None:
 # ---- table_exists -------------------------------------------------------------------------------
 
 class TableExists(TableCheck):
-    kind: Literal["table", "view", "any"] = "table"
+    kind: Literal["table", "view", "materialized view", "any"] = "table"
 
     def describe(self) -> str:
         return f"{'relation' if self.kind == 'any' else self.kind} {self.where} exists"
@@ -117,6 +121,20 @@ class ColumnRule(BaseModel):
             return []
         return [dialect.normalize_type(t) for t in ([self.type] if isinstance(self.type, str) else self.type)]
 
+    def type_accepted(self, dialect: Dialect, found: str) -> bool:
+        """Whether a column's type is one of the accepted ones. A type given without a size or precision
+        (numeric, varchar, timestamptz) accepts any (numeric(10,2), varchar(40), timestamp(3) with time zone);
+        one given with it (numeric(10,2)) accepts exactly that."""
+        actual = dialect.normalize_type(found)
+        for accepted in self.accepted_types(dialect):
+            if actual == accepted or ("(" not in accepted and _without_size(actual) == accepted):
+                return True
+        return False
+
+
+def _without_size(type_name: str) -> str:
+    return re.sub(r"\(\s*\d+\s*(?:,\s*\d+\s*)?\)", "", type_name)
+
 
 class Columns(TableCheck):
     columns: list[ColumnRule] = Field(min_length=1)
@@ -140,8 +158,8 @@ class Columns(TableCheck):
                 )
             found = actual[col.name]
             accepted = col.accepted_types(dialect)
-            if accepted and dialect.normalize_type(found.type) not in accepted:
-                want = " or ".join(accepted)
+            if accepted and not col.type_accepted(dialect, found.type):
+                want = " or ".join(t if "(" in t else f"{t} (any size)" if t in _SIZED else t for t in accepted)
                 return failed(
                     f"column {self.table}.{col.name} has type {found.type}; expected {want}",
                     expected=want, found=found.type, evidence=evidence,
@@ -409,6 +427,8 @@ class Predicate(SqlCheck):
     sql: str = Field(min_length=1, description="A query whose first column of the first row is true when the task is done.")
     message: str = Field(min_length=1, description="Said to the learner when the predicate is false.")
     description: str | None = None
+    setup: str | None = Field(None, description="Statements run first in the same rolled-back transaction: hidden "
+                              "probe data the query then looks at (new rows a view must follow). Never shown.")
 
     def describe(self) -> str:
         return self.description or "custom condition"
@@ -418,7 +438,12 @@ class Predicate(SqlCheck):
         conn = dialect.connection(ctx, self.service)
         try:
             # Rolled back, so a predicate may probe behaviour (try an UPDATE) without changing anything.
-            row = dialect.first_row_rolled_back(conn, self.sql)
+            if self.setup:
+                with dialect.probe_data(conn, self.setup, read_only=False) as run:
+                    result = run(self.sql)
+                row = result[1][0] if result and result[1] else None
+            else:
+                row = dialect.first_row_rolled_back(conn, self.sql)
         except dialect.errors() as exc:
             fault = dialect.classify(exc)
             if fault in (Fault.TIMEOUT, Fault.CONNECTION_LOST):
@@ -426,6 +451,10 @@ class Predicate(SqlCheck):
             if fault in (Fault.UNDEFINED_TABLE, Fault.UNDEFINED_NAME):
                 # The learner's table, column or function is not there yet: their gap, not the lab's.
                 return failed(f"{self.message} ({dialect.message(exc)})", evidence=self.sql)
+            if self.setup:
+                # The probe rows did not fit the learner's tables, or their object refused them: not the lab's bug.
+                return failed(f"{self.message} (with labctl's own test rows added: {dialect.message(exc)})",
+                              evidence=self.sql)
             raise CheckError(f"the check's query failed: {dialect.message(exc)}") from exc
         if row and row[0]:
             return passed(self.describe(), evidence=self.sql)

@@ -10,7 +10,7 @@ from labctl.core.errors import Unverifiable
 from labctl.core.text import first_line
 
 from .dialect import Column, Dialect, Fault, ProbeRun, Query
-from .split import split_sql
+from labctl.services.postgres_statements import split_sql
 
 _TYPE_ALIASES = {
     "int": "integer", "int4": "integer", "serial": "integer", "serial4": "integer",
@@ -155,11 +155,12 @@ class PostgresDialect(Dialect):
             return conn.execute(query.encode()).fetchone()
 
     @contextmanager
-    def probe_data(self, conn: Any, changes: str) -> Iterator[ProbeRun]:
+    def probe_data(self, conn: Any, changes: str, *, read_only: bool = True) -> Iterator[ProbeRun]:
         with conn.transaction(force_rollback=True):
             conn.execute(changes.encode())
-            # A transaction may always become read-only (never back): nothing after this line can write.
-            conn.execute("SET TRANSACTION READ ONLY")
+            if read_only:
+                # A transaction may always become read-only (never back): nothing after this line can write.
+                conn.execute("SET TRANSACTION READ ONLY")
 
             def run(query: str) -> tuple[list[str], list[tuple]] | None:
                 with conn.transaction(force_rollback=True):
@@ -197,7 +198,7 @@ class PostgresDialect(Dialect):
         if not found:
             return None
         relkind = found[0][0]
-        return "table" if relkind in ("r", "p") else "view" if relkind in ("v", "m") else "other"
+        return {"r": "table", "p": "table", "v": "view", "m": "materialized view"}.get(relkind, "other")
 
     def tables(self, query: Query, schema: str) -> list[str]:
         found = query(

@@ -57,10 +57,15 @@ class Constraint(TableCheck):
     columns: list[str] = Field(default_factory=list)
     references: Reference | None = None
     on_delete: Literal["cascade", "restrict", "set null", "set default", "no action"] | None = None
-    rejects: list[str] = Field(default_factory=list, description="For check: statements the constraint must refuse.")
+    rejects: list[str] = Field(default_factory=list, description="For check: statements the constraint must refuse "
+                               "(rolled back). With columns, it must be a CHECK on exactly those columns that refuses them.")
+    accepts: list[str] = Field(default_factory=list, description="For check: statements the table must accept (rolled "
+                               "back): the other side of the boundary, e.g. a total of exactly 0 for CHECK (total >= 0).")
 
     @model_validator(mode="after")
     def _needs(self) -> "Constraint":
+        if self.accepts and self.kind != "check":
+            raise ValueError("accepts is for check constraints only")
         if self.kind in ("primary_key", "foreign_key", "unique", "not_null") and not self.columns:
             raise ValueError(f"a {self.kind} constraint check needs columns")
         if self.kind == "foreign_key" and self.references is None:
@@ -169,7 +174,10 @@ class Constraint(TableCheck):
             try:
                 with conn.transaction(force_rollback=True):
                     conn.execute(statement)
-            except psycopg.errors.CheckViolation:
+            except psycopg.errors.CheckViolation as exc:
+                wrong = self._fired_elsewhere(ctx, exc, statement)
+                if wrong:
+                    return wrong
                 continue
             except psycopg.OperationalError as exc:
                 raise ServiceUnavailable(f"lost the connection to PostgreSQL: {first_line(exc)}") from exc
@@ -183,11 +191,71 @@ class Constraint(TableCheck):
                     f"({first_line(exc)}); add the CHECK constraint the task asks for",
                     expected="refused by a CHECK constraint", found=first_line(exc), evidence=statement,
                 )
+            on = f" on {', '.join(self.columns)}" if self.columns else ""
             return failed(
-                f"{self.where} accepted a row it should refuse; add a CHECK constraint (the statement was rolled back)",
+                f"{self.where} accepted a row it should refuse; add a CHECK constraint{on} (the statement was rolled back)",
                 expected="rejected by a constraint", found="accepted", evidence=statement,
             )
-        return passed(f"{self.where} refuses the rows it should", evidence="; ".join(self.rejects))
+        for statement in self.accepts:
+            try:
+                with conn.transaction(force_rollback=True):
+                    conn.execute(statement)
+            except psycopg.errors.CheckViolation as exc:
+                name = exc.diag.constraint_name or "a CHECK constraint"
+                return failed(
+                    f"{self.where} refuses a row it should accept: {name} goes too far (its boundary is off: a value "
+                    "exactly at the limit the task gives must be allowed); the statement was rolled back",
+                    expected="accepted", found=first_line(exc), evidence=statement,
+                )
+            except psycopg.OperationalError as exc:
+                raise ServiceUnavailable(f"lost the connection to PostgreSQL: {first_line(exc)}") from exc
+            except psycopg.errors.SyntaxError as exc:
+                raise CheckError(f"the check's statement is not valid SQL (a bug in the lab): {first_line(exc)}") from exc
+            except psycopg.Error as exc:
+                return failed(
+                    f"{self.where} refuses a row it should accept ({first_line(exc)}); make sure the table is as the "
+                    "task asks", expected="accepted", found=first_line(exc), evidence=statement,
+                )
+        also = " and accepts the ones it should" if self.accepts else ""
+        return passed(f"{self.where} refuses the rows it should{also}", evidence="; ".join(self.rejects + self.accepts))
+
+    def _fired_elsewhere(self, ctx: CheckContext, exc: BaseException, statement: str) -> Outcome | None:
+        """A failure when the CHECK that refused the probe is not on the check's columns of its table; None when
+        it is (or when the check names no columns)."""
+        if not self.columns:
+            return None
+        diag = exc.diag
+        name, table = diag.constraint_name, diag.table_name
+        if table == self.table and name:
+            found = lab_query(
+                ctx, self,
+                "SELECT ARRAY(SELECT a.attname FROM pg_attribute a WHERE a.attrelid = con.conrelid "
+                "AND a.attnum = ANY(con.conkey) ORDER BY a.attname) FROM pg_constraint con "
+                "WHERE con.conrelid = %s::regclass AND con.conname = %s AND con.contype = 'c'",
+                (f'"{self.schema_}"."{self.table}"', name),
+            )
+            if found and sorted(found[0][0]) == sorted(self.columns):
+                return None
+            on = f"on {', '.join(found[0][0])}" if found and found[0][0] else "on another column"
+        elif diag.datatype_name and not table:
+            # A domain's CHECK: it counts when one of the columns has that domain as its type.
+            typed = lab_query(
+                ctx, self,
+                "SELECT a.attname FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid "
+                "WHERE a.attrelid = %s::regclass AND t.typname = %s AND a.attnum > 0",
+                (f'"{self.schema_}"."{self.table}"', diag.datatype_name),
+            )
+            if any(r[0] in self.columns for r in typed):
+                return None
+            on = f"of the type {diag.datatype_name}"
+        else:
+            on = f"on {table}" if table else "elsewhere"
+        cols = ", ".join(self.columns)
+        return failed(
+            f"{self.where} refused the row only through {name or 'a CHECK constraint'} {on}, not through a CHECK on "
+            f"{cols}: add the CHECK constraint on {cols} the task asks for",
+            expected=f"a CHECK constraint on {cols}", found=name, evidence=statement,
+        )
 
 
 # Key columns only (not INCLUDE columns), expressions as PostgreSQL prints them: lower(email), not email.
@@ -208,6 +276,10 @@ def _plain(name: str) -> str:
 class Index(TableCheck):
     columns: list[str] = Field(min_length=1)
     unique: bool | None = None
+    method: str | None = Field("btree", description="The index's access method (btree, hash, gin, gist, brin); "
+                               "null accepts any.")
+    partial: bool = Field(False, description="Whether a partial index (CREATE INDEX ... WHERE) counts. A partial "
+                          "index covers only some rows: by default it does not.")
 
     def describe(self) -> str:
         return f"index on {self.where}({', '.join(self.columns)})"
@@ -216,18 +288,39 @@ class Index(TableCheck):
         missing = missing_table(ctx, self)
         if missing:
             return missing
-        found = lab_query(
+        rows = lab_query(
             ctx, self,
-            _INDEX_KEYS_SQL + " WHERE i.indrelid = %s::regclass ORDER BY ic.relname",
+            "SELECT ic.relname, i.indisunique, "
+            "ARRAY(SELECT pg_get_indexdef(i.indexrelid, k, true) FROM generate_series(1, i.indnkeyatts) k ORDER BY k), "
+            "am.amname, pg_get_expr(i.indpred, i.indrelid, true) "
+            "FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_am am ON am.oid = ic.relam "
+            "WHERE i.indrelid = %s::regclass ORDER BY ic.relname",
             (f'"{self.schema_}"."{self.table}"',),
         )
         evidence = f"SELECT indexname, indexdef FROM pg_indexes WHERE tablename = '{self.table}'"
         cols = ", ".join(self.columns)
-        found = [(name, unique, [_plain(c) for c in columns]) for name, unique, columns in found]
+        found = [(name, unique, [_plain(c) for c in columns]) for name, unique, columns, _, _ in rows]
+        shaped = {name: (method, predicate) for name, _, _, method, predicate in rows}
         same_columns = [(name, unique) for name, unique, columns in found if columns == self.columns]
-        for name, unique in same_columns:
+        fitting = [(n, u) for n, u in same_columns if (self.method is None or shaped[n][0] == self.method)
+                   and (self.partial or shaped[n][1] is None)]
+        for name, unique in fitting:
             if self.unique is None or unique == self.unique:
                 return passed(f"index {name} covers {self.where}({cols})", evidence=evidence)
+        if same_columns and not fitting:
+            name = same_columns[0][0]
+            method, predicate = shaped[name]
+            if not self.partial and predicate is not None:
+                return failed(
+                    f"index {name} on {self.where}({cols}) is partial (WHERE {predicate}): it only covers some rows; "
+                    "create it without a WHERE clause",
+                    expected="an index on every row", found=f"WHERE {predicate}", evidence=evidence,
+                )
+            return failed(
+                f"index {name} on {self.where}({cols}) is a {method} index; expected a {self.method} index"
+                + (" (the default: CREATE INDEX ... ON table (column), with no USING)" if self.method == "btree" else ""),
+                expected=self.method, found=method, evidence=evidence,
+            )
         if same_columns:
             name, unique = same_columns[0]
             return failed(

@@ -41,6 +41,13 @@ class ServiceDriver:
     step_actions: ClassVar[frozenset[str]] = frozenset({"run"})
     # What a `run:` file holds for this kind, said when a step is refused.
     run_file: ClassVar[str] = "a file"
+    # The SQL dialect its `sql:`/`run:` files are written in ("postgres", "mysql"); None: not SQL.
+    sql_dialect: ClassVar[str | None] = None
+
+    def statements(self, text: str) -> list[str]:
+        """The statements of one of its step files as the service reads them (comments removed); for a kind
+        whose files are not SQL, the text whole."""
+        return [text]
 
     def prepare(self, instance: str, service: ServiceSpec, home: Path) -> dict[str, str]:
         """Before the container is created: extra environment for it (e.g. an SSH public key)."""

@@ -156,6 +156,12 @@ class MariaDBDriver(ServiceDriver):
     title = "MariaDB"
     step_actions = frozenset({"sql", "run"})
     run_file = "a SQL file"
+    sql_dialect = "mysql"
+
+    def statements(self, text: str) -> list[str]:
+        from labctl.services.mariadb_statements import split_mysql
+
+        return split_mysql(text)
 
     def probe(self, access: ServiceAccess) -> None:
         conn = connect(access, timeout=3)

@@ -132,6 +132,12 @@ class PostgresDriver(ServiceDriver):
     title = "PostgreSQL"
     step_actions = frozenset({"sql", "run"})
     run_file = "a SQL file"
+    sql_dialect = "postgres"
+
+    def statements(self, text: str) -> list[str]:
+        from labctl.services.postgres_statements import split_sql
+
+        return split_sql(text)
 
     def probe(self, access: ServiceAccess) -> None:
         conn = connect(access, timeout=3)

@@ -1272,3 +1272,103 @@ def test_query_file_probe_data_cannot_be_written_around_by_the_learners_query(pe
     assert status(result) == "failed"
     assert "must only read data" in result.message
     assert count(pg_ctx, "people") == 4
+
+
+# ---- types that accept what the instructions accept ------------------------------------------------
+
+@pytest.mark.parametrize("declared", ["numeric(10,2)", "numeric", "decimal(12, 4)"])
+def test_columns_numeric_without_precision_accepts_any_precision(sql, run_check, declared):
+    sql(f"CREATE TABLE prices (amount {declared})")
+    result = run_check(_columns({"name": "amount", "type": "numeric"}, table="prices"))
+    assert status(result) == "passed", result.message
+
+
+@pytest.mark.parametrize("declared", ["varchar(40)", "timestamp(3) with time zone"])
+def test_columns_a_type_without_size_accepts_any_size(sql, run_check, declared):
+    spec = "varchar" if declared.startswith("varchar") else "timestamptz"
+    sql(f"CREATE TABLE t (c {declared})")
+    assert status(run_check(_columns({"name": "c", "type": spec}, table="t"))) == "passed"
+
+
+def test_columns_a_type_without_size_still_refuses_another_type_and_says_any_size(sql, run_check):
+    sql("CREATE TABLE prices (amount real)")
+    result = run_check(_columns({"name": "amount", "type": "numeric"}, table="prices"))
+    assert status(result) == "failed"
+    assert result.message == "column prices.amount has type real; expected numeric (any size)"
+
+
+def test_columns_numeric_with_precision_refuses_bare_numeric(sql, run_check):
+    sql("CREATE TABLE prices (amount numeric)")
+    result = run_check(_columns({"name": "amount", "type": "numeric(10,2)"}, table="prices"))
+    assert status(result) == "failed"
+    assert result.message == "column prices.amount has type numeric; expected numeric(10,2)"
+
+
+# ---- probes that pin the rule: which CHECK refused, both sides of the boundary ----------------------
+
+def _total_check(**extra):
+    return _constraint("check", table="orders", columns=["total"],
+                       rejects=["INSERT INTO orders VALUES (2, 5, -0.01)"],
+                       accepts=["INSERT INTO orders VALUES (3, 5, 0)"], **extra)
+
+
+def test_check_constraint_on_the_right_column_with_the_right_boundary_passes(sql, run_check):
+    sql("CREATE TABLE orders (id int CHECK (id > 0), customer_id int, total numeric CHECK (total >= 0))")
+    result = run_check(_total_check())
+    assert status(result) == "passed", result.message
+    assert result.message == "orders refuses the rows it should and accepts the ones it should"
+
+
+def test_check_constraint_on_another_column_fails_naming_it(sql, run_check):
+    sql("CREATE TABLE orders (id int, customer_id int, total numeric, CONSTRAINT odd CHECK (customer_id <> 5))")
+    result = run_check(_total_check())
+    assert status(result) == "failed"
+    assert result.message == ("orders refused the row only through odd on customer_id, not through a CHECK on total: "
+                              "add the CHECK constraint on total the task asks for")
+
+
+def test_check_constraint_with_the_boundary_off_by_one_fails(sql, run_check):
+    sql("CREATE TABLE orders (id int, customer_id int, total numeric CONSTRAINT positive CHECK (total > 0))")
+    result = run_check(_total_check())
+    assert status(result) == "failed"
+    assert result.message.startswith("orders refuses a row it should accept: positive goes too far")
+
+
+def test_check_constraint_through_a_domain_on_the_column_passes(sql, run_check):
+    sql("CREATE DOMAIN money_amount AS numeric CHECK (VALUE >= 0);"
+        "CREATE TABLE orders (id int, customer_id int, total money_amount)")
+    assert status(run_check(_total_check())) == "passed"
+
+
+def test_check_constraint_accepts_only_with_check_kind(run_check):
+    with pytest.raises(Exception, match="accepts is for check constraints only"):
+        run_check(_constraint("unique", ["a"], accepts=["SELECT 1"]))
+
+
+# ---- the index's method and predicate, the object's kind ---------------------------------------------
+
+def test_index_that_is_partial_fails_saying_so(sql, run_check):
+    sql("CREATE TABLE t (id int, visitor_id int); CREATE INDEX t_v ON t (visitor_id) WHERE visitor_id = 42")
+    result = run_check(_index(["visitor_id"]))
+    assert status(result) == "failed"
+    assert result.message == ("index t_v on t(visitor_id) is partial (WHERE visitor_id = 42): it only covers some rows; "
+                              "create it without a WHERE clause")
+    assert status(run_check(_index(["visitor_id"], partial=True))) == "passed"
+
+
+def test_index_of_another_method_fails_unless_the_check_accepts_any(sql, run_check):
+    sql("CREATE TABLE t (id int, visitor_id int); CREATE INDEX t_v ON t USING hash (visitor_id)")
+    result = run_check(_index(["visitor_id"]))
+    assert status(result) == "failed"
+    assert result.message.startswith("index t_v on t(visitor_id) is a hash index; expected a btree index")
+    assert status(run_check(_index(["visitor_id"], method=None))) == "passed"
+    assert status(run_check(_index(["visitor_id"], method="hash"))) == "passed"
+
+
+def test_a_materialized_view_is_not_a_view(sql, run_check):
+    sql("CREATE TABLE t (id int); CREATE MATERIALIZED VIEW v AS SELECT id FROM t; CREATE VIEW w AS SELECT id FROM t")
+    result = run_check({"type": "sql.table_exists", "table": "v", "kind": "view"})
+    assert status(result) == "failed"
+    assert result.message == "v is a materialized view; expected a view"
+    assert status(run_check({"type": "sql.table_exists", "table": "v", "kind": "materialized view"})) == "passed"
+    assert status(run_check({"type": "sql.table_exists", "table": "w", "kind": "view"})) == "passed"

@@ -57,7 +57,7 @@ def test_types_that_differ_stay_different(mysql):
     ("SELECT 1;;;", ["SELECT 1"]),
 ])
 def test_split_mysql(mysql, text, statements):
-    from labctl.check_families.mysql.split import split_mysql
+    from labctl.services.mariadb_statements import split_mysql
 
     assert split_mysql(text) == statements
 

@@ -4,7 +4,7 @@ import pytest
 
 @pytest.fixture(scope="module")
 def split_sql():
-    from labctl.check_families.sql.split import split_sql
+    from labctl.services.postgres_statements import split_sql
 
     return split_sql
 
