@@ -3,19 +3,15 @@ every near-miss solution fails the task it targets with a message naming what is
 accepted variant (another correct answer) passes it."""
 from __future__ import annotations
 
-import secrets
-import shutil
-import tempfile
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from labctl.check_engine.result import Status, TaskResult
 from labctl.core import events
-from labctl.core.app_process import free_port
 from labctl.core.deadline import DEFAULT_SELF_TEST_SECONDS, Deadline
 from labctl.core.errors import EngineUnavailableError, ImageUnavailableError, LabctlError
 from labctl.core.events import Emit, Event
+from labctl.core.lab_trial import apply_instead_of_solution, check_task, trial_instance, trial_name
 from labctl.core.manager import LabManager
 
 
@@ -52,10 +48,9 @@ def run_self_test(manager: LabManager, lab_id: str, *, emit: Emit = events.disca
     """Self-test one lab on its own ephemeral instance, always torn down (unless keep). After `timeout`
     seconds the instance is taken down and the report's error says so."""
     lab = manager.loader.load(lab_id)
-    instance = f"selftest-{lab.id[:32]}-{secrets.token_hex(3)}"
+    instance = trial_name("selftest", lab)
     report = SelfTestReport(lab.id, instance)
     began = time.monotonic()
-    workspace = Path(tempfile.mkdtemp(prefix=f"labctl-selftest-{lab.id}-"))
     deadline = Deadline(timeout, lambda: manager.runtime.down(instance, remove=True, emit=events.discard))
 
     def in_time() -> None:
@@ -63,15 +58,7 @@ def run_self_test(manager: LabManager, lab_id: str, *, emit: Emit = events.disca
             raise LabctlError(f"the self-test {deadline.message}")
 
     try:
-        with deadline:
-            emit(Event(events.INFO, f"starting {lab.id} as {instance}"))
-            manager.start(lab.id, name=instance, workspace=workspace, ephemeral=True, emit=emit)
-            for setting in lab.settings.values():
-                if setting.kind == "url":
-                    # Never the lab's default port: whatever the author runs there must not answer the checks.
-                    manager.set_setting(instance, setting.name, f"http://127.0.0.1:{free_port()}")
-            view = manager.view(instance, lab)
-
+        with trial_instance(manager, lab, instance, deadline, emit=emit, keep=keep) as view:
             for task in lab.tasks:
                 in_time()
                 report.cases.extend(_task_cases(manager, view, task, emit))
@@ -90,18 +77,12 @@ def run_self_test(manager: LabManager, lab_id: str, *, emit: Emit = events.disca
     finally:
         if deadline.expired:
             report.error = f"the self-test {deadline.message}; {len(report.cases)} cases ran before it"
-        if not keep:
-            try:
-                manager.destroy(instance)
-            except LabctlError:
-                pass
-            shutil.rmtree(workspace, ignore_errors=True)
         report.duration = time.monotonic() - began
     return report
 
 
 def _check(manager: LabManager, instance: str, task_id: str) -> TaskResult:
-    return manager.check(instance, [task_id])[1][0]
+    return check_task(manager, instance, task_id)
 
 
 def _task_cases(manager: LabManager, view, task, emit: Emit) -> list[SelfTestCase]:
@@ -126,18 +107,6 @@ def _task_cases(manager: LabManager, view, task, emit: Emit) -> list[SelfTestCas
     cases.append(SelfTestCase(f"{task.id}: passes with its solution", task.id, ok, why, time.monotonic() - started))
     emit(Event(events.INFO, f"{task.id}: {'ok' if ok else 'PROBLEM'} with solution"))
     return cases
-
-
-def apply_instead_of_solution(manager: LabManager, view, task_id: str, steps) -> TaskResult:
-    """Reset the instance, solve every task before `task_id` with its solution, apply `steps` in place of
-    that task's solution, and check the task."""
-    manager.reset(view.instance, workspace_files=True)
-    for task in view.lab.tasks:
-        if task.id == task_id:
-            break
-        manager.apply_steps(view, task.solution)
-    manager.apply_steps(view, steps)
-    return _check(manager, view.instance, task_id)
 
 
 def _variant_case(manager: LabManager, view, variant, emit: Emit) -> SelfTestCase:

@@ -179,3 +179,12 @@ def check_types() -> None:
     from labctl.core.json_schema import check_types_markdown
 
     click.echo(check_types_markdown(), nl=False)
+
+
+def _register_mutate() -> None:
+    from labctl.cli.commands.lab_mutate import mutate
+
+    lab.add_command(mutate)
+
+
+_register_mutate()

@@ -1,0 +1,1 @@
+SELECT name FROM people WHERE age >= 18 ORDER BY name;
