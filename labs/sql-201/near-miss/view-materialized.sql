@@ -1,0 +1,12 @@
+-- Task 9: a view with one row per order that is not cancelled, and its total.
+CREATE MATERIALIZED VIEW order_totals AS
+SELECT o.id AS order_id,
+       c.name AS customer,
+       o.ordered_on,
+       o.status,
+       sum(oi.quantity * oi.unit_price) AS total
+FROM orders AS o
+JOIN customers AS c ON c.id = o.customer_id
+JOIN order_items AS oi ON oi.order_id = o.id
+WHERE o.status <> 'cancelled'
+GROUP BY o.id, c.name, o.ordered_on, o.status;
