@@ -43,6 +43,9 @@ class ServiceDriver:
     run_file: ClassVar[str] = "a file"
     # The SQL dialect its `sql:`/`run:` files are written in ("postgres", "mysql"); None: not SQL.
     sql_dialect: ClassVar[str | None] = None
+    # Keys of its structured `run:` files that only assert what the step saw (a status it expects), not what it
+    # does: `labctl lab mutate` never mutates them (a step without its own assertion does the same thing).
+    assertion_keys: ClassVar[frozenset[str]] = frozenset()
 
     def statements(self, text: str) -> list[str]:
         """The statements of one of its step files as the service reads them (comments removed); for a kind

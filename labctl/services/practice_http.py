@@ -119,6 +119,7 @@ class PracticeHttpDriver(ServiceDriver):
     kind = "practice-http"
     title = "The practice HTTP service"
     run_file = "a YAML file of requests"
+    assertion_keys = frozenset({"expect"})
 
     def probe(self, access: ServiceAccess) -> None:
         with _session() as session:

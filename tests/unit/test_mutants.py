@@ -79,3 +79,16 @@ def test_line_mutants_drop_swap_and_change_literals_but_never_comments():
     assert 'name "Adax"' in made["line-5-string-1"]
     assert not any(op.startswith("drop-line-1") for op in made)
     assert "user:2" not in "".join(made.values())  # numbers inside key names are names, not literals
+
+
+def test_structured_mutants_change_items_keys_and_values_but_not_key_order_or_assertions():
+    from labctl.core.mutants.text_mutants import structured_mutants
+
+    text = "requests:\n  - {method: GET, path: /a, expect: 200}\n  - {method: POST, path: /b, json: {n: 1}, expect: 201}\n"
+    made = {m.operator: m.text for m in structured_mutants(text, skip_keys=frozenset({"expect"}))}
+    assert "requests.0:drop-item" in made and "requests.0:swap-with-next" in made
+    assert "path: /ax" in made["requests.0.path:change-string"]
+    assert "n: 2" in made["requests.1.json.n:plus-one"]
+    assert "requests.1.json:drop-key" in made
+    assert not [op for op in made if "expect" in op]
+    assert list(structured_mutants("not: [valid")) == []

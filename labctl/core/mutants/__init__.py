@@ -7,12 +7,14 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from labctl.core.model import Lab, Step, Task
-from labctl.core.mutants.text_mutants import TextMutant, line_mutants
+from labctl.core.mutants.text_mutants import TextMutant, line_mutants, structured_mutants
 from labctl.services import driver_for
 
 # Step files mutated line by line: commands, scripts, requests. Programs and apps are mutated through the
 # bug switches their lab declares (a dropped line of Python is a syntax error, not a beginner's mistake).
-LINE_FILES = frozenset({".redis", ".sh", ".bash", ".yaml", ".yml", ".txt", ".http", ".json", ".mongo", ".cmds"})
+LINE_FILES = frozenset({".redis", ".sh", ".bash", ".txt", ".http", ".cmds"})
+# Documents mutated by their structure: their key order means nothing, their items and values do.
+STRUCTURED_FILES = frozenset({".yaml", ".yml", ".json"})
 
 
 @dataclass(frozen=True)
@@ -21,7 +23,7 @@ class Mutant:
     task: str
     description: str
     steps: tuple[Step, ...]  # the task's solution with the mutated step
-    origin: str  # "sql", "lines", "bug switch", or "round trip" (the unchanged SQL as rewritten: must pass)
+    origin: str  # "sql", "lines", "structure", "bug switch", or "round trip" (the unchanged SQL as rewritten: must pass)
 
 
 def task_mutants(lab: Lab, task: Task, folder: Path) -> list[Mutant]:
@@ -54,6 +56,11 @@ def task_mutants(lab: Lab, task: Task, folder: Path) -> list[Mutant]:
             out.extend(mutant(m, "sql") for m in sql_mutants(statements, dialect))
         elif step.source.suffix in LINE_FILES:
             out.extend(mutant(m, "lines") for m in line_mutants(text))
+        elif step.source.suffix in STRUCTURED_FILES:
+            service = lab.services.get(step.service or "") if step.action == "run" else None
+            skip = driver_for(service.kind).assertion_keys if service else frozenset()
+            out.extend(mutant(m, "structure")
+                       for m in structured_mutants(text, json_file=step.source.suffix == ".json", skip_keys=skip))
     for switch in lab.bug_switches:
         if switch.task == task.id:
             out.append(Mutant(f"{task.id}:bug:{switch.bug}", task.id, f"bug switch {switch.bug}", switch.steps, "bug switch"))

@@ -58,3 +58,76 @@ def _counts(line: str) -> bool:
 
 def _join(lines: list[str]) -> str:
     return "\n".join(lines) + "\n"
+
+
+def structured_mutants(text: str, *, json_file: bool = False, skip_keys: frozenset[str] = frozenset()) -> Iterator[TextMutant]:
+    """Mutants of a YAML or JSON document by its structure (key order means nothing there): each list item
+    left out, two neighbouring items swapped, each key left out, each number changed by one, each string
+    changed; never under a key of skip_keys (a step's own assertions). Nothing when the text does not parse."""
+    import json
+
+    import yaml
+
+    try:
+        document = json.loads(text) if json_file else yaml.safe_load(text)
+    except (ValueError, yaml.YAMLError):
+        return
+    dump = (lambda d: json.dumps(d, indent=2) + "\n") if json_file else (
+        lambda d: yaml.safe_dump(d, sort_keys=False, allow_unicode=True))
+    for path, operator, description, change in _changes(document, (), skip_keys):
+        where = "/".join(str(p) for p in path) or "the document"
+        yield TextMutant(f"{'.'.join(str(p) for p in path) or 'root'}:{operator}", f"{description} at {where}",
+                         dump(_apply(document, change)))
+
+
+def _changes(node, path: tuple, skip_keys: frozenset[str]) -> Iterator[tuple[tuple, str, str, object]]:
+    """(path, operator, description, the whole document with one change) for every change under node;
+    the document is rebuilt by _replace_at from the root, so node is only read here."""
+    if isinstance(node, list):
+        for i in range(len(node)):
+            yield path + (i,), "drop-item", "a list item left out", ("drop", path, i)
+            if i + 1 < len(node):
+                yield path + (i,), "swap-with-next", "two list items swapped", ("swap", path, i)
+        for i, item in enumerate(node):
+            yield from _changes(item, path + (i,), skip_keys)
+    elif isinstance(node, dict):
+        for key in node:
+            if key not in skip_keys:
+                yield path + (key,), "drop-key", "a key left out", ("drop", path, key)
+        for key, value in node.items():
+            if key not in skip_keys:
+                yield from _changes(value, path + (key,), skip_keys)
+    elif isinstance(node, bool) or node is None:
+        return
+    elif isinstance(node, (int, float)):
+        yield path, "plus-one", "a number made one bigger", ("set", path, node + 1)
+        yield path, "minus-one", "a number made one smaller", ("set", path, node - 1)
+    elif isinstance(node, str):
+        yield path, "change-string", "a string changed", ("set", path, node + "x")
+
+
+def _apply(document, change):
+    """A deep copy of the document with one change: ("drop", parent path, key or index), ("swap", parent path,
+    index), ("set", path, value)."""
+    import copy
+
+    action, path, arg = change
+    result = copy.deepcopy(document)
+    if action == "set":
+        if not path:
+            return arg
+        parent = _at(result, path[:-1])
+        parent[path[-1]] = arg
+        return result
+    parent = _at(result, path)
+    if action == "drop":
+        del parent[arg]
+    else:
+        parent[arg], parent[arg + 1] = parent[arg + 1], parent[arg]
+    return result
+
+
+def _at(document, path: tuple):
+    for step in path:
+        document = document[step]
+    return document
