@@ -199,9 +199,16 @@ class EquivalentMutantModel(_Strict):
     reason: str = Field(min_length=10, description="Why this mutant is still a right answer.")
 
 
+class PlumbingModel(_Strict):
+    lines: list[str] = Field(min_length=1, description="Globs of whole lines (stripped), e.g. 'git config *'.")
+    reason: str = Field(min_length=10, description="Why these lines are not the learner's work.")
+
+
 class MutantsModel(_Strict):
     bug_switches: list[BugSwitchModel] = []
     equivalent: list[EquivalentMutantModel] = []
+    plumbing: list[PlumbingModel] = Field(default_factory=list, description="Lines of the reference's step files "
+                                          "that are set-up, not the answer: never mutated.")
 
 
 class LabModel(_Strict):

@@ -100,7 +100,8 @@ class _Resolver:
             id=model.id, title=model.title, stage=model.stage, summary=model.summary.strip(),
             minutes=model.minutes, path=self.folder, services=services, seed=seed,
             workspace=workspace, tasks=tasks, near_misses=near, variants=variants,
-            bug_switches=switches, equivalent_mutants=equivalent, settings=self.settings,
+            bug_switches=switches, equivalent_mutants=equivalent,
+            plumbing_lines=tuple(g for p in model.mutants.plumbing for g in p.lines), settings=self.settings,
             grading=self._grading(services),
         )
 

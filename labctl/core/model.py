@@ -212,6 +212,7 @@ class Lab:
     variants: tuple[Variant, ...] = field(default=())
     bug_switches: tuple[BugSwitch, ...] = field(default=())
     equivalent_mutants: tuple[EquivalentMutant, ...] = field(default=())
+    plumbing_lines: tuple[str, ...] = ()  # globs of step-file lines `lab mutate` leaves alone
     settings: Mapping[str, Setting] = field(default_factory=dict)
     grading: Grading | None = None  # None: a lab with services cannot grade a submission
 

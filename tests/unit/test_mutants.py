@@ -92,3 +92,10 @@ def test_structured_mutants_change_items_keys_and_values_but_not_key_order_or_as
     assert "requests.1.json:drop-key" in made
     assert not [op for op in made if "expect" in op]
     assert list(structured_mutants("not: [valid")) == []
+
+
+def test_plumbing_lines_a_lab_names_are_never_mutated():
+    text = "set -eu\ngit config user.name 'Lee'\ngit switch -c feature\ngit push -u origin feature\n"
+    made = [m.operator for m in line_mutants(text, fixed=("set -eu", "git config *"))]
+    assert "drop-line-1" not in made and "drop-line-2" not in made and "line-2-string-1" not in made
+    assert {"drop-line-3", "drop-line-4", "swap-lines-3-4"} <= set(made)

@@ -55,7 +55,7 @@ def task_mutants(lab: Lab, task: Task, folder: Path) -> list[Mutant]:
                                          ";\n".join(rewritten) + ";\n"), "round trip"))
             out.extend(mutant(m, "sql") for m in sql_mutants(statements, dialect))
         elif step.source.suffix in LINE_FILES:
-            out.extend(mutant(m, "lines") for m in line_mutants(text))
+            out.extend(mutant(m, "lines") for m in line_mutants(text, lab.plumbing_lines))
         elif step.source.suffix in STRUCTURED_FILES:
             service = lab.services.get(step.service or "") if step.action == "run" else None
             skip = driver_for(service.kind).assertion_keys if service else frozenset()

@@ -20,11 +20,14 @@ _NUMBER = re.compile(r"(?<![\w.:-])(\d+)(?![\w.:])")
 _QUOTED = re.compile(r"'([^'\n]*)'|\"([^\"\n]*)\"")
 
 
-def line_mutants(text: str) -> Iterator[TextMutant]:
-    """Every line mutant of a text; blank lines, comments (# or --) and lines that only open or close a block
-    are never chosen."""
+def line_mutants(text: str, fixed: tuple[str, ...] = ()) -> Iterator[TextMutant]:
+    """Every line mutant of a text; blank lines, comments (# or --), lines that only open or close a block,
+    and lines matching a glob of `fixed` (a lab's plumbing: strict mode, a throwaway clone) are never chosen."""
+    from fnmatch import fnmatchcase
+
     lines = text.splitlines()
-    chosen = [i for i, line in enumerate(lines) if _counts(line)]
+    chosen = [i for i, line in enumerate(lines)
+              if _counts(line) and not any(fnmatchcase(line.strip(), glob) for glob in fixed)]
     for i in chosen:
         yield TextMutant(f"drop-line-{i + 1}", f"line {i + 1} left out", _join(lines[:i] + lines[i + 1:]))
     for a, b in zip(chosen, chosen[1:]):
