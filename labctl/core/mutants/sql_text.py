@@ -87,7 +87,12 @@ def _name(operator: str, index: int, count: int) -> str:
 
 
 def _parse(statement: str, engine: str):
+    import logging
+
     sqlglot = sqlglot_module()
+    # sqlglot warns on stderr about syntax it keeps as text ("Unsupported ALTER COLUMN syntax"): such a
+    # statement is still written back unchanged, or only dropped whole, so the warning says nothing to act on.
+    logging.getLogger("sqlglot").setLevel(logging.ERROR)
     try:
         tree = sqlglot.parse_one(statement, read=_DIALECTS.get(engine, engine))
     except Exception:  # noqa: BLE001 - sqlglot raises several kinds; any means it cannot read it
