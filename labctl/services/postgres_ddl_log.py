@@ -141,6 +141,22 @@ $$;
 -- Also in sessions with session_replication_role = replica (only a superuser can set it anyway).
 ALTER EVENT TRIGGER {DDL_TRIGGER} ENABLE ALWAYS;
 ALTER EVENT TRIGGER {DROP_TRIGGER} ENABLE ALWAYS;
+
+-- History tables made before the record began (an instance started by an earlier labctl): their next writes count.
+DO $$
+DECLARE
+  rel oid;
+BEGIN
+  FOR rel IN SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+             WHERE c.relname IN ({names}) AND c.relkind IN ('r', 'p')
+               AND n.nspname NOT IN ('pg_catalog', 'information_schema', '{SCHEMA}')
+               AND NOT EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = c.oid AND t.tgname = '{HISTORY_TRIGGER}')
+  LOOP
+    EXECUTE format('CREATE TRIGGER {HISTORY_TRIGGER} AFTER INSERT OR UPDATE OR DELETE ON %s '
+                   'FOR EACH ROW EXECUTE FUNCTION {SCHEMA}.record_history()', rel::regclass);
+  END LOOP;
+END
+$$;
 """
 
 
