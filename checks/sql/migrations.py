@@ -144,12 +144,13 @@ class Migrated(flow.SqlCheck):
         evidence = (f"labctl's record of schema changes and history writes ({ddl_log.SCHEMA}.events, "
                     "readable by labctl only)")
         prefix = f"{self.message}: " if self.message else ""
-        for name in self.objects:
-            problem = self._object_problem(query, events, tables, name)
-            if problem:
-                return failed(prefix + problem, expected="made by a migration", found=name, evidence=evidence)
+        # The history tables there now: what a dropped one recorded no longer counts.
         live = {oid for (oid,) in query("SELECT oid FROM pg_class WHERE relname = ANY(%s) AND relkind IN ('r', 'p')",
                                         (list(tables),))}
+        for name in self.objects:
+            problem = self._object_problem(query, events, tables, live, name)
+            if problem:
+                return failed(prefix + problem, expected="made by a migration", found=name, evidence=evidence)
         count, keys = _applied(events, tables, live)
         if count < self.min_migrations:
             listed = f" ({', '.join(keys)})" if keys else ""
@@ -176,7 +177,8 @@ class Migrated(flow.SqlCheck):
             "labctl, or the database was dropped and made again), so it cannot tell what your migrations built. "
             "Run `labctl reset` (your tables are emptied), then apply your migrations again")
 
-    def _object_problem(self, query, events: list[Event], tables: dict[str, Tool], name: str) -> str | None:
+    def _object_problem(self, query, events: list[Event], tables: dict[str, Tool], live: set[int],
+                        name: str) -> str | None:
         table, column = _OBJECT.match(name).groups()
         found = query("SELECT c.oid, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
                       "WHERE n.nspname = %s AND c.relname = %s", (self.schema_, table))
@@ -200,7 +202,7 @@ class Migrated(flow.SqlCheck):
             what = f"column {where}.{column}"
         if _linked(events, made, tables):
             return None
-        return _not_migrated(what, made, events, tables)
+        return _not_migrated(what, made, [e for e in events if e.objid in live], tables)
 
 
 def _events(query) -> list[Event]:
@@ -259,6 +261,7 @@ def _applied(events: list[Event], tables: dict[str, Tool], live: set[int]) -> tu
 
 
 def _not_migrated(what: str, made: Event, events: list[Event], tables: dict[str, Tool]) -> str:
+    """Why the command that made `what` proves nothing, from the writes to the history tables there now."""
     history = [e for e in events if e.kind == "history" and e.history_table in tables]
     mine = [e for e in history if _tool_write(e, tables)]
     if not history:
