@@ -2,9 +2,10 @@
 
 labctl records every schema change and every write to a migration tool's history table, with its
 transaction and session (labctl/services/postgres_ddl_log.py). A table (or a column) counts as migrated when
-the transaction that created it also wrote the tool's history (Alembic, Knex, Flyway, Django, TypeORM...),
-or, in the same session, the next write to a history table after it is the tool's (Prisma records a migration
-as finished after its script; Django records it after its deferred SQL; Sequelize runs without a transaction).
+the transaction that created it also wrote the tool's history (Alembic, Knex, Flyway, TypeORM...), or, for
+the tools that record a migration after it, the next write to a history table in the same session is that
+tool's (Prisma marks a migration finished after its script; Django records one after its deferred SQL;
+Sequelize runs without a transaction; golang-migrate clears its dirty flag afterwards).
 """
 from __future__ import annotations
 
@@ -48,22 +49,26 @@ class Tool:
     applied: Callable[[Row], bool] = lambda r: True  # the row says the migration is applied
     mine: Callable[[Row], bool] = lambda r: True  # the row is about the learner's schema (not a framework's own)
     apply_hint: str = field(default="")
+    # The tool may record a migration in a later transaction of the session that ran it (not in the same one).
+    records_after: bool = False
 
 
 TOOLS: dict[str, Tool] = {
     "alembic": Tool("Alembic", "alembic_version", lambda r: _text(r, "version_num"), apply_hint="alembic upgrade head"),
     "django": Tool("Django", "django_migrations", lambda r: _text(r, "app", "name"),
-                   mine=lambda r: r.get("app") not in DJANGO_BUILTIN_APPS, apply_hint="python manage.py migrate"),
+                   mine=lambda r: r.get("app") not in DJANGO_BUILTIN_APPS, apply_hint="python manage.py migrate",
+                   records_after=True),  # after the migration's deferred SQL (foreign keys, indexes)
     "prisma": Tool("Prisma", "_prisma_migrations", lambda r: _text(r, "migration_name"),
                    applied=lambda r: r.get("finished_at") is not None and r.get("rolled_back_at") is None,
-                   apply_hint="npx prisma migrate dev"),
+                   apply_hint="npx prisma migrate dev", records_after=True),  # marked finished after the script
     "knex": Tool("Knex", "knex_migrations", lambda r: _text(r, "name"), apply_hint="npx knex migrate:latest"),
-    "sequelize": Tool("Sequelize", "SequelizeMeta", lambda r: _text(r, "name")),
+    "sequelize": Tool("Sequelize", "SequelizeMeta", lambda r: _text(r, "name"), records_after=True),  # no transaction
     "typeorm": Tool("TypeORM", "migrations", lambda r: _text(r, "name")),
     "flyway": Tool("Flyway", "flyway_schema_history", lambda r: _text(r, "script"),
                    applied=lambda r: _true(r.get("success")) and r.get("type") not in ("SCHEMA", "BASELINE", "DELETE")),
     "schema-migrations": Tool("golang-migrate, Rails, Ecto or dbmate", "schema_migrations", lambda r: _text(r, "version"),
-                              applied=lambda r: not _true(r.get("dirty"))),
+                              applied=lambda r: not _true(r.get("dirty")),
+                              records_after=True),  # golang-migrate: dirty, the migration, then clean
     "goose": Tool("goose", "goose_db_version", lambda r: _text(r, "version_id"),
                   applied=lambda r: _true(r.get("is_applied")) and str(r.get("version_id")) != "0"),
     "ef-core": Tool("Entity Framework Core", "__EFMigrationsHistory", lambda r: _text(r, "MigrationId")),
@@ -111,8 +116,9 @@ SELECT
 @register("sql.migrated", service_kind="postgres")
 class Migrated(flow.SqlCheck):
     """Tables and columns built by a migration tool: the transaction that made each one wrote the tool's
-    history (or the tool wrote it right after, in the same session), and the history records at least
-    min_migrations migrations. Needs `LABCTL_RECORD_DDL: "true"` in the PostgreSQL service's environment."""
+    history (or, for Prisma, Django, Sequelize and golang-migrate, which record a migration afterwards, their
+    next history write in that session followed it), and the history records at least min_migrations
+    migrations. Needs `LABCTL_RECORD_DDL: "true"` in the PostgreSQL service's environment."""
 
     dialect = POSTGRES
     objects: list[str] = Field(min_length=1, description="Tables (books) and columns (books.stock) that must come "
@@ -234,14 +240,16 @@ def _tool_write(e: Event, tables: dict[str, Tool]) -> bool:
 
 
 def _linked(events: list[Event], made: Event, tables: dict[str, Tool]) -> bool:
-    """The command's transaction wrote the tool's history; or the next history write in its session after
-    that transaction is the tool's."""
+    """The command's transaction wrote the tool's history; or, for a tool that records a migration after it
+    (Prisma, Django, Sequelize, golang-migrate), the next history write in its session after that transaction
+    is that tool's. Alembic, Knex, Flyway... always write it in the migration's transaction: for them a
+    write that only follows (SQLAlchemy's create_all, then alembic stamp on the same connection) proves nothing."""
     same = [e for e in events if e.xid == made.xid]
     if any(_tool_write(e, tables) for e in same):
         return True
     last = max(e.seq for e in same)
     later = [e for e in events if e.session == made.session and e.seq > last and e.kind == "history"]
-    return bool(later) and _tool_write(later[0], tables)
+    return bool(later) and _tool_write(later[0], tables) and tables[later[0].history_table or ""].records_after
 
 
 def _applied(events: list[Event], tables: dict[str, Tool], live: set[int]) -> tuple[int, list[str]]:

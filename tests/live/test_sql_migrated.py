@@ -316,3 +316,19 @@ def test_on_an_instance_started_before_the_record_the_next_start_records_new_mig
     result = check(clean, objects=["authors"])
     assert status(result) == "failed" and "no record of how authors was created" in result.message
     assert "labctl reset" in result.message
+
+
+def test_create_all_then_alembic_stamp_on_the_same_connection_fails(clean):
+    """Alembic always writes its version in the migration's transaction: a stamp that follows proves nothing."""
+    run(clean, ALEMBIC_TABLE, AUTHORS, "INSERT INTO alembic_version VALUES ('a1')")
+    result = check(clean, objects=["authors"])
+    assert status(result) == "failed" and "table authors was not created by a migration" in result.message
+
+
+def test_golang_migrate_clears_its_dirty_flag_after_the_migration(clean):
+    run(clean, "CREATE TABLE schema_migrations (version bigint PRIMARY KEY, dirty boolean NOT NULL)",
+        "TRUNCATE schema_migrations; INSERT INTO schema_migrations VALUES (1, true)",
+        AUTHORS,
+        "TRUNCATE schema_migrations; INSERT INTO schema_migrations VALUES (1, false)")
+    result = check(clean, objects=["authors"])
+    assert status(result) == "passed", result.message
