@@ -332,3 +332,15 @@ def test_golang_migrate_clears_its_dirty_flag_after_the_migration(clean):
         "TRUNCATE schema_migrations; INSERT INTO schema_migrations VALUES (1, false)")
     result = check(clean, objects=["authors"])
     assert status(result) == "passed", result.message
+
+
+def test_the_record_runs_as_its_superuser_owner_with_a_pinned_search_path(clean):
+    with connect(clean, role="checker") as conn:
+        found = conn.execute(
+            "SELECT p.proname, p.prosecdef, p.proconfig, o.rolsuper FROM pg_proc p "
+            "JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_roles o ON o.oid = p.proowner "
+            "WHERE n.nspname = 'labctl_audit' ORDER BY 1").fetchall()
+    assert [name for name, *_ in found] == ["record_ddl", "record_drop", "record_history", "session_key"]
+    for name, definer, config, superuser in found:
+        assert definer and superuser, name
+        assert config == ["search_path=pg_catalog, pg_temp"], name
