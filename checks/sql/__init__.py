@@ -1,2 +1,3 @@
-"""The sql.* checks: PostgreSQL schemas (tables, columns, constraints, indexes) and data (rows, query files)."""
-from . import data, schema  # noqa: F401  (importing a module registers its check types)
+"""The sql.* checks: PostgreSQL schemas (tables, columns, constraints, indexes), data (rows, query files) and
+migrations (what a migration tool built)."""
+from . import data, migrations, schema  # noqa: F401  (importing a module registers its check types)

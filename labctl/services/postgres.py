@@ -12,6 +12,9 @@ labctl's own sessions (admin, checker) pin their environment when they open (the
 first, read-write transactions, the statement timeout), so nothing a learner sets on their role or their
 database (ALTER ROLE / DATABASE ... SET) changes what labctl sees. The passwords are made per instance
 (core/instance_secrets.py); instances made before keep their single superuser (LABCTL_LEGACY).
+
+A lab that sets LABCTL_RECORD_DDL gets every schema change recorded by an event trigger labctl's superuser
+owns (postgres_ddl_log.py), made at each start, at seeding and at reset.
 """
 from __future__ import annotations
 
@@ -23,6 +26,7 @@ from labctl.core.access import ServiceAccess
 from labctl.core.errors import LabctlError, ServiceUnavailable
 from labctl.core.model import Step
 from labctl.core.text import NotUtf8Error, first_line, read_learner_text
+from labctl.services import postgres_ddl_log
 from labctl.services.base import ServiceDriver
 
 PRISTINE_DB = "labctl_pristine"
@@ -146,6 +150,19 @@ class PostgresDriver(ServiceDriver):
         finally:
             conn.close()
 
+    def on_ready(self, access: ServiceAccess) -> None:
+        """A lab that asks for it gets its schema changes recorded from now on (postgres_ddl_log.py); on an
+        instance made before labctl recorded them, this starts the record at this start."""
+        import psycopg
+
+        if not postgres_ddl_log.enabled(access):
+            return
+        try:
+            postgres_ddl_log.install(access)
+        except (ServiceUnavailable, psycopg.Error):
+            # E.g. the learner dropped their database: seed or reset makes it again, recording included.
+            pass
+
     def apply(self, access: ServiceAccess, step: Step) -> None:
         """A solution's or a submission's SQL runs as the learner, with the learner's rights only."""
         if step.action not in self.step_actions:
@@ -218,6 +235,7 @@ class PostgresDriver(ServiceDriver):
             finally:
                 conn.close()
         self._ensure_roles(access)
+        self._record_ddl(access)
         if not steps:
             return
         conn = connect(access, role="learner", timeout=120, autocommit=False)
@@ -232,6 +250,17 @@ class PostgresDriver(ServiceDriver):
         finally:
             conn.close()
 
+    def _record_ddl(self, access: ServiceAccess) -> None:
+        """The record of schema changes, for a lab that asks for it. Raises LabctlError when PostgreSQL refuses."""
+        import psycopg
+
+        if not postgres_ddl_log.enabled(access):
+            return
+        try:
+            postgres_ddl_log.install(access)
+        except psycopg.Error as exc:
+            raise LabctlError(f"PostgreSQL refused labctl's record of schema changes: {first_line(exc)}") from exc
+
     def holds_data(self, access: ServiceAccess) -> bool:
         """True when the lab database holds a relation of its own (so it is not a brand-new container)."""
         import psycopg
@@ -243,7 +272,8 @@ class PostgresDriver(ServiceDriver):
         try:
             return bool(conn.execute(
                 "SELECT EXISTS (SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-                "WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%')"
+                "WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', %s) AND n.nspname NOT LIKE 'pg_toast%%')",
+                (postgres_ddl_log.SCHEMA,)
             ).fetchone()[0])
         except psycopg.Error:
             return True
@@ -273,6 +303,7 @@ class PostgresDriver(ServiceDriver):
             conn.close()
         if pristine:
             self._ensure_roles(access)
+            self._record_ddl(access)  # the pristine copy has it, unless it was made before labctl recorded
         else:
             # No pristine copy (data found at start that labctl had not loaded): load the starting data now.
             self.seed(access, seed or [])
