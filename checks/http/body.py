@@ -18,7 +18,8 @@ from .request import OneRequest, show_body, status_problem
 # ---- JSON helpers (unit-tested without a server) ------------------------------------------------
 
 def parse_path(path: str) -> list[str | int]:
-    """'items[0].name', 'items.0.name' -> ['items', 0, 'name']; '' or '$' -> []. Raises ValueError."""
+    """'items[0].name', 'items.0.name' -> ['items', 0, 'name']; '' or '$' -> []; a last part # is the
+    number of items of the list there ('books.#'). Raises ValueError."""
     text = path.strip()
     if text in ("", "$"):
         return []
@@ -31,10 +32,17 @@ def parse_path(path: str) -> list[str | int]:
         if m.group(1):
             out.append(int(m.group(1)) if m.group(1).isdigit() else m.group(1))
         out.extend(int(i) for i in re.findall(r"\[(\d+)\]", m.group(2)))
+    if COUNT in out[:-1]:
+        raise ValueError(f"{path!r}: # (the number of items) can only be the last part")
     return out
 
 
+COUNT = "#"
+
+
 def show_path(tokens: list[str | int]) -> str:
+    if tokens and tokens[-1] == COUNT:
+        return f"the number of items in {show_path(tokens[:-1])}"
     text = ""
     for t in tokens:
         text += f"[{t}]" if isinstance(t, int) else (f".{t}" if text else t)
@@ -52,6 +60,10 @@ def json_at(data: Any, path: str) -> tuple[bool, Any, str]:
             current = current[token]
         elif isinstance(current, dict) and str(token) in current:
             current = current[str(token)]
+        elif token == COUNT:
+            if not isinstance(current, list):
+                return False, None, f"{show_path(tokens[:i])} is {_json_type(current)}, not a list"
+            current = len(current)
         else:
             kind = "an object without it" if isinstance(current, dict) else f"{_json_type(current)} there"
             return False, None, f"{show_path(tokens[:i])} is {kind}"
@@ -84,8 +96,13 @@ def json_problem(data: Any, equals: dict[str, Any], schema: dict | None) -> str 
         found, value, stopped = json_at(data, path)
         where = show_path(parse_path(path))
         if not found:
+            tokens = parse_path(path)
+            if tokens and tokens[-1] == COUNT:
+                return f"the JSON has no list at {show_path(tokens[:-1])} to count ({stopped})"
             return f"the JSON has no {where} ({stopped})"
         if not json_equal(value, expected):
+            if where.startswith("the number of items"):
+                return f"{where} is {value}; expected {json.dumps(expected)}"
             return f"the JSON at {where} is {_cut(json.dumps(value))}; expected {_cut(json.dumps(expected))}"
     if schema is not None:
         from jsonschema import exceptions, validators

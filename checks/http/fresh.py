@@ -1,7 +1,7 @@
 """Values a learner cannot predict: `${...}` placeholders in an http.sequence, filled anew on every run.
 
 `let` names fresh values (`${random}`: a new word of letters and digits, `${int:1000-1999}`: a new whole
-number), steps `save` values from answers (a new book's id), and later steps use them as `${name}`.
+number, `${digits:4}`: a new string of that many digits, such as "5307"), steps `save` values from answers (a new book's id), and later steps use them as `${name}`.
 A string that is only `${name}` becomes the value itself, so `year: "${year}"` sends a number.
 """
 from __future__ import annotations
@@ -11,6 +11,7 @@ import re
 import string
 from typing import Any
 
+GENERATORS = ("random", "int", "digits")
 PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::([^}]*))?\}")
 _rng = random.SystemRandom()
 
@@ -24,20 +25,26 @@ def fresh_word(length: int = 10) -> str:
 def _generated(kind: str, arg: str | None) -> Any:
     if kind == "random" and arg is None:
         return fresh_word()
+    if kind == "digits" and arg is not None and arg.strip().isdigit() and 1 <= int(arg) <= 30:
+        return str(_rng.randint(1, 9)) + "".join(str(_rng.randint(0, 9)) for _ in range(int(arg) - 1))
     if kind == "int" and arg is not None:
         m = re.fullmatch(r"\s*(-?\d+)\s*-\s*(-?\d+)\s*", arg)
         if m and int(m.group(1)) <= int(m.group(2)):
             return _rng.randint(int(m.group(1)), int(m.group(2)))
     raise ValueError(f"${{{kind}{':' + arg if arg is not None else ''}}} is not a fresh value: "
-                     "use ${random} or ${int:LOW-HIGH}")
+                     "use ${random}, ${int:LOW-HIGH} or ${digits:N}")
 
 
-def check_template(text: str, known: set[str]) -> None:
-    """Raises ValueError when `text` uses a name that is not known (yet), or a malformed generator."""
+def check_template(text: str, known: set[str], *, generators: bool = True) -> None:
+    """Raises ValueError when `text` uses a name that is not known (yet), or a malformed generator (or
+    any generator, where `generators` is false: an expected value must be one the check knows)."""
     for m in PLACEHOLDER.finditer(text):
         name, arg = m.group(1), m.group(2)
-        if name in ("random", "int"):
+        if name in GENERATORS:
             _generated(name, arg)
+            if not generators:
+                raise ValueError(f"{m.group(0)} would be a new value, unknown to the request: draw it in let "
+                                 "and use its name")
         elif arg is not None or name not in known:
             raise ValueError(f"${{{name}}} is not defined before it is used (define it in let, or save it "
                              "from an earlier step)")
@@ -73,7 +80,7 @@ def fill(value: Any, values: dict[str, Any], *, generate: bool = False) -> Any:
 
     def one(m: re.Match) -> Any:
         name, arg = m.group(1), m.group(2)
-        if generate and name in ("random", "int"):
+        if generate and name in GENERATORS:
             return _generated(name, arg)
         return values[name]
 

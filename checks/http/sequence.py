@@ -87,6 +87,8 @@ class Sequence(Target):
     def _names(self) -> "Sequence":
         known: set[str] = set()
         for name, template in self.let.items():
+            if name in fresh.GENERATORS:
+                raise ValueError(f"let: {name} is the name of a fresh value (${{{name}}}); call it something else")
             fresh.check_template(template, known)
             known.add(name)
         for number, step in enumerate(self.steps, 1):
@@ -95,7 +97,7 @@ class Sequence(Target):
                     fresh.check_template(text, known)
                 known |= set(step.save) | set(step.save_header)
                 for text in _expected(step):
-                    fresh.check_template(text, known)
+                    fresh.check_template(text, known, generators=False)
             except ValueError as exc:
                 raise ValueError(f"step {number}: {exc}") from None
         saved = {n for s in self.steps for n in (*s.save, *s.save_header)}
@@ -111,8 +113,10 @@ class Sequence(Target):
         # A value put into a URL is percent-encoded there: "Author x1" becomes Author%20x1.
         in_url = {k: quote(str(v), safe="") for k, v in values.items()}
         return step.model_copy(update={
-            "path": fresh.fill(step.path, in_url), "headers": fresh.fill(step.headers, values),
-            "json_body": fresh.fill(step.json_body, values), "body": fresh.fill(step.body, values)})
+            "path": fresh.fill(step.path, in_url, generate=True),
+            "headers": fresh.fill(step.headers, values, generate=True),
+            "json_body": fresh.fill(step.json_body, values, generate=True),
+            "body": fresh.fill(step.body, values, generate=True)})
 
     def _check_answer(self, step: Step, response, values: dict[str, Any], origin: dict[str, str]) -> str | None:
         """What is wrong with the answer, or None; saves what the step saves, so its own checks may use it."""

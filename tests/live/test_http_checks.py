@@ -559,6 +559,13 @@ def test_sequence_distinct_catches_one_request_id_for_all(server, run_check):
                           "each answer must get a new one")
 
 
+def test_sequence_draws_a_fresh_value_where_a_step_sends_one(server, run_check):
+    result = run_check({"type": "http.sequence", "url": server[0], "steps": [
+        {"method": "POST", "path": "/good/books", "json": {"title": "T ${random}", "author": "A"}, "status": 201}]})
+    assert status(result) == "passed", result.message
+    assert BOOKS[len(BOOKS)]["title"].startswith("T ") and "$" not in BOOKS[len(BOOKS)]["title"]
+
+
 def test_sequence_echo_of_a_fresh_header(server, run_check):
     check = {"type": "http.sequence", "url": server[0], "let": {"mine": "req-${random}"},
              "steps": [{"path": "/rid/same", "headers": {"X-Request-Id": "${mine}"},
@@ -577,6 +584,8 @@ def test_sequence_echo_of_a_fresh_header(server, run_check):
     ({"steps": [{"path": "/", "save": {"a": "id"}}], "distinct": ["a"]}, "distinct needs two or more names"),
     ({"steps": [{"path": "/", "save": {"a": "id"}}], "distinct": ["a", "b"]}, "distinct needs two or more names"),
     ({"steps": [{"path": "/", "save": {"a": "x..y"}}]}, "is not a path"),
+    ({"let": {"random": "x"}, "steps": [{"path": "/"}]}, "let: random is the name of a fresh value"),
+    ({"steps": [{"path": "/", "equals": {"a": "${random}"}}]}, "${random} would be a new value"),
 ])
 def test_sequence_placeholders_are_validated(params, words):
     with pytest.raises(pydantic.ValidationError) as info:

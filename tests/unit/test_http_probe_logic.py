@@ -11,11 +11,12 @@ from labctl.check_families.http.request import curl_line
 
 
 def test_fresh_values_are_new_each_run_and_typed():
-    let = {"title": "Book ${random}", "year": "${int:1000-1999}", "copy": "${title}!"}
+    let = {"title": "Book ${random}", "year": "${int:1000-1999}", "copy": "${title}!", "text": "${digits:4}"}
     one, two = fresh.make_values(let), fresh.make_values(let)
     assert one["title"] != two["title"] and one["title"].startswith("Book ")
     assert isinstance(one["year"], int) and 1000 <= one["year"] <= 1999
     assert one["copy"] == one["title"] + "!"
+    assert isinstance(one["text"], str) and len(one["text"]) == 4 and one["text"].isdigit() and one["text"][0] != "0"
     word = fresh.fresh_word()
     assert len(word) == 10 and word[0].isalpha() and word.isalnum()
 
@@ -32,6 +33,7 @@ def test_fill_keeps_a_lone_placeholder_as_its_value():
     ("${int:5}", set(), "is not a fresh value"),
     ("${int:9-1}", set(), "is not a fresh value"),
     ("${random:3}", set(), "is not a fresh value"),
+    ("${digits:0}", set(), "is not a fresh value"),
     ("${id:x}", {"id"}, "${id} is not defined"),
 ])
 def test_bad_placeholders_are_refused(text, known, words):
@@ -81,3 +83,16 @@ def test_curl_line_is_a_command_to_paste():
     assert curl_line("HEAD", "http://127.0.0.1/", {}) == "curl -I http://127.0.0.1/"
     raw = shlex.split(curl_line("POST", "http://127.0.0.1/", {"Content-Type": "application/json"}, body='{"t": "Bro'))
     assert raw[-3:] == ["--data-binary", '{"t": "Bro', "http://127.0.0.1/"] and raw.count("-H") == 1
+
+
+def test_a_last_hash_counts_the_items_of_a_list():
+    from labctl.check_families.http.body import json_at, json_problem, parse_path
+
+    assert parse_path("books.#") == ["books", "#"]
+    assert json_at({"books": [1, 2, 3]}, "books.#") == (True, 3, "")
+    assert json_problem({"books": [1, 2]}, {"books.#": 3}, None) == "the number of items in books is 2; expected 3"
+    assert json_problem({"books": {}}, {"books.#": 3}, None) == \
+        "the JSON has no list at books to count (books is an object, not a list)"
+    assert json_problem({"books": [1]}, {"books.#": 1}, None) is None
+    with pytest.raises(ValueError, match="can only be the last part"):
+        parse_path("books.#.id")
