@@ -31,6 +31,8 @@ TASKS = ["health", "routing", "json-in", "json-errors", "middleware", "html-view
 BUGS = {
     "health-as-text": "GET /health sends its JSON text as text/plain",
     "ignore-limit": "GET /books ignores ?limit=",
+    "typo-in-data": "one of the five books was copied with a wrong year (Neuromancer, 1983)",
+    "not-in-id-order": "GET /books lists the books by title, not in id order",
     "limit-before-author": "GET /books cuts the list to ?limit= before it keeps the ?author= books",
     "author-substring": "?author= keeps the books whose author contains the name, not only the exact name",
     "author-ignore-case": "?author= compares names without regard to case",
@@ -38,6 +40,8 @@ BUGS = {
     "year-string-accepted": "POST /books turns a year sent as a string of digits into a number instead of refusing it",
     "year-bool-accepted": "POST /books takes true as a year (in Python, True is an int)",
     "empty-title-accepted": "POST /books takes an empty title",
+    "title-not-string": "POST /books takes any title that is not empty, a number too, and stores it as text",
+    "year-optional": "POST /books takes a book without a year",
     "stores-bad-book": "POST /books stores the book before it checks it, so a refused book is in the list anyway",
     "no-location": "POST /books answers 201 without a Location header",
     "negative-limit-accepted": "only ?limit=0 is refused: a negative limit is used as it is",
@@ -49,6 +53,7 @@ BUGS = {
     "key-on-stats-only": "the API key guards GET /admin/stats only, not everything under /admin",
     "same-request-id": "one request id, made at start-up, goes on every response",
     "short-request-id": "request ids are a counter (1, 2, 3...), not unique ids of 8+ characters",
+    "stats-constant": "GET /admin/stats always answers the five starting books",
     "escape-amp-only": "the page escapes & but not < (so a title can add markup, or a script)",
     "escape-no-amp": "the page escapes < and > but not &",
     "page-no-author": "the page shows the title but not the author and year",
@@ -81,6 +86,8 @@ BOOKS = {
     4: {"id": 4, "title": "Neuromancer", "author": "William Gibson", "year": 1984},
     5: {"id": 5, "title": "Pride & Prejudice", "author": "Jane Austen", "year": 1813},
 }
+if bug("typo-in-data"):
+    BOOKS[4]["year"] = 1983
 
 
 # ---- requests, responses, errors -----------------------------------------------------------------
@@ -233,6 +240,8 @@ def find_book(book_id) -> dict:
 def list_books(request: Request) -> Response:
     """GET /books?author=...&limit=...: the books in id order, filtered by exact author, at most limit."""
     books = [BOOKS[i] for i in sorted(BOOKS)]
+    if bug("not-in-id-order"):
+        books.sort(key=lambda b: str(b["title"]))
     author = request.query.get("author")
     limit = request.query.get("limit")
     if limit is not None and not bug("ignore-limit"):
@@ -295,10 +304,15 @@ def book_problem(data) -> str | None:
     """What is wrong with a new book's JSON, or None."""
     if not isinstance(data, dict):
         return "the body must be a JSON object"
+    if bug("title-not-string") and data.get("title") not in (None, ""):
+        data["title"] = str(data["title"])
     for field in ("title", "author"):
         if not isinstance(data.get(field), str) or not (data[field].strip() or bug("empty-title-accepted")):
             return f"{field} is required and must be a non-empty string"
     year = data.get("year")
+    if bug("year-optional") and year is None:
+        data["year"] = 0
+        return None
     if bug("year-string-accepted") and isinstance(year, str) and year.isdigit():
         return None
     if bug("year-bool-accepted") and isinstance(year, bool):
@@ -310,7 +324,7 @@ def book_problem(data) -> str | None:
 
 @route("GET", "/admin/stats", task="middleware")
 def admin_stats(request: Request) -> Response:
-    return json_response({"books": len(BOOKS)})
+    return json_response({"books": 5 if bug("stats-constant") else len(BOOKS)})
 
 
 PAGE = """<!doctype html>
