@@ -1,4 +1,4 @@
-"""HTTP checks on what comes back: JSON bodies (values at paths, JSON Schema), response times, sequences."""
+"""HTTP checks on what comes back: JSON bodies (values at paths, JSON Schema), text bodies, response times."""
 from __future__ import annotations
 
 import json
@@ -13,12 +13,13 @@ from labctl.check_engine.context import CheckContext
 from labctl.check_engine.registry import register
 from labctl.check_engine.result import Outcome, failed, passed
 
-from .request import OneRequest, SequenceStep, Target, show_body, status_problem
+from .request import OneRequest, show_body, status_problem
 
 # ---- JSON helpers (unit-tested without a server) ------------------------------------------------
 
 def parse_path(path: str) -> list[str | int]:
-    """'items[0].name', 'items.0.name' -> ['items', 0, 'name']; '' or '$' -> []. Raises ValueError."""
+    """'items[0].name', 'items.0.name' -> ['items', 0, 'name']; '' or '$' -> []; a last part # is the
+    number of items of the list there ('books.#'). Raises ValueError."""
     text = path.strip()
     if text in ("", "$"):
         return []
@@ -31,10 +32,17 @@ def parse_path(path: str) -> list[str | int]:
         if m.group(1):
             out.append(int(m.group(1)) if m.group(1).isdigit() else m.group(1))
         out.extend(int(i) for i in re.findall(r"\[(\d+)\]", m.group(2)))
+    if COUNT in out[:-1]:
+        raise ValueError(f"{path!r}: # (the number of items) can only be the last part")
     return out
 
 
+COUNT = "#"
+
+
 def show_path(tokens: list[str | int]) -> str:
+    if tokens and tokens[-1] == COUNT:
+        return f"the number of items in {show_path(tokens[:-1])}"
     text = ""
     for t in tokens:
         text += f"[{t}]" if isinstance(t, int) else (f".{t}" if text else t)
@@ -52,10 +60,18 @@ def json_at(data: Any, path: str) -> tuple[bool, Any, str]:
             current = current[token]
         elif isinstance(current, dict) and str(token) in current:
             current = current[str(token)]
+        elif token == COUNT:
+            if not isinstance(current, list):
+                return False, None, f"{show_path(tokens[:i])} is {_json_type(current)}, not a list"
+            current = len(current)
         else:
             kind = "an object without it" if isinstance(current, dict) else f"{_json_type(current)} there"
             return False, None, f"{show_path(tokens[:i])} is {kind}"
     return True, current, ""
+
+
+def _cut(text: str, limit: int = 120) -> str:
+    return text if len(text) <= limit else text[:limit] + "..."
 
 
 def _json_type(value: Any) -> str:
@@ -80,9 +96,14 @@ def json_problem(data: Any, equals: dict[str, Any], schema: dict | None) -> str 
         found, value, stopped = json_at(data, path)
         where = show_path(parse_path(path))
         if not found:
+            tokens = parse_path(path)
+            if tokens and tokens[-1] == COUNT:
+                return f"the JSON has no list at {show_path(tokens[:-1])} to count ({stopped})"
             return f"the JSON has no {where} ({stopped})"
         if not json_equal(value, expected):
-            return f"the JSON at {where} is {json.dumps(value)[:120]}; expected {json.dumps(expected)[:120]}"
+            if where.startswith("the number of items"):
+                return f"{where} is {value}; expected {json.dumps(expected)}"
+            return f"the JSON at {where} is {_cut(json.dumps(value))}; expected {_cut(json.dumps(expected))}"
     if schema is not None:
         from jsonschema import exceptions, validators
 
@@ -117,8 +138,7 @@ def parse_json(response) -> tuple[Any, str | None]:
         return response.json(), None
     except ValueError:
         kind = response.headers.get("content-type", "no content type")
-        snippet = show_body(response)
-        return None, f"it did not answer with JSON ({kind}): {snippet[:120]!r}"
+        return None, f"it did not answer with JSON ({kind}): {show_body(response, 120)!r}"
 
 
 def _schema(value: dict | None) -> dict | None:
@@ -182,7 +202,7 @@ class Json(OneRequest):
             if found and isinstance(said, str) and said.strip():
                 return failed(said.strip(), expected=self.equals or self.json_schema, found=data, evidence=evidence)
         if problem:
-            return failed(f"{self.method} {url}: {problem}", expected=self.equals or self.json_schema,
+            return failed(f"{self.method} {url}: {problem}. Try it: {evidence}", expected=self.equals or self.json_schema,
                           found=data if data is not None else show_body(response), evidence=evidence)
         return passed(f"{self.method} {url} answered the expected JSON", evidence=evidence)
 
@@ -233,7 +253,7 @@ class Body(OneRequest):
             elif self.matches is not None and not re.search(self.matches, text):
                 problem = f"nothing in the body matches /{self.matches}/"
         if problem:
-            return failed(f"{self.method} {url}: {problem}. It answered: {show_body(response)[:200]!r}",
+            return failed(f"{self.method} {url}: {problem}. It answered: {show_body(response, 200)!r}. Try it: {evidence}",
                           expected={"contains": self.contains, "not_contains": self.not_contains,
                                     "matches": self.matches}, found=show_body(response), evidence=evidence)
         return passed(f"{self.method} {url} answered the expected text", evidence=evidence)
@@ -264,9 +284,10 @@ class ResponseTime(OneRequest):
                 if response is None:
                     if times:  # it answered before: the budget ran out on a slow request
                         break
-                    return failed(elapsed, evidence=self.evidence(self, url))
+                    return failed(f"{elapsed}. Try it: {self.evidence(self, url)}", evidence=self.evidence(self, url))
                 if response.status_code >= 500:
-                    return failed(f"{self.method} {url}: it answered {response.status_code}, a server error",
+                    return failed(f"{self.method} {url}: it answered {response.status_code}, a server error. "
+                                  f"Try it: {self.evidence(self, url)}",
                                   found={"status": response.status_code, "body": show_body(response)},
                                   evidence=self.evidence(self, url))
                 times.append(elapsed)
@@ -276,54 +297,11 @@ class ResponseTime(OneRequest):
         found = [round(t * 1000) for t in times]
         if len(times) < self.samples:
             return failed(f"{self.method} {url}: {len(times)} of {self.samples} requests were done within "
-                          f"{budget:g}s; the app is far slower than {self.max_ms} ms",
+                          f"{budget:g}s; the app is far slower than {self.max_ms} ms. Try it: {evidence}",
                           expected=f"median <= {self.max_ms} ms", found=found, evidence=evidence)
         median = median_ms(times)
         if median > self.max_ms:
             return failed(f"{self.method} {url}: median response time {median} ms over {len(times)} requests; "
-                          f"expected at most {self.max_ms} ms",
+                          f"expected at most {self.max_ms} ms. Try it: {evidence}",
                           expected=f"median <= {self.max_ms} ms", found=found, evidence=evidence)
         return passed(f"{self.method} {url}: median response time {median} ms (at most {self.max_ms} ms)", evidence=evidence)
-
-
-# ---- http.sequence ------------------------------------------------------------------------------
-
-@register("http.sequence")
-class Sequence(Target):
-    steps: list[SequenceStep] = Field(min_length=1, max_length=20, description="Requests made in order, sharing cookies.")
-
-    @field_validator("steps")
-    @classmethod
-    def _paths(cls, value: list[SequenceStep]) -> list[SequenceStep]:
-        for step in value:
-            for path in step.equals:
-                parse_path(path)
-        return value
-
-    def describe(self) -> str:
-        return " then ".join(f"{s.method} {self.shown(s)}" for s in self.steps)
-
-    def run(self, ctx: CheckContext) -> Outcome:
-        done: list[str] = []
-        # The steps share the check's time budget, so a long sequence ends as a failure, not a runner timeout.
-        deadline = time.monotonic() + (self.timeout or ctx.timeout)
-        session = self.session()  # one cookie jar: a login's session cookie goes with the next requests
-        try:
-            for number, step in enumerate(self.steps, 1):
-                left = max(0.1, deadline - time.monotonic())
-                response, url, elapsed = self.send(ctx, session, step, timeout=left)
-                done.append(self.evidence(step, url))
-                evidence = "; ".join(done)
-                if response is None:
-                    return failed(f"step {number}: {elapsed}", evidence=evidence)
-                problem = status_problem(response, step.status)
-                if not problem and step.equals:
-                    data, problem = parse_json(response)
-                    problem = problem or json_problem(data, step.equals, None)
-                if problem:
-                    return failed(f"step {number} ({step.method} {url}): {problem}",
-                                  expected={"status": step.status, "equals": step.equals or None},
-                                  found={"status": response.status_code, "body": show_body(response)}, evidence=evidence)
-        finally:
-            session.close()
-        return passed(f"all {len(self.steps)} requests answered as expected", evidence="; ".join(done))

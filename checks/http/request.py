@@ -45,6 +45,26 @@ def header_problem(headers: Any, expected: dict[str, "HeaderRule"]) -> str | Non
     return None
 
 
+def curl_line(method: str, url: str, headers: dict[str, str], json_body: Any = None, body: str | None = None) -> str:
+    """The request as a curl command a learner can paste into a shell (-i: show the status and headers)."""
+    import json
+    import shlex
+
+    words = ["curl", "-I"] if method == "HEAD" else ["curl", "-i"]
+    if method not in ("GET", "HEAD") or (method == "GET" and (json_body is not None or body is not None)):
+        words += ["-X", method]
+    for name, value in headers.items():
+        words += ["-H", f"{name}: {value}"]
+    if json_body is not None:
+        if not any(name.lower() == "content-type" for name in headers):
+            words += ["-H", "Content-Type: application/json"]
+        words += ["-d", json.dumps(json_body, ensure_ascii=False)]
+    elif body is not None:
+        words += ["--data-binary", body]
+    words.append(url)
+    return " ".join(shlex.quote(w) for w in words)
+
+
 # ---- requests ----------------------------------------------------------------------------------
 
 class HeaderRule(BaseModel):
@@ -207,16 +227,18 @@ class Target(Check):
         return f"{reason}: is your app running? Start it, then check again"
 
     def evidence(self, request: Request, url: str) -> str:
-        return f"{request.method} {url}"
+        """The request as a curl line to paste (every failure about a request carries it)."""
+        return curl_line(request.method, url, request.headers, request.json_body, request.body)
 
     def shown(self, request: Request) -> str:
         """The target as the lab names it, for describe()."""
         return (f"{self.service} " if self.service else "") + (request.path or self.url or "/")
 
 
-def show_body(response) -> str:
+def show_body(response, limit: int = BODY_SHOWN) -> str:
+    """The body's text, cut at `limit` characters with ... to show it was cut."""
     text = response.text if response is not None else ""
-    return text if len(text) <= BODY_SHOWN else text[:BODY_SHOWN] + "..."
+    return text if len(text) <= limit else text[:limit] + "..."
 
 
 def status_problem(response, status: int | list[int] | None) -> str | None:
@@ -241,7 +263,8 @@ class OneRequest(Request, Target):
         response, url, elapsed = self.fetch(ctx)
         evidence = self.evidence(self, url)
         if response is None:
-            return None, url, evidence, failed(elapsed, expected=getattr(self, "status", None), evidence=evidence)
+            return None, url, evidence, failed(f"{elapsed}. Try it: {evidence}", expected=getattr(self, "status", None),
+                                               evidence=evidence)
         return response, url, evidence, None
 
 
@@ -260,7 +283,7 @@ class Status(OneRequest):
             return no_answer
         problem = status_problem(response, self.status)
         if problem:
-            return failed(f"{self.method} {url}: {problem}", expected=self.status,
+            return failed(f"{self.method} {url}: {problem}. Try it: {evidence}", expected=self.status,
                           found={"status": response.status_code, "body": show_body(response)}, evidence=evidence)
         return passed(f"{self.method} {url} answered {response.status_code}", evidence=evidence)
 
@@ -286,7 +309,7 @@ class Headers(OneRequest):
             return no_answer
         problem = status_problem(response, self.status) or header_problem(response.headers, self.expected)
         if problem:
-            return failed(f"{self.method} {url}: {problem}",
+            return failed(f"{self.method} {url}: {problem}. Try it: {evidence}",
                           expected={k: r.model_dump(exclude_defaults=True) for k, r in self.expected.items()},
                           found=dict(response.headers), evidence=evidence)
         return passed(f"{self.method} {url} sends the expected headers", evidence=evidence)

@@ -21,6 +21,9 @@ from labctl.check_engine.runner import run_check as run_one
 from labctl.core.model import CheckSpec, Task
 
 
+BOOKS: dict[int, dict] = {}  # books the probe checks add (POST .../books)
+
+
 class Handler(BaseHTTPRequestHandler):
     """The routes a learner's app might have: JSON, headers, a login with a cookie, a slow page, redirects."""
 
@@ -58,7 +61,28 @@ class Handler(BaseHTTPRequestHandler):
             "/away": lambda: self._send(302, "", headers=[("Location", "http://example.com/")]),
             "/me": self._me,
         }
+        if self.path.startswith(("/good/", "/bad/", "/amp/", "/rid/")):
+            return self._probe_routes()
         routes.get(self.path, lambda: self._send(404, {"error": "not found"}))()
+
+    # An app for the probe checks: /good/ escapes a page's title, /bad/ pastes it as it is, /amp/
+    # escapes only &; /rid/fresh gives a new request id each time, /rid/same always the same one.
+    def _probe_routes(self) -> None:
+        import html
+        import uuid
+
+        parts = self.path.split("?")[0].strip("/").split("/")
+        if parts[0] == "rid":
+            rid = self.headers.get("X-Request-Id") or (str(uuid.uuid4()) if parts[1] == "fresh" else "always-the-same")
+            return self._send(200, {"ok": True}, headers=[("X-Request-Id", rid)])
+        if len(parts) == 4 and parts[1] == "books" and parts[3] == "page" and parts[2].isdigit() and int(parts[2]) in BOOKS:
+            book = BOOKS[int(parts[2])]
+            escape = {"good": html.escape, "bad": str, "amp": lambda t: t.replace("&", "&amp;")}[parts[0]]
+            page = (f'<!doctype html><html><head><title>{escape(book["title"])}</title></head><body>\n'
+                    f'  <h1 class="title">\n    {escape(book["title"])}\n  </h1>\n'
+                    f'  <p>by <b>{escape(book["author"])}</b></p></body></html>')
+            return self._send(200, page, content_type="text/html; charset=utf-8")
+        self._send(404, {"error": "not found"})
 
     def _me(self) -> None:
         if "session=tok-ann" in (self.headers.get("Cookie") or ""):
@@ -73,6 +97,10 @@ class Handler(BaseHTTPRequestHandler):
                 self._send(200, {"ok": True}, headers=[("Set-Cookie", "session=tok-ann; Path=/; HttpOnly")])
             else:
                 self._send(401, {"error": "bad credentials"})
+        elif self.path.endswith("/books") and isinstance(body, dict):
+            book_id = len(BOOKS) + 1
+            BOOKS[book_id] = body
+            self._send(201, dict(body, id=book_id), headers=[("Location", f"/books/{book_id}")])
         elif self.path == "/echo":
             self._send(201, {"got": body})
         else:
@@ -135,6 +163,13 @@ def status(result) -> str:
     return result.status.value
 
 
+def said(result) -> str:
+    """A failure's message without its curl line, which every failure about a request must end with."""
+    message, sep, curl = result.message.rpartition(". Try it: curl ")
+    assert sep and curl, f"no curl line to paste in {result.message!r}"
+    return message
+
+
 # ---- http.status --------------------------------------------------------------------------------
 
 def test_status_passes(server, run_check):
@@ -146,7 +181,7 @@ def test_status_passes(server, run_check):
 def test_status_fails_with_expected_and_found(server, run_check):
     result = run_check({"type": "http.status", "url": server[0], "path": "/nope", "status": [200, 204]})
     assert status(result) == "failed"
-    assert result.message == f"GET {server[0]}/nope: it answered 404; expected 200 or 204"
+    assert said(result) == f"GET {server[0]}/nope: it answered 404; expected 200 or 204"
     assert result.found["status"] == 404 and "not found" in result.found["body"]
 
 
@@ -172,13 +207,13 @@ def test_status_learners_app_not_running_is_a_failure_saying_start_it(closed_por
     url = f"http://127.0.0.1:{closed_port}/health"
     result = run_check({"type": "http.status", "url": url})
     assert status(result) == "failed"
-    assert result.message == f"nothing is answering at {url}: is your app running? Start it, then check again"
+    assert said(result) == f"nothing is answering at {url}: is your app running? Start it, then check again"
 
 
 def test_status_on_a_lab_service_by_path(server, run_check):
     result = run_check({"type": "http.status", "service": "web", "path": "/health"}, services=web_service(server[1]))
     assert status(result) == "passed", result.message
-    assert result.evidence == f"GET http://127.0.0.1:{server[1]}/health"
+    assert result.evidence == f"curl -i http://127.0.0.1:{server[1]}/health"
 
 
 def test_status_lab_service_down_is_an_error_not_a_failure(closed_port, run_check):
@@ -206,21 +241,21 @@ def test_headers_pass_with_exact_value_regex_and_case_insensitive_names(server, 
 def test_headers_fail_on_a_wrong_value(server, run_check):
     result = run_check({"type": "http.headers", "url": f"{server[0]}/api/books", "expected": {"Cache-Control": "no-cache"}})
     assert status(result) == "failed"
-    assert result.message.endswith("the Cache-Control header is 'no-store'; expected 'no-cache'")
+    assert said(result).endswith("the Cache-Control header is 'no-store'; expected 'no-cache'")
 
 
 def test_headers_fail_on_a_missing_header_and_on_one_that_should_be_gone(server, run_check):
     result = run_check({"type": "http.headers", "url": f"{server[0]}/html", "expected": {"X-Request-Id": {"regex": "."}}})
-    assert result.message.endswith("the response has no X-Request-Id header")
+    assert said(result).endswith("the response has no X-Request-Id header")
     result = run_check({"type": "http.headers", "url": f"{server[0]}/html", "expected": {"x-powered-by": {"absent": True}}})
     assert status(result) == "failed"
-    assert result.message.endswith("the response has a x-powered-by header ('Express'); it should have none")
+    assert said(result).endswith("the response has a x-powered-by header ('Express'); it should have none")
 
 
 def test_headers_fail_on_a_regex_mismatch(server, run_check):
     result = run_check({"type": "http.headers", "url": f"{server[0]}/api/books", "expected": {"X-Request-Id": {"regex": "^id-"}}})
     assert status(result) == "failed"
-    assert result.message.endswith("the X-Request-Id header is 'req-1234'; expected it to match /^id-/")
+    assert said(result).endswith("the X-Request-Id header is 'req-1234'; expected it to match /^id-/")
 
 
 # ---- http.json ----------------------------------------------------------------------------------
@@ -238,12 +273,12 @@ def test_json_passes_on_values_at_paths(server, run_check):
 def test_json_fails_naming_the_path_and_both_values(server, run_check):
     result = run_check({"type": "http.json", "url": f"{server[0]}/api/books", "equals": {"items[0].title": "Emma"}})
     assert status(result) == "failed"
-    assert result.message.endswith('the JSON at items[0].title is "Dune"; expected "Emma"')
+    assert said(result).endswith('the JSON at items[0].title is "Dune"; expected "Emma"')
 
 
 def test_json_fails_on_a_missing_path(server, run_check):
     result = run_check({"type": "http.json", "url": f"{server[0]}/api/books", "equals": {"items[5].title": "X"}})
-    assert result.message.endswith("the JSON has no items[5].title (items has 2 items)")
+    assert said(result).endswith("the JSON has no items[5].title (items has 2 items)")
 
 
 def test_json_schema_passes_and_fails_naming_the_path(server, run_check):
@@ -251,7 +286,7 @@ def test_json_schema_passes_and_fails_naming_the_path(server, run_check):
     assert status(run_check({"type": "http.json", "url": f"{server[0]}/api/books", "schema": ok})) == "passed"
     result = run_check({"type": "http.json", "url": f"{server[0]}/api/books", "schema": BOOK_SCHEMA})
     assert status(result) == "failed"
-    assert result.message.endswith("the JSON does not fit the schema at items[0].year: 1965 is not of type 'string'")
+    assert said(result).endswith("the JSON does not fit the schema at items[0].year: 1965 is not of type 'string'")
 
 
 def test_json_fails_when_the_answer_is_not_json(server, run_check):
@@ -262,7 +297,7 @@ def test_json_fails_when_the_answer_is_not_json(server, run_check):
 
 def test_json_checks_the_status_first(server, run_check):
     result = run_check({"type": "http.json", "url": f"{server[0]}/me", "status": 200, "equals": {"user": "ann"}})
-    assert result.message.endswith("it answered 401; expected 200")
+    assert said(result).endswith("it answered 401; expected 200")
 
 
 # ---- http.response_time -------------------------------------------------------------------------
@@ -303,14 +338,14 @@ def test_sequence_fails_naming_the_step(server, run_check):
     bad_login = dict(LOGIN, json={"user": "ann", "password": "nope"})
     result = run_check({"type": "http.sequence", "url": server[0], "steps": [bad_login, {"path": "/me", "status": 200}]})
     assert status(result) == "failed"
-    assert result.message == f"step 1 (POST {server[0]}/login): it answered 401; expected 200"
+    assert said(result) == f"step 1 (POST {server[0]}/login): it answered 401; expected 200"
 
 
 def test_sequence_fails_on_json_of_a_later_step(server, run_check):
     result = run_check({"type": "http.sequence", "url": server[0],
                         "steps": [LOGIN, {"path": "/me", "equals": {"user": "bob"}}]})
     assert status(result) == "failed"
-    assert result.message == f'step 2 (GET {server[0]}/me): the JSON at user is "ann"; expected "bob"'
+    assert said(result) == f'step 2 (GET {server[0]}/me): the JSON at user is "ann"; expected "bob"'
 
 
 # ---- validation when the lab loads ---------------------------------------------------------------
@@ -412,7 +447,7 @@ def test_body_fails_naming_the_missing_or_unwanted_text(server, run_check):
 def test_schema_message_summarises_long_lists(server, run_check):
     result = run_check({"type": "http.json", "url": f"{server[0]}/api/books",
                         "schema": {"type": "object", "properties": {"items": {"type": "array", "maxItems": 1}}}})
-    assert result.message.endswith("the JSON does not fit the schema at items: it has 2 items; expected at most 1")
+    assert said(result).endswith("the JSON does not fit the schema at items: it has 2 items; expected at most 1")
 
 
 def test_json_explain_makes_the_services_reason_the_message(server, run_check):
@@ -421,4 +456,138 @@ def test_json_explain_makes_the_services_reason_the_message(server, run_check):
     passing = run_check({"type": "http.json", "url": f"{server[0]}/api/books", "equals": {"count": 2}, "explain": "items[0].title"})
     assert status(passing) == "passed"
     not_text = run_check({"type": "http.json", "url": f"{server[0]}/api/books", "equals": {"count": 3}, "explain": "count"})
-    assert not_text.message.endswith("the JSON at count is 2; expected 3")
+    assert said(not_text).endswith("the JSON at count is 2; expected 3")
+
+
+# ---- http.html ----------------------------------------------------------------------------------
+
+PAGE_BOOK = {"method": "POST", "path": "/good/books", "json": {"title": "Pride & Prejudice", "author": "Jane Austen"},
+             "status": 201, "save": {"id": "id"}}
+
+
+def test_html_reads_the_page_as_a_browser_does(server, run_check):
+    book = run_check({"type": "http.sequence", "url": server[0], "steps": [PAGE_BOOK]})
+    assert status(book) == "passed", book.message
+    book_id = len(BOOKS)
+    # <h1 class="title"> with the title indented on its own line, &amp; for &: all fine.
+    result = run_check({"type": "http.html", "url": f"{server[0]}/good/books/{book_id}/page", "status": 200,
+                        "elements": {"H1": "Pride & Prejudice"}, "text_contains": ["by Jane Austen"]})
+    assert status(result) == "passed", result.message
+
+
+def test_html_fails_naming_what_a_browser_reads(server, run_check):
+    run_check({"type": "http.sequence", "url": server[0], "steps": [PAGE_BOOK]})
+    url = f"{server[0]}/good/books/{len(BOOKS)}/page"
+    wrong = run_check({"type": "http.html", "url": url, "elements": {"h1": "Emma"}})
+    assert status(wrong) == "failed"
+    assert said(wrong) == f"GET {url}: no <h1> reads 'Emma': a browser reads 'Pride & Prejudice'"
+    missing = run_check({"type": "http.html", "url": url, "elements": {"h2": "Emma"}})
+    assert said(missing).endswith("the page has no <h2> element")
+    hidden = run_check({"type": "http.html", "url": url, "text_contains": ["Jane Austen", "Pride & Prejudice</title>"]})
+    assert said(hidden).endswith("the page's text does not show 'Pride & Prejudice</title>'")
+    assert status(run_check({"type": "http.html", "url": f"{server[0]}/good/books/999/page", "status": 200,
+                             "elements": {"h1": "x"}})) == "failed"
+
+
+def test_html_validation():
+    with pytest.raises(pydantic.ValidationError, match="give elements, text_contains, or both"):
+        registry.get("http.html").model_validate({"url": "http://127.0.0.1:1/"})
+    with pytest.raises(pydantic.ValidationError, match="is not a tag name"):
+        registry.get("http.html").model_validate({"url": "http://127.0.0.1:1/", "elements": {"h1 .x": "a"}})
+
+
+# ---- http.sequence: fresh values, saved values, distinct ------------------------------------------
+
+ESCAPE_PROBE = {
+    "type": "http.sequence",
+    "let": {"word": "${random}", "author": "Author ${random}"},
+    "steps": [
+        {"method": "POST", "path": "/APP/books", "json": {"title": "<em>${word}</em> &lt;3 & co", "author": "${author}"},
+         "what": "a new book whose title holds < and &", "status": 201, "save": {"id": "id"},
+         "expected_headers": {"Location": {"regex": "^/books/${id}$"}}},
+        {"path": "/APP/books/${id}/page", "what": "its page", "status": 200,
+         "html": {"h1": "<em>${word}</em> &lt;3 & co"}, "text_contains": ["${author}"]},
+    ],
+}
+
+
+def _probe(app: str) -> dict:
+    return json.loads(json.dumps(ESCAPE_PROBE).replace("/APP/", f"/{app}/"))
+
+
+def test_sequence_with_fresh_values_passes_on_an_escaping_page(server, run_check):
+    result = run_check(dict(_probe("good"), url=server[0]))
+    assert status(result) == "passed", result.message
+    first = BOOKS[len(BOOKS)]
+    assert first["title"].startswith("<em>") and first["author"].startswith("Author ")
+    again = run_check(dict(_probe("good"), url=server[0]))
+    assert status(again) == "passed", again.message
+    second = BOOKS[len(BOOKS)]
+    assert second is not first and second["title"] != first["title"], "each run draws new values"
+
+
+def test_sequence_fails_on_a_page_that_does_not_escape(server, run_check):
+    result = run_check(dict(_probe("bad"), url=server[0]))
+    assert status(result) == "failed"
+    assert said(result).startswith("step 2 (GET ")
+    assert ", its page): a < in the text of the <h1> went into the HTML as it is" in result.message
+    assert "Try it: curl -i http://127.0.0.1" in result.message
+
+
+def test_sequence_fails_on_a_page_that_escapes_only_the_ampersand(server, run_check):
+    result = run_check(dict(_probe("amp"), url=server[0]))
+    assert status(result) == "failed"
+    assert "a < in the text of the <h1> went into the HTML as it is" in result.message
+
+
+def test_sequence_fills_saved_values_into_urls_encoded(server, run_check):
+    result = run_check({"type": "http.sequence", "url": server[0], "let": {"who": "Ann ${random}"},
+                        "steps": [{"path": "/api/books?author=${who}", "status": 200}]})
+    assert status(result) == "failed"  # the test server has no such route: the curl line shows the URL sent
+    assert "/api/books?author=Ann%20" in result.message
+
+
+def test_sequence_distinct_catches_one_request_id_for_all(server, run_check):
+    steps = [{"path": "/rid/APP", "save_header": {n: "X-Request-Id"}} for n in ("a", "b", "c")]
+    fresh = run_check({"type": "http.sequence", "url": server[0], "distinct": ["a", "b", "c"],
+                       "steps": json.loads(json.dumps(steps).replace("APP", "fresh"))})
+    assert status(fresh) == "passed", fresh.message
+    same = run_check({"type": "http.sequence", "url": server[0], "distinct": ["a", "b", "c"],
+                      "steps": json.loads(json.dumps(steps).replace("APP", "same"))})
+    assert status(same) == "failed"
+    assert said(same) == ("the X-Request-Id header of step 2 repeats the one of step 1 ('always-the-same'); "
+                          "each answer must get a new one")
+
+
+def test_sequence_draws_a_fresh_value_where_a_step_sends_one(server, run_check):
+    result = run_check({"type": "http.sequence", "url": server[0], "steps": [
+        {"method": "POST", "path": "/good/books", "json": {"title": "T ${random}", "author": "A"}, "status": 201}]})
+    assert status(result) == "passed", result.message
+    assert BOOKS[len(BOOKS)]["title"].startswith("T ") and "$" not in BOOKS[len(BOOKS)]["title"]
+
+
+def test_sequence_echo_of_a_fresh_header(server, run_check):
+    check = {"type": "http.sequence", "url": server[0], "let": {"mine": "req-${random}"},
+             "steps": [{"path": "/rid/same", "headers": {"X-Request-Id": "${mine}"},
+                        "expected_headers": {"X-Request-Id": "${mine}"}}]}
+    assert status(run_check(check)) == "passed"
+    check["steps"][0]["path"] = "/api/books"  # a route that never echoes: req-1234
+    result = run_check(check)
+    assert status(result) == "failed" and "the X-Request-Id header is 'req-1234'; expected 'req-" in result.message
+
+
+@pytest.mark.parametrize("params, words", [
+    ({"steps": [{"path": "/x/${nope}"}]}, "step 1: ${nope} is not defined before it is used"),
+    ({"steps": [{"path": "/x/${id}"}, {"path": "/y", "save": {"id": "id"}}]}, "step 1: ${id} is not defined"),
+    ({"let": {"a": "${int:9-1}"}, "steps": [{"path": "/"}]}, "is not a fresh value"),
+    ({"let": {"a": "${rand}"}, "steps": [{"path": "/"}]}, "${rand} is not defined"),
+    ({"steps": [{"path": "/", "save": {"a": "id"}}], "distinct": ["a"]}, "distinct needs two or more names"),
+    ({"steps": [{"path": "/", "save": {"a": "id"}}], "distinct": ["a", "b"]}, "distinct needs two or more names"),
+    ({"steps": [{"path": "/", "save": {"a": "x..y"}}]}, "is not a path"),
+    ({"let": {"random": "x"}, "steps": [{"path": "/"}]}, "let: random is the name of a fresh value"),
+    ({"steps": [{"path": "/", "equals": {"a": "${random}"}}]}, "${random} would be a new value"),
+])
+def test_sequence_placeholders_are_validated(params, words):
+    with pytest.raises(pydantic.ValidationError) as info:
+        registry.get("http.sequence").model_validate({"url": "http://127.0.0.1:1/", **params})
+    assert words in str(info.value)

@@ -139,3 +139,56 @@ def test_stop_and_start_keep_the_learners_trace_and_items(practice, api):
     assert session.get(base + f"/items/{created['id']}", timeout=10).json()["name"] == "pen"
     paths = [entry["path"] for entry in session.get(base + "/_lab/trace", timeout=10).json()]
     assert paths[:2] == ["/items", "/items/42"]
+
+
+def check(api, task: str) -> dict:
+    return api("GET", f"/_lab/check/{task}").json()
+
+
+def test_check_cors_preflight_needs_a_request_method_for_post(api):
+    api("OPTIONS", "/items", headers={"Origin": "http://localhost:3000"})
+    assert check(api, "cors-preflight")["result"].endswith(
+        "your OPTIONS /items had no Access-Control-Request-Method header: without it, it is not a preflight "
+        "(a browser always says which method it wants to use)")
+    api("OPTIONS", "/items", headers={"Origin": "http://localhost:3000", "Access-Control-Request-Method": "GET"})
+    assert "asked for Access-Control-Request-Method: GET; the page wants to POST" in check(api, "cors-preflight")["result"]
+    api("OPTIONS", "/items", headers={"origin": "http://localhost:3000", "access-control-request-method": "POST"})
+    assert check(api, "cors-preflight") == {"done": True, "result": "done"}
+
+
+def test_check_submit_names_a_form_body_not_a_wrong_code(api):
+    api("GET", "/old-path")  # requests follows the redirects, as curl -L
+    api("POST", "/submit", data={"code": "GOLD-4217"})
+    result = check(api, "redirects")["result"]
+    assert result.startswith("your last POST /submit was answered 415: its body was sent as a form")
+    assert "is wrong" not in result
+    api("POST", "/submit", json={"code": "SILVER-1"})
+    assert check(api, "redirects")["result"] == "the code sent to POST /submit is wrong: copy it from the /treasure page"
+    api("POST", "/submit", json={"code": "GOLD-4217"})
+    assert check(api, "redirects") == {"done": True, "result": "done"}
+
+
+def test_check_redirects_must_be_followed_from_old_path(api):
+    api("GET", "/treasure")
+    api("POST", "/submit", json={"code": "GOLD-4217"})
+    assert "not by following the redirects from /old-path" in check(api, "redirects")["result"]
+    api("GET", "/old-path", allow_redirects=False)
+    api("GET", "/new-path", allow_redirects=False)
+    api("GET", "/treasure")
+    assert check(api, "redirects")["done"] is True
+
+
+def test_check_conditional_get_needs_the_etag_not_a_star(api):
+    etag = api("GET", "/catalog").headers["ETag"]
+    assert api("GET", "/catalog", headers={"If-None-Match": "*"}).status_code == 304
+    assert "did not hold the catalog's ETag" in check(api, "conditional-get")["result"]
+    api("GET", "/catalog", headers={"If-None-Match": f'"other", {etag}'})
+    assert check(api, "conditional-get") == {"done": True, "result": "done"}
+
+
+def test_check_create_item_says_why_a_post_was_refused(api):
+    api("POST", "/items", data='{"name": "pen"}', headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert check(api, "create-item")["result"].startswith(
+        "no POST /items was answered 201 yet (last answer: 415): its body was sent as a form")
+    api("POST", "/items", data="{name", headers={"Content-Type": "application/json"})
+    assert "its body was labelled JSON but is not a JSON object" in check(api, "create-item")["result"]

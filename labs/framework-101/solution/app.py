@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import html
+import itertools
 import json
 import os
 import re
@@ -28,12 +29,34 @@ from urllib.parse import parse_qs, urlsplit
 
 TASKS = ["health", "routing", "json-in", "json-errors", "middleware", "html-view"]
 BUGS = {
+    "health-as-text": "GET /health sends its JSON text as text/plain",
     "ignore-limit": "GET /books ignores ?limit=",
+    "typo-in-data": "one of the five books was copied with a wrong year (Neuromancer, 1983)",
+    "not-in-id-order": "GET /books lists the books by title, not in id order",
+    "limit-before-author": "GET /books cuts the list to ?limit= before it keeps the ?author= books",
+    "author-substring": "?author= keeps the books whose author contains the name, not only the exact name",
+    "author-ignore-case": "?author= compares names without regard to case",
+    "year-as-string": "a book's year goes out as a string, not a number",
+    "year-string-accepted": "POST /books turns a year sent as a string of digits into a number instead of refusing it",
+    "year-bool-accepted": "POST /books takes true as a year (in Python, True is an int)",
+    "empty-title-accepted": "POST /books takes an empty title",
+    "title-not-string": "POST /books takes any title that is not empty, a number too, and stores it as text",
+    "year-optional": "POST /books takes a book without a year",
+    "stores-bad-book": "POST /books stores the book before it checks it, so a refused book is in the list anyway",
+    "no-location": "POST /books answers 201 without a Location header",
+    "negative-limit-accepted": "only ?limit=0 is refused: a negative limit is used as it is",
     "error-status-200": "a bad POST /books body gets its JSON error with status 200",
     "html-404": "an unknown route still gets the framework's default HTML 404 page",
     "no-request-id-on-errors": "X-Request-Id is only added to successful responses",
     "no-request-id-echo": "a request id sent by the client is replaced by a new one",
     "api-key-everywhere": "the API key is required on every route, not only /admin",
+    "key-on-stats-only": "the API key guards GET /admin/stats only, not everything under /admin",
+    "same-request-id": "one request id, made at start-up, goes on every response",
+    "short-request-id": "request ids are a counter (1, 2, 3...), not unique ids of 8+ characters",
+    "stats-constant": "GET /admin/stats always answers the five starting books",
+    "escape-amp-only": "the page escapes & but not < (so a title can add markup, or a script)",
+    "escape-no-amp": "the page escapes < and > but not &",
+    "page-no-author": "the page shows the title but not the author and year",
     "page-unknown-200": "the page of an unknown book renders an empty page with 200",
     "unescaped-html": "the page pastes the title into the HTML as it is (string concatenation, no template)",
 }
@@ -63,6 +86,8 @@ BOOKS = {
     4: {"id": 4, "title": "Neuromancer", "author": "William Gibson", "year": 1984},
     5: {"id": 5, "title": "Pride & Prejudice", "author": "Jane Austen", "year": 1813},
 }
+if bug("typo-in-data"):
+    BOOKS[4]["year"] = 1983
 
 
 # ---- requests, responses, errors -----------------------------------------------------------------
@@ -154,15 +179,24 @@ def request_id_middleware(request: Request, next_handler) -> Response:
     request_id = request.headers.get("X-Request-Id")
     if not request_id or bug("no-request-id-echo"):
         request_id = str(uuid.uuid4())
+        if bug("same-request-id"):
+            request_id = STARTUP_ID
+        elif bug("short-request-id"):
+            request_id = str(next(COUNTER))
     response = next_handler(request)
     if not (bug("no-request-id-on-errors") and response.status >= 400):
         response.headers["X-Request-Id"] = request_id
     return response
 
 
+STARTUP_ID, COUNTER = str(uuid.uuid4()), itertools.count(1)  # for the bugs same-request-id, short-request-id
+
+
 def api_key_middleware(request: Request, next_handler) -> Response:
     """/admin and everything under it needs the header X-API-Key: secret; without it, 401."""
     protected = request.path == "/admin" or request.path.startswith("/admin/") or bug("api-key-everywhere")
+    if bug("key-on-stats-only"):
+        protected = request.path == "/admin/stats"
     if protected and request.headers.get("X-API-Key") != API_KEY:
         return error_response(401, "missing or wrong X-API-Key header")
     return next_handler(request)
@@ -190,6 +224,8 @@ def handle(request: Request) -> Response:
 
 @route("GET", "/health", task="health")
 def health(request: Request) -> Response:
+    if bug("health-as-text"):
+        return Response(200, b'{"status": "ok"}', "text/plain")
     return json_response({"status": "ok"})
 
 
@@ -204,21 +240,41 @@ def find_book(book_id) -> dict:
 def list_books(request: Request) -> Response:
     """GET /books?author=...&limit=...: the books in id order, filtered by exact author, at most limit."""
     books = [BOOKS[i] for i in sorted(BOOKS)]
+    if bug("not-in-id-order"):
+        books.sort(key=lambda b: str(b["title"]))
     author = request.query.get("author")
-    if author is not None:
-        books = [b for b in books if b["author"] == author]
     limit = request.query.get("limit")
     if limit is not None and not bug("ignore-limit"):
-        if not limit.isdigit() or int(limit) < 1:
+        if bug("negative-limit-accepted"):
+            if not limit.lstrip("-").isdigit() or int(limit) == 0:
+                raise HttpError(400, "limit must be a whole number other than 0")
+        elif not limit.isdigit() or int(limit) < 1:
             raise HttpError(400, "limit must be a positive whole number")
+        if bug("limit-before-author"):
+            books = books[:int(limit)]
+    if author is not None:  # filter first, then cut
+        books = [b for b in books if same_author(b["author"], author)]
+    if limit is not None and not bug("ignore-limit") and not bug("limit-before-author"):
         books = books[:int(limit)]
-    return json_response({"books": books})
+    return json_response({"books": [book_json(b) for b in books]})
+
+
+def same_author(stored: str, asked: str) -> bool:
+    if bug("author-substring"):
+        return asked in stored
+    if bug("author-ignore-case"):
+        return stored.lower() == asked.lower()
+    return stored == asked
+
+
+def book_json(book: dict) -> dict:
+    return dict(book, year=str(book["year"])) if bug("year-as-string") else book
 
 
 @route("GET", "/books/<id>", task="routing")
 def get_book(request: Request) -> Response:
     # <id>, not <int:id>: /books/abc reaches us too, and is a book that does not exist (404).
-    return json_response(find_book(request.params["id"]))
+    return json_response(book_json(find_book(request.params["id"])))
 
 
 @route("POST", "/books", task="json-in")
@@ -229,24 +285,38 @@ def create_book(request: Request) -> Response:
         data = json.loads(request.body or b"")
     except ValueError:
         data, problem = None, "the body is not valid JSON"
+    if bug("stores-bad-book") and isinstance(data, dict):
+        book_id = max(BOOKS) + 1
+        BOOKS[book_id] = {"id": book_id, **{k: data.get(k) for k in ("title", "author", "year")}}
     if problem is None:
         problem = book_problem(data)
     if problem is not None:
         # Task 3 answers its own 400s in JSON (task 4 makes every other error JSON too).
         return json_response({"error": problem}, 200 if bug("error-status-200") else 400)
     book_id = max(BOOKS) + 1
-    BOOKS[book_id] = {"id": book_id, "title": data["title"].strip(), "author": data["author"].strip(), "year": data["year"]}
-    return json_response(BOOKS[book_id], 201, headers={"Location": f"/books/{book_id}"})
+    BOOKS[book_id] = {"id": book_id, "title": data["title"].strip(), "author": data["author"].strip(),
+                      "year": int(data["year"])}
+    headers = {} if bug("no-location") else {"Location": f"/books/{book_id}"}
+    return json_response(book_json(BOOKS[book_id]), 201, headers=headers)
 
 
 def book_problem(data) -> str | None:
     """What is wrong with a new book's JSON, or None."""
     if not isinstance(data, dict):
         return "the body must be a JSON object"
+    if bug("title-not-string") and data.get("title") not in (None, ""):
+        data["title"] = str(data["title"])
     for field in ("title", "author"):
-        if not isinstance(data.get(field), str) or not data[field].strip():
+        if not isinstance(data.get(field), str) or not (data[field].strip() or bug("empty-title-accepted")):
             return f"{field} is required and must be a non-empty string"
     year = data.get("year")
+    if bug("year-optional") and year is None:
+        data["year"] = 0
+        return None
+    if bug("year-string-accepted") and isinstance(year, str) and year.isdigit():
+        return None
+    if bug("year-bool-accepted") and isinstance(year, bool):
+        return None
     if not isinstance(year, int) or isinstance(year, bool):  # in Python, True is an int: not a year
         return "year is required and must be a whole number"
     return None
@@ -254,7 +324,7 @@ def book_problem(data) -> str | None:
 
 @route("GET", "/admin/stats", task="middleware")
 def admin_stats(request: Request) -> Response:
-    return json_response({"books": len(BOOKS)})
+    return json_response({"books": 5 if bug("stats-constant") else len(BOOKS)})
 
 
 PAGE = """<!doctype html>
@@ -275,9 +345,15 @@ def book_page(request: Request) -> Response:
     if bug("page-unknown-200") and request.params["id"] not in BOOKS:
         return html_response(PAGE.format(title="", author="", year="", id=""))
     book = find_book(request.params["id"])
+    page = PAGE.replace("  <p>by {author}, {year}</p>\n", "") if bug("page-no-author") else PAGE
     if bug("unescaped-html"):
-        return html_response(PAGE.format(**{k: str(v) for k, v in book.items()}))
-    return html_response(PAGE.format(**{k: html.escape(str(v)) for k, v in book.items()}))
+        return html_response(page.format(**{k: str(v) for k, v in book.items()}))
+    if bug("escape-amp-only"):
+        return html_response(page.format(**{k: str(v).replace("&", "&amp;") for k, v in book.items()}))
+    if bug("escape-no-amp"):
+        return html_response(page.format(**{k: str(v).replace("<", "&lt;").replace(">", "&gt;")
+                                             for k, v in book.items()}))
+    return html_response(page.format(**{k: html.escape(str(v)) for k, v in book.items()}))
 
 
 # ---- the server ---------------------------------------------------------------------------------

@@ -1,0 +1,192 @@
+"""http.sequence: requests made in order, sharing cookies, with values the learner cannot predict.
+
+`let` draws fresh values for each run (a new title, a new request id), steps `save` what an answer
+gave (a new book's id, a header) for later steps, and `distinct` asks that saved values all differ
+(a request id that is new on every response). See fresh.py for the `${...}` placeholders.
+"""
+from __future__ import annotations
+
+import re
+import time
+from typing import Any
+from urllib.parse import quote
+
+from pydantic import Field, field_validator, model_validator
+
+from labctl.check_engine.context import CheckContext
+from labctl.check_engine.registry import register
+from labctl.check_engine.result import Outcome, failed, passed
+
+from . import fresh
+from .body import _schema, json_at, json_problem, parse_json, parse_path
+from .html import html_problem
+from .request import HeaderRule, SequenceStep, Target, header_problem, show_body, status_problem
+
+
+class Step(SequenceStep):
+    """One request of a sequence, what its answer must hold, and what to keep from it."""
+
+    expected_headers: dict[str, str | HeaderRule] = Field(
+        default_factory=dict, description="{Header-Name: value | {regex: ...} | {absent: true}} the answer must have.")
+    html: dict[str, str] = Field(default_factory=dict, description="{tag: text}: the answer is an HTML page with an "
+                                 "element of that tag reading that text (any attributes, nesting, white space).")
+    text_contains: list[str] = Field(default_factory=list, description="Text the HTML page shows.")
+    save: dict[str, str] = Field(default_factory=dict, description="{name: json.path}: keep a value of the JSON "
+                                 "answer as ${name} for later steps.")
+    save_header: dict[str, str] = Field(default_factory=dict, description="{name: Header-Name}: keep a header's "
+                                        "value as ${name} for later steps.")
+    json_schema: dict[str, Any] | None = Field(None, alias="schema", description="A JSON Schema the answer must fit.")
+    what: str | None = Field(None, description="What this request probes, for messages (e.g. 'a new book whose "
+                             "title holds < and &'): say the kind of input, never the input.")
+
+    @field_validator("expected_headers")
+    @classmethod
+    def _rules(cls, value: dict[str, str | HeaderRule]) -> dict[str, HeaderRule]:
+        return {name: HeaderRule(value=rule) if isinstance(rule, str) else rule for name, rule in value.items()}
+
+    @field_validator("json_schema")
+    @classmethod
+    def _valid_schema(cls, value: dict | None) -> dict | None:
+        return _schema(value)
+
+    @field_validator("save")
+    @classmethod
+    def _save_paths(cls, value: dict[str, str]) -> dict[str, str]:
+        for path in value.values():
+            parse_path(path)
+        return value
+
+
+def _sent(step: Step) -> list[str]:
+    """The templates of what a step sends."""
+    return [step.path or "", step.body or ""] + fresh.names_in(step.headers) + fresh.names_in(step.json_body)
+
+
+def _expected(step: Step) -> list[str]:
+    """The templates of what a step expects (they may use what the step itself saves)."""
+    texts = fresh.names_in(step.equals) + [r.value or r.regex or "" for r in step.expected_headers.values()]  # type: ignore[union-attr]
+    return texts + list(step.html.values()) + step.text_contains
+
+
+@register("http.sequence")
+class Sequence(Target):
+    let: dict[str, str] = Field(default_factory=dict, description="{name: template}: fresh values for this run, "
+                                "e.g. {title: 'Book ${random}', year: '${int:1000-1999}'}, used as ${name}.")
+    steps: list[Step] = Field(min_length=1, max_length=20, description="Requests made in order, sharing cookies.")
+    distinct: list[str] = Field(default_factory=list, description="Saved names whose values must all differ.")
+
+    @field_validator("steps")
+    @classmethod
+    def _paths(cls, value: list[Step]) -> list[Step]:
+        for step in value:
+            for path in step.equals:
+                parse_path(path)
+        return value
+
+    @model_validator(mode="after")
+    def _names(self) -> "Sequence":
+        known: set[str] = set()
+        for name, template in self.let.items():
+            if name in fresh.GENERATORS:
+                raise ValueError(f"let: {name} is the name of a fresh value (${{{name}}}); call it something else")
+            fresh.check_template(template, known)
+            known.add(name)
+        for number, step in enumerate(self.steps, 1):
+            try:
+                for text in _sent(step):
+                    fresh.check_template(text, known)
+                known |= set(step.save) | set(step.save_header)
+                for text in _expected(step):
+                    fresh.check_template(text, known, generators=False)
+            except ValueError as exc:
+                raise ValueError(f"step {number}: {exc}") from None
+        saved = {n for s in self.steps for n in (*s.save, *s.save_header)}
+        if self.distinct and (len(self.distinct) < 2 or not set(self.distinct) <= saved):
+            raise ValueError("distinct needs two or more names saved by the steps (save or save_header)")
+        return self
+
+    def describe(self) -> str:
+        return " then ".join(f"{s.method} {self.shown(s)}" for s in self.steps)
+
+    def _request(self, step: Step, values: dict[str, Any]) -> Step:
+        """The step as sent this run: its placeholders filled."""
+        # A value put into a URL is percent-encoded there: "Author x1" becomes Author%20x1.
+        in_url = {k: quote(str(v), safe="") for k, v in values.items()}
+        return step.model_copy(update={
+            "path": fresh.fill(step.path, in_url, generate=True),
+            "headers": fresh.fill(step.headers, values, generate=True),
+            "json_body": fresh.fill(step.json_body, values, generate=True),
+            "body": fresh.fill(step.body, values, generate=True)})
+
+    def _check_answer(self, step: Step, response, values: dict[str, Any], origin: dict[str, str]) -> str | None:
+        """What is wrong with the answer, or None; saves what the step saves, so its own checks may use it."""
+        problem = status_problem(response, step.status)
+        if not problem and (step.equals or step.save or step.json_schema is not None):
+            data, problem = parse_json(response)
+            for name, path in step.save.items():
+                found, value, stopped = (False, None, "") if problem else json_at(data, path)
+                if not problem and not found:
+                    problem = f"the JSON has no {path} ({stopped})"
+                values[name], origin[name] = value, f"the JSON's {path}"
+            problem = problem or json_problem(data, fresh.fill(step.equals, values), step.json_schema)
+        if not problem and step.expected_headers:
+            # a value put into a regex stands for itself: Location: /books/${id}$ with the saved id
+            escaped = {k: re.escape(str(v)) for k, v in values.items()}
+            rules = {name: rule.model_copy(update={"value": fresh.fill(rule.value, values),
+                                                   "regex": fresh.fill(rule.regex, escaped)})
+                     for name, rule in step.expected_headers.items()}
+            problem = header_problem(response.headers, rules)  # type: ignore[arg-type]
+        if not problem and (step.html or step.text_contains):
+            problem = html_problem(response.text, fresh.fill(step.html, values), fresh.fill(step.text_contains, values))
+        if not problem:
+            for name, header in step.save_header.items():
+                value = response.headers.get(header)
+                if value is None:
+                    problem = f"the response has no {header} header"
+                values[name], origin[name] = value, f"the {header} header"
+        return problem
+
+    def run(self, ctx: CheckContext) -> Outcome:
+        done: list[str] = []
+        values = fresh.make_values(self.let)
+        origin: dict[str, str] = {}
+        step_of: dict[str, int] = {}
+        # The steps share the check's time budget, so a long sequence ends as a failure, not a runner timeout.
+        deadline = time.monotonic() + (self.timeout or ctx.timeout)
+        session = self.session()  # one cookie jar: a login's session cookie goes with the next requests
+        try:
+            for number, template in enumerate(self.steps, 1):
+                step = self._request(template, values)
+                left = max(0.1, deadline - time.monotonic())
+                response, url, elapsed = self.send(ctx, session, step, timeout=left)
+                curl = self.evidence(step, url)
+                done.append(curl)
+                evidence = "; ".join(done)
+                shown = f"{step.method} {url}" + (f", {step.what}" if step.what else "")
+                if response is None:
+                    return failed(f"step {number} ({shown}): {elapsed}. Try it: {curl}", evidence=evidence)
+                problem = self._check_answer(template, response, values, origin)
+                for name in (*step.save, *step.save_header):
+                    step_of[name] = number
+                if problem:
+                    return failed(f"step {number} ({shown}): {problem}. Try it: {curl}",
+                                  expected={"status": step.status, "equals": fresh.fill(step.equals, values) or None},
+                                  found={"status": response.status_code, "body": show_body(response)}, evidence=evidence)
+        finally:
+            session.close()
+        same = _first_repeat(self.distinct, values)
+        if same is not None:
+            first, second = same
+            return failed(f"{origin[second]} of step {step_of[second]} repeats the one of step {step_of[first]} "
+                          f"({values[second]!r}); each answer must get a new one. Try it: {done[step_of[second] - 1]}",
+                          expected="all different", found={n: values[n] for n in self.distinct},
+                          evidence="; ".join(done))
+        return passed(f"all {len(self.steps)} requests answered as expected", evidence="; ".join(done))
+
+
+def _first_repeat(names: list[str], values: dict[str, Any]) -> tuple[str, str] | None:
+    for i, second in enumerate(names):
+        for first in names[:i]:
+            if values.get(first) == values.get(second):
+                return first, second
+    return None
