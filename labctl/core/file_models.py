@@ -200,7 +200,9 @@ class EquivalentMutantModel(_Strict):
 
 
 class PlumbingModel(_Strict):
-    lines: list[str] = Field(min_length=1, description="Globs of whole lines (stripped), e.g. 'git config *'.")
+    lines: list[str] = Field(min_length=1, description="Globs of whole lines (stripped), e.g. 'git config *', or "
+                             "of whole SQL statements (spaces squeezed, any case): such a statement is only "
+                             "ever dropped whole.")
     reason: str = Field(min_length=10, description="Why these lines are not the learner's work.")
 
 

@@ -99,3 +99,12 @@ def test_plumbing_lines_a_lab_names_are_never_mutated():
     made = [m.operator for m in line_mutants(text, fixed=("set -eu", "git config *"))]
     assert "drop-line-1" not in made and "drop-line-2" not in made and "line-2-string-1" not in made
     assert {"drop-line-3", "drop-line-4", "swap-lines-3-4"} <= set(made)
+
+
+def test_a_plumbing_sql_statement_is_only_dropped_whole():
+    statements = ["CREATE TABLE books (id int PRIMARY KEY)",
+                  "INSERT INTO knex_migrations (name, batch)\n  VALUES ('create_books.js', 1)"]
+    assert [op for op in _by_operator(statements) if op.startswith("s2-")]  # mutated when not plumbing
+    made = {m.operator for m in sql_mutants(statements, "postgres", fixed=("insert into knex_migrations *",))}
+    assert "drop-statement-2" in made and not [op for op in made if op.startswith("s2-")]
+    assert [op for op in _by_operator(statements) if op.startswith("s1-")]

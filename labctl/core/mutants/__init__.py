@@ -53,7 +53,7 @@ def task_mutants(lab: Lab, task: Task, folder: Path) -> list[Mutant]:
             rewritten = [round_trip(s, dialect) or s for s in statements]
             out.append(mutant(TextMutant("round-trip", "the reference as the mutation tool rewrites it",
                                          ";\n".join(rewritten) + ";\n"), "round trip"))
-            out.extend(mutant(m, "sql") for m in sql_mutants(statements, dialect))
+            out.extend(mutant(m, "sql") for m in sql_mutants(statements, dialect, lab.plumbing_lines))
         elif step.source.suffix in LINE_FILES:
             out.extend(mutant(m, "lines") for m in line_mutants(text, lab.plumbing_lines))
         elif step.source.suffix in STRUCTURED_FILES:
