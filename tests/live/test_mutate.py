@@ -62,3 +62,14 @@ def test_an_unknown_task_is_a_usage_error_before_anything_starts(monkeypatch):
     assert str(result.exception) == "mutants-demo has no task 'nope'"
     assert result.exception.hint == "Its tasks: people, adults."
     assert "Mutating" not in result.output
+
+
+def test_lab_test_with_mutants_counts_a_survivor_as_a_problem(monkeypatch):
+    monkeypatch.setenv("LABCTL_LABS_DIR", str(TEST_LABS))
+    result = CliRunner().invoke(cli, ["lab", "test", "mutants-demo", "--mutants", "--json"])
+    assert result.exit_code == 3, result.output
+    report = json.loads(result.output)[0]
+    case = report["cases"][-1]
+    assert case["name"] == "mutants: each fails its task" and not case["ok"]
+    assert "adults:adults.sql:drop-order-by-1 passes its task" in case["message"]
+    assert all(c["ok"] for c in report["cases"][:-1])  # the self-test itself is fine

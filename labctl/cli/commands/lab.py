@@ -27,14 +27,17 @@ def lab() -> None:
 @click.option("--keep", is_flag=True, help="Leave the test instance running (to look at it).")
 @click.option("--timeout", type=click.FloatRange(1, 86400), default=DEFAULT_SELF_TEST_SECONDS, show_default=True,
               metavar="SECONDS", help="Stop a lab's self-test after this long (it then counts as an error).")
+@click.option("--mutants", is_flag=True, help="Then run `labctl lab mutate` on each lab that passed: a surviving "
+              "mutant is a problem too.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.pass_obj
 def test(app: App, lab_ids: tuple[str, ...], all_labs: bool, jobs: int, junit_file: Path | None, keep: bool,
-         timeout: float, as_json: bool) -> None:
+         timeout: float, mutants: bool, as_json: bool) -> None:
     """Prove each LAB works: checks fail before each solution, pass after, near misses fail, variants pass.
 
     Each lab runs on a fresh, throwaway instance that is removed afterwards. A lab whose image cannot be
-    had here (e.g. MongoDB offline) is skipped, with the reason. Exit 3 when a lab has a problem.
+    had here (e.g. MongoDB offline) is skipped, with the reason. With --mutants, the wrong answers made from
+    its references must fail too. Exit 3 when a lab has a problem.
     """
     from labctl.core.selftest import SelfTestReport, run_self_test
 
@@ -50,6 +53,8 @@ def test(app: App, lab_ids: tuple[str, ...], all_labs: bool, jobs: int, junit_fi
             app.err.print(f"Self-testing [bold]{lab_id}[/] ...")
         report = run_self_test(app.manager, lab_id, emit=(lambda e: None) if quiet else app.emit, keep=keep,
                                timeout=timeout)
+        if mutants and report.ok and not report.skipped:
+            report.cases.append(_mutants_case(app, lab_id, timeout, as_json))
         if not as_json:
             _show_self_test(app, report, details=jobs == 1)
         return report
@@ -72,6 +77,23 @@ def test(app: App, lab_ids: tuple[str, ...], all_labs: bool, jobs: int, junit_fi
         _summary_table(app, reports)
     if not all(r.ok for r in reports):
         raise click.exceptions.Exit(ExitCode.CHECKS_FAILED)
+
+
+def _mutants_case(app: App, lab_id: str, timeout: float, as_json: bool):
+    """`labctl lab mutate` as one more case of a lab's self-test."""
+    from labctl.cli.commands.lab_mutate import show_mutation
+    from labctl.core.mutate import run_mutation
+    from labctl.core.selftest import SelfTestCase
+
+    mutation = run_mutation(app.manager, lab_id, timeout=timeout)
+    if not as_json:
+        show_mutation(app, mutation, verbose=False)
+    problems = [f"{m.id} passes its task" for m in mutation.survivors] + mutation.problems
+    if mutation.error:
+        problems.insert(0, mutation.error)
+    message = "; ".join(problems) or (f"{mutation.count('killed')} killed, {mutation.count('equivalent')} marked "
+                                      f"equivalent, {mutation.count('stillborn')} stillborn")
+    return SelfTestCase("mutants: each fails its task", "", mutation.ok, message, mutation.duration)
 
 
 def _show_self_test(app: App, report, *, details: bool) -> None:

@@ -51,7 +51,7 @@ def mutate(app: App, lab_ids: tuple[str, ...], all_labs: bool, tasks: tuple[str,
         report = run_mutation(app.manager, lab_id, tasks=tasks, timeout=timeout,
                               emit=app.emit if jobs == 1 and not as_json else (lambda e: None))
         if not as_json:
-            _show(app, report, verbose=verbose)
+            show_mutation(app, report, verbose=verbose)
         return report
 
     if jobs == 1:
@@ -74,7 +74,7 @@ def mutate(app: App, lab_ids: tuple[str, ...], all_labs: bool, tasks: tuple[str,
 _MARKS = {"killed": "[green]✔[/]", "survived": "[red]✘[/]", "equivalent": "[yellow]=[/]", "stillborn": "[dim]·[/]"}
 
 
-def _show(app: App, report, *, verbose: bool) -> None:
+def show_mutation(app: App, report, *, verbose: bool) -> None:
     if report.skipped:
         app.console.print(f"[yellow]- {report.lab}: skipped: {escape(report.skipped)}[/]")
         return
