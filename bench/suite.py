@@ -7,7 +7,7 @@ import time
 
 from common import Bench, log, machine
 
-SECTIONS = ("start", "three", "cli", "reset", "memory", "scale")
+SECTIONS = ("start", "three", "cli", "reset", "memory", "scale", "authoring")
 TITLES = {
     "start": "1. labctl start databases-101 against its floor",
     "three": "2. PostgreSQL + Redis + RabbitMQ in one lab against the slowest alone",
@@ -15,6 +15,7 @@ TITLES = {
     "reset": "4. labctl reset against destroy + start",
     "memory": "5. Memory",
     "scale": "6. Many instances at once",
+    "authoring": "7. labctl lab mutate against labctl lab test, per lab",
 }
 
 
@@ -33,6 +34,14 @@ def _sections(text: str) -> list[str]:
     return chosen
 
 
+def _labs(text: str) -> list[str]:
+    if text.strip():
+        return [x.strip() for x in text.split(",") if x.strip()]
+    from labctl.core.loader import LabLoader
+
+    return LabLoader().ids()
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="bench/run", description=__doc__)
     parser.add_argument("--rounds", type=int, default=3, help="rounds per start/reset figure, median reported (1-20)")
@@ -41,6 +50,7 @@ def main(argv=None) -> int:
     parser.add_argument("--no-pycache", action="store_true",
                         help="run labctl with the caller's bytecode settings (default: a private, pre-filled cache)")
     parser.add_argument("--scale", type=_ints, default=[1, 5, 10, 20], help="instance counts (default 1,5,10,20)")
+    parser.add_argument("--labs", default="", help="labs for the authoring section (default: every bundled lab)")
     args = parser.parse_args(argv)
     if not 1 <= args.rounds <= 20:
         parser.error("--rounds must be between 1 and 20")
@@ -51,6 +61,7 @@ def main(argv=None) -> int:
 
     from cli_bench import bench_cli
     from lab_bench import bench_memory, bench_reset, bench_start, bench_three
+    from authoring_bench import bench_authoring
     from scale_bench import bench_scale
 
     bench = Bench()
@@ -62,6 +73,7 @@ def main(argv=None) -> int:
         "reset": lambda: bench_reset(bench, args.rounds),
         "memory": lambda: bench_memory(bench, args.rounds),
         "scale": lambda: bench_scale(bench, args.scale),
+        "authoring": lambda: bench_authoring(bench, _labs(args.labs)),
     }
     failed = []
     began = time.monotonic()
