@@ -69,7 +69,7 @@ ignore-files)
     fi
   done
   s=$(g log -1 --format=%s main -- .gitignore)
-  fail "no commit that changes .gitignore follows the message rules (a summary of 50 characters at most without a final period, a blank line, then a body); the last one is \"$s\" (${#s} characters). Make a new commit, do not rewrite pushed history"
+  fail "no commit that changes .gitignore follows the message rules (a summary of 50 characters at most without a final period, a blank line, then a body). Make a new commit, do not rewrite pushed history; the last one has a summary of ${#s} characters: \"$s\""
   ;;
 *)
   fail "usage: git101-check first-commit|tag-release|ignore-files"
