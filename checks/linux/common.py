@@ -1,6 +1,7 @@
 """What the linux.* checks share: running a command in the box, and the base of file and folder checks."""
 from __future__ import annotations
 
+import re
 from typing import ClassVar
 
 from pydantic import Field
@@ -25,6 +26,35 @@ def run_in_box(ctx: CheckContext, check: Check, argv: list[str], user: str | Non
         raise  # e.g. the command outlived the check's time: the box itself answers
     except LabctlError as exc:
         raise ServiceUnavailable(f"cannot run commands in {check.service}: {exc}") from exc
+
+
+def shortened(text: str, limit: int = 500) -> str:
+    """Text for a learner's message, at most about `limit` characters, never cut mid-sentence.
+
+    A checker says what is wrong last, so the last whole lines are kept, after a note saying how many
+    lines were left out. A last line longer than `limit` keeps its start (where the claim is), up to the
+    end of a sentence or clause, and says it was shortened."""
+    text = text.strip()
+    if len(text) <= limit:
+        return text
+    lines = [line.rstrip() for line in text.splitlines() if line.strip()]
+    kept: list[str] = []
+    size = 0
+    for line in reversed(lines):
+        if size + len(line) + 1 > limit:
+            break
+        kept.insert(0, line)
+        size += len(line) + 1
+    if kept:
+        left_out = len(lines) - len(kept)
+        return f"(shortened: {left_out} earlier line{'s' if left_out > 1 else ''} left out)\n" + "\n".join(kept)
+    head = lines[-1][:limit]
+    ends = [m.end() for m in re.finditer(r"[.;:!?](?=\s)", head)]
+    if ends and ends[-1] >= limit // 3:
+        head = head[:ends[-1]]
+    elif " " in head[limit // 3:]:
+        head = head[:head.rindex(" ")]
+    return head.rstrip() + " … (shortened)"
 
 
 def octal_mode(value: str) -> str:

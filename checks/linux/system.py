@@ -13,7 +13,7 @@ from labctl.check_engine.registry import register
 from labctl.check_engine.result import Outcome, failed, passed
 from labctl.core.errors import CheckError
 
-from .common import NAME_PATTERN, STDERR_MARK, run_in_box
+from .common import NAME_PATTERN, STDERR_MARK, run_in_box, shortened
 
 # ---- linux.process ------------------------------------------------------------------------------
 
@@ -148,7 +148,7 @@ class LinuxCommand(Check):
                    f'printf "{STDERR_MARK}"; cat "$err"; rm -f "$err"; exit $code')
         code, out = run_in_box(ctx, self, ["bash", "-c", wrapper, "labctl", *inner], self.user)
         stdout, _, stderr = out.partition(STDERR_MARK)
-        said = (stderr.strip() or stdout.strip())[-300:]
+        said = shortened(stderr.strip() or stdout.strip())
         evidence = f"as {self.user or 'root'}: {self.run_ if self.run_ is not None else shlex.join(self.argv or [])}"
         if self.exit_code is not None and code != self.exit_code:
             if self.explains and said:

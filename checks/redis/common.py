@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import difflib
 import itertools
+import re
 import threading
+from dataclasses import replace
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, Field, WithJsonSchema
+from pydantic import BeforeValidator, Field, WithJsonSchema, model_validator
 
 from labctl.check_engine.base import Check
 from labctl.check_engine.context import CheckContext
@@ -63,6 +65,18 @@ def items_text(values: list, limit: int = SHOWN) -> str:
     return f"[{shown}{', ...' if len(values) > limit else ''}]"
 
 
+def redis_word(value: Any) -> str:
+    """One word of a redis-cli command line: as is when it is safe, else double-quoted."""
+    text = str(value)
+    if re.fullmatch(r"[A-Za-z0-9_:@./+=-]+", text):
+        return text
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def command_line(*words: Any) -> str:
+    return " ".join(redis_word(w) for w in words)
+
+
 def number_text(score: float) -> str:
     return str(int(score)) if float(score).is_integer() else repr(float(score))
 
@@ -86,7 +100,11 @@ class RedisCheck(Check):
 
         clients = ctx.connection(self.service, lambda access: Clients(access, ctx.timeout))
         try:
-            return self.inspect(clients.db(self.db))
+            client = clients.db(self.db)
+            outcome = self.inspect(client)
+            if not outcome.passed and isinstance(self, Restorable) and self.restore:
+                outcome = self.with_restore(client, outcome)
+            return outcome
         except (redis.ConnectionError, redis.TimeoutError) as exc:
             raise unavailable(clients.access, exc) from exc
         except redis.ResponseError as exc:
@@ -115,3 +133,31 @@ class RedisCheck(Check):
 
 class KeyCheck(RedisCheck):
     key: str = Field(min_length=1)
+
+
+class Restorable(KeyCheck):
+    """A check whose expected value is whole (every item, field or score): with restore: true, a failure
+    says how to put that value back with redis-cli, for data the lab started with that a common mistake
+    destroys (a set overwritten by SINTERSTORE with its destination last, a hash re-made without a field)."""
+
+    restore: bool = Field(False, description="The expected value is data the lab started with: when it is wrong "
+                                             "or gone, the message gives the redis-cli commands that put it back "
+                                             "(no labctl reset needed). Needs a whole expected value.")
+
+    def restore_commands(self) -> list[str] | None:
+        """The commands that create the expected value from nothing; None when it is not whole."""
+        raise NotImplementedError
+
+    @model_validator(mode="after")
+    def _whole(self):
+        if self.restore and self.restore_commands() is None:
+            raise ValueError("restore: true needs the whole expected value (equals, exact: true, every score)")
+        return self
+
+    def with_restore(self, client, outcome: Outcome) -> Outcome:
+        commands = self.restore_commands() or []
+        if client.exists(self.key) and not commands[0].startswith("SET "):
+            commands = [command_line("DEL", self.key)] + commands  # SET replaces a key of any type
+        steps = ", then ".join(f"`{c}`" for c in commands)
+        return replace(outcome, message=f"{outcome.message}. This is data the lab started with: if it is lost, "
+                                        f"put it back with {steps} (no labctl reset needed)")

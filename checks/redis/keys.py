@@ -13,7 +13,7 @@ from labctl.check_engine.registry import register
 from labctl.check_engine.result import Outcome, failed, passed
 from labctl.core.errors import CheckError
 
-from .common import SHOWN, TYPE_NAMES, KeyCheck, RedisCheck, Text, quoted
+from .common import SHOWN, TYPE_NAMES, KeyCheck, RedisCheck, Restorable, Text, command_line, quoted
 
 # ---- redis.key_exists, redis.key_type ---------------------------------------------------------
 
@@ -50,7 +50,7 @@ class KeyType(KeyCheck):
 # ---- redis.string_value, redis.ttl --------------------------------------------------------------
 
 @register("redis.string_value", service_kind="redis")
-class StringValue(KeyCheck):
+class StringValue(Restorable):
     equals: Text | None = None
     matches: str | None = Field(None, description="A regular expression the whole value must match.")
 
@@ -67,6 +67,9 @@ class StringValue(KeyCheck):
 
     def _wanted(self) -> str:
         return quoted(self.equals) if self.equals is not None else f"a value matching /{self.matches}/"
+
+    def restore_commands(self) -> list[str] | None:
+        return None if self.equals is None else [command_line("SET", self.key, self.equals)]
 
     def describe(self) -> str:
         return f"key {self._key(self.key)} holds {self._wanted()}"
@@ -123,12 +126,18 @@ class KeyTtl(KeyCheck):
 # ---- redis.hash ---------------------------------------------------------------------------------
 
 @register("redis.hash", service_kind="redis")
-class HashFields(KeyCheck):
+class HashFields(Restorable):
     fields: dict[str, Text] = Field(min_length=1, description="field: value pairs the hash must hold.")
-    exact: bool = Field(False, description="No other fields allowed.")
+    # Exact by default: a check of some fields passed a copy that lost the others (a migration that
+    # dropped a field). A lab that means "at least these" says exact: false.
+    exact: bool = Field(True, description="No other fields allowed (the default); false: at least these fields.")
 
     def describe(self) -> str:
-        return f"hash {self._key(self.key)} has fields {', '.join(self.fields)}"
+        return f"hash {self._key(self.key)} has {'exactly ' if self.exact else ''}the fields {', '.join(self.fields)}"
+
+    def restore_commands(self) -> list[str] | None:
+        pairs = [word for item in self.fields.items() for word in item]
+        return [command_line("HSET", self.key, *pairs)] if self.exact else None
 
     def inspect(self, client) -> Outcome:
         problem = self._typed(client, self.key, "hash")
@@ -139,7 +148,7 @@ class HashFields(KeyCheck):
         problems = []
         for name, want in self.fields.items():
             if name not in found:
-                problems.append(f"no field {name}")
+                problems.append(f"no field {name} (expected {quoted(want)})")
             elif found[name] != want:
                 problems.append(f"field {name} is {quoted(found[name])}, expected {quoted(want)}")
         extra = [name for name in found if name not in self.fields]

@@ -9,11 +9,11 @@ from pydantic import BeforeValidator, Field, WithJsonSchema, field_validator, mo
 from labctl.check_engine.registry import register
 from labctl.check_engine.result import Outcome, failed, passed
 
-from .common import SHOWN, KeyCheck, Text, items_text, number_text, quoted
+from .common import SHOWN, Restorable, Text, command_line, items_text, number_text, quoted
 
 # ---- redis.list, redis.set ----------------------------------------------------------------------
 
-class _CollectionCheck(KeyCheck):
+class _CollectionCheck(Restorable):
     equals: list[Text] | None = Field(None, min_length=1, description="Exactly these items.")
     contains: list[Text] | None = Field(None, min_length=1, description="At least these items.")
 
@@ -27,6 +27,9 @@ class _CollectionCheck(KeyCheck):
 @register("redis.list", service_kind="redis")
 class ListItems(_CollectionCheck):
     """equals: the whole list, in order (LRANGE 0 -1); contains: items that must be somewhere in it."""
+
+    def restore_commands(self) -> list[str] | None:
+        return None if self.equals is None else [command_line("RPUSH", self.key, *self.equals)]
 
     def describe(self) -> str:
         verb = "is" if self.equals is not None else "contains"
@@ -67,6 +70,9 @@ class ListItems(_CollectionCheck):
 @register("redis.set", service_kind="redis")
 class SetMembers(_CollectionCheck):
     """equals: exactly these members (any order); contains: members it must have."""
+
+    def restore_commands(self) -> list[str] | None:
+        return None if self.equals is None else [command_line("SADD", self.key, *sorted(set(self.equals)))]
 
     def describe(self) -> str:
         verb = "is" if self.equals is not None else "contains"
@@ -116,7 +122,7 @@ _MEMBER_SCHEMA = {"anyOf": [
 
 
 @register("redis.sorted_set", service_kind="redis")
-class SortedSetMembers(KeyCheck):
+class SortedSetMembers(Restorable):
     members: list[Annotated[tuple[Text, float | None],
                             BeforeValidator(_member), WithJsonSchema(_MEMBER_SCHEMA)]] = Field(
         min_length=1, description="[[member, score], ...], lowest score first; a bare member accepts any score.")
@@ -141,6 +147,11 @@ class SortedSetMembers(KeyCheck):
 
     def describe(self) -> str:
         return f"sorted set {self._key(self.key)} holds {', '.join(m for m, _ in self.members)}"
+
+    def restore_commands(self) -> list[str] | None:
+        if any(s is None for _, s in self.members):
+            return None
+        return [command_line("ZADD", self.key, *[w for m, s in self.members for w in (number_text(s), m)])]
 
     def inspect(self, client) -> Outcome:
         problem = self._typed(client, self.key, "zset")

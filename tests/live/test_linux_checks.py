@@ -416,3 +416,21 @@ def test_a_checker_that_explains_is_quoted_alone(run_check):
     assert result.message == "main has no tag v1.0 yet: git push origin v1.0"
     silent = run_check({"type": "linux.command", "run": "exit 1", "explains": True})
     assert silent.message == "`exit 1` exited with code 1; expected 0"
+
+
+def test_a_long_explanation_is_shortened_at_a_line_or_sentence_and_says_so(run_check):
+    # 40 progress lines, then the reason: the reason is kept whole, and the message says lines were left out.
+    chatty = run_check({"type": "linux.command", "explains": True,
+                        "run": "for i in $(seq 40); do echo \"step $i of the checker went fine\"; done\n"
+                               "echo 'tag v1.0 is missing: git push origin v1.0'; exit 1"})
+    assert chatty.status.value == "failed"
+    assert chatty.message.startswith("(shortened: ")
+    assert chatty.message.endswith("\ntag v1.0 is missing: git push origin v1.0")
+    assert "\nstep 40 of the checker went fine\n" in chatty.message
+    assert len(chatty.message) <= 560
+    # One sentence too long to keep: its start (the claim) stays, cut at a word, and marked as shortened.
+    long_line = run_check({"type": "linux.command", "explains": True,
+                           "run": "printf 'prices.txt is not the agreed result; it is: '; printf 'tea %.0s' $(seq 300); exit 1"})
+    assert long_line.message.startswith("prices.txt is not the agreed result; it is: tea tea")
+    assert long_line.message.endswith("tea … (shortened)")
+    assert len(long_line.message) <= 520

@@ -186,15 +186,66 @@ def test_ttl_needs_a_bound():
 
 def test_hash(r, run_check):
     r.hset("user:1", mapping={"name": "Ada", "born": "1815", "city": "London"})
-    check = {"type": "redis.hash", "key": "user:1", "fields": {"name": "Ada", "born": 1815}}
+    check = {"type": "redis.hash", "key": "user:1", "fields": {"name": "Ada", "born": 1815, "city": "London"}}
     assert outcome(run_check(check)) == ("passed", "hash user:1 has the expected fields")
-    assert outcome(run_check({**check, "exact": True})) == (
-        "failed", "hash user:1: fields that are not asked for: city")
-    wrong = {"type": "redis.hash", "key": "user:1", "fields": {"name": "Ada Lovelace", "email": "ada@example.org"}}
+    wrong = {"type": "redis.hash", "key": "user:1", "fields": {"name": "Ada Lovelace", "email": "ada@example.org"},
+             "exact": False}
     result = run_check(wrong)
     assert outcome(result) == (
-        "failed", 'hash user:1: field name is "Ada", expected "Ada Lovelace"; no field email')
+        "failed", 'hash user:1: field name is "Ada", expected "Ada Lovelace"; no field email (expected "ada@example.org")')
     assert result.found == {"name": "Ada", "born": "1815", "city": "London"}
+
+
+def test_hash_is_exact_unless_told(r, run_check):
+    """A copy that kept some fields and lost one (a migration that dropped country) used to pass."""
+    r.hset("user:1", mapping={"name": "Ada", "born": "1815"})
+    some = {"type": "redis.hash", "key": "user:1", "fields": {"name": "Ada"}}
+    assert outcome(run_check(some)) == ("failed", "hash user:1: fields that are not asked for: born")
+    assert run_check({**some, "exact": False}).status.value == "passed"
+    whole = {"type": "redis.hash", "key": "user:1", "fields": {"name": "Ada", "born": 1815, "country": "GB"}}
+    assert outcome(run_check(whole)) == ("failed", 'hash user:1: no field country (expected "GB")')
+
+
+# ---- restore: true (data the lab started with) --------------------------------------------------
+
+def test_restore_gives_the_commands_that_put_seeded_data_back(r, run_check):
+    tags = {"type": "redis.set", "key": "p:1:tags", "equals": ["summer", "on sale"], "restore": True}
+    r.sadd("p:1:tags", "summer", "on sale")
+    assert outcome(run_check(tags)) == ("passed", 'set p:1:tags is ["on sale", "summer"]')
+    r.delete("p:1:tags")  # what SINTERSTORE with the destination last does when the result is empty
+    status, message = outcome(run_check(tags))
+    assert status == "failed"
+    assert message.startswith("key p:1:tags does not exist")
+    assert message.endswith('. This is data the lab started with: if it is lost, put it back with '
+                            '`SADD p:1:tags "on sale" summer` (no labctl reset needed)')
+    r.sadd("p:1:tags", "winter")  # wrong content: deleted first, then made again
+    assert run_check(tags).message.endswith(
+        'put it back with `DEL p:1:tags`, then `SADD p:1:tags "on sale" summer` (no labctl reset needed)')
+    assert "put it back" not in run_check({**tags, "restore": False}).message
+
+
+def test_restore_for_strings_hashes_lists_and_sorted_sets(r, run_check):
+    r.set("promo", "86400")
+    assert run_check({"type": "redis.string_value", "key": "promo", "equals": "SPRING10", "restore": True}).message == (
+        'key promo is "86400"; expected "SPRING10". This is data the lab started with: if it is lost, '
+        "put it back with `SET promo SPRING10` (no labctl reset needed)")
+    r.hset("user:1", mapping={"name": "Ada Lovelace"})
+    assert run_check({"type": "redis.hash", "key": "user:1", "fields": {"name": "Ada Lovelace", "country": "GB"},
+                      "restore": True}).message.endswith(
+        'put it back with `DEL user:1`, then `HSET user:1 name "Ada Lovelace" country GB` (no labctl reset needed)')
+    assert run_check({"type": "redis.list", "key": "jobs", "equals": ["a", "b c"], "restore": True}).message.endswith(
+        'put it back with `RPUSH jobs a "b c"` (no labctl reset needed)')
+    assert run_check({"type": "redis.sorted_set", "key": "board", "members": [["ada", 80], ["bob", 120.5]],
+                      "restore": True}).message.endswith("put it back with `ZADD board 80 ada 120.5 bob` (no labctl reset needed)")
+
+
+def test_restore_needs_a_whole_value():
+    for bad in ({"type": "redis.set", "key": "k", "contains": ["a"]},
+                {"type": "redis.hash", "key": "k", "fields": {"a": 1}, "exact": False},
+                {"type": "redis.string_value", "key": "k", "matches": "a+"},
+                {"type": "redis.sorted_set", "key": "k", "members": ["a"]}):
+        with pytest.raises(pydantic.ValidationError, match="whole expected value"):
+            validate({**bad, "restore": True})
 
 
 # ---- redis.list ---------------------------------------------------------------------------------

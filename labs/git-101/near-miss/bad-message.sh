@@ -1,4 +1,4 @@
-# Near miss (right files, but a one-line message of more than 50 characters), run as root in the box like a solution. The task's check must fail on it.
+# Near miss (right files and a body, but a summary line of 51 characters: one over the limit), run as root in the box like a solution. The task's check must fail on it.
 set -eu
 sudo -u learner -H bash -s <<'AS_LEARNER'
 set -eu
@@ -11,6 +11,6 @@ git config user.email lee@example.com
 printf '*.log\n__pycache__/\n' > .gitignore
 git rm -q --cached shop.log
 git add .gitignore
-git commit -q -m "Added a gitignore file for the logs and the python caches and removed shop.log."
+git commit -q -m "Ignore the logs and Python caches, untrack shop.log" -m "shop.log changes every time the shop runs."
 git push -q origin main
 AS_LEARNER

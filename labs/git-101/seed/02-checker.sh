@@ -1,6 +1,7 @@
-# Runs as root in the box: installs git101-check, the script the lab's checks run (as learner).
-# It reads only the remote (bare) repository /home/learner/repos/shop.git, plus Sam's clone for task 6,
-# and prints one sentence saying what is missing. Overwritten on every run, so safe to run twice.
+# Runs as root in the box: installs git101-check, the script the checks of tasks 1, 5 and 7 run (as
+# learner; the other tasks use git.* checks). It reads only the remote (bare) repository
+# /home/learner/repos/shop.git, and prints one sentence saying what is missing. Overwritten on every run,
+# so safe to run twice.
 set -eu
 cat > /usr/local/bin/git101-check <<'CHECKER'
 #!/bin/bash
@@ -35,37 +36,6 @@ first-commit)
     || fail "CONTRIBUTORS.md on main is empty: write your name in it, commit and push"
   ok "main has your commit \"$S\", which adds CONTRIBUTORS.md"
   ;;
-greeting-branch)
-  B=feature/greeting
-  g rev-parse -q --verify "refs/heads/$B" >/dev/null \
-    || fail "the remote has no branch $B yet: create it with git switch -c $B, commit, then push it with git push -u origin $B"
-  has_subject "$B" "Make the greeting friendlier" \
-    || fail "branch $B on the remote has no commit with the message \"Make the greeting friendlier\""
-  g show "$B:app.py" 2>/dev/null | grep -qF 'GREETING = "Welcome to the shop!"' \
-    || fail "app.py on branch $B does not say GREETING = \"Welcome to the shop!\""
-  ok "branch $B is on the remote with your commit"
-  ;;
-merge-greeting)
-  B=feature/greeting
-  tip=$(g rev-parse -q --verify "refs/heads/$B") || fail "the remote has no branch $B: do task 2 first"
-  is_in "$tip" main || fail "$B is not merged into main yet: git switch main, git merge --no-ff $B, then git push"
-  for m in $(g rev-list --merges main); do
-    if is_in "$tip" "$m" && ! is_in "$tip" "$m^1"; then
-      ok "main has a merge commit that brings in $B"
-    fi
-  done
-  fail "$B reached main by a fast-forward, so main has no merge commit for it; redo the merge with git merge --no-ff (see the end of the task)"
-  ;;
-resolve-conflict)
-  is_in "$PRICES" main || fail "feature/prices is not merged into main yet: git merge origin/feature/prices, resolve the conflict, commit, push"
-  got=$(g show main:prices.txt 2>/dev/null | tr -d '\r' | sed 's/[[:space:]]*$//')
-  if grep -qE '^(<<<<<<<|=======|>>>>>>>)' <<<"$got"; then
-    fail "prices.txt on main still contains conflict markers (<<<<<<<, =======, >>>>>>>): delete them, keep the lines you want, commit and push"
-  fi
-  want=$'# Prices in euros\ncoffee: 2.60\ntea: 2.20\ncroissant: 1.20'
-  [ "$got" = "$want" ] || fail "prices.txt on main is not the agreed result (coffee: 2.60, tea: 2.20, croissant: 1.20); it is: $(tr '\n' ' ' <<<"$got")"
-  ok "feature/prices is merged into main and prices.txt is resolved"
-  ;;
 tag-release)
   g rev-parse -q --verify refs/tags/v1.0 >/dev/null \
     || fail "the remote has no tag v1.0 yet: git tag -a v1.0 -m \"First release\", then git push origin v1.0"
@@ -76,17 +46,6 @@ tag-release)
   is_in "$c" main || fail "v1.0 points to a commit that is not on main"
   is_in "$PRICES" "$c" || fail "v1.0 points to a commit from before your merge of feature/prices; tag the latest main (see the task for how to move a tag)"
   ok "v1.0 is an annotated tag on main"
-  ;;
-pull-colleague)
-  sam=$(git -C /home/learner/colleague/shop log main --author=sam@shop.example --format='%H %s' 2>/dev/null \
-        | grep -m1 ' Fix the typo in the README$' | cut -d' ' -f1)
-  [ -n "$sam" ] || fail "Sam has not pushed his fix yet: run labctl ssh -- ./colleague/push-fix.sh (step 2 of task 6)"
-  is_in "$sam" main || fail "Sam's commit \"Fix the typo in the README\" is no longer on main: it was lost, most likely by git push --force. Run labctl ssh -- ./colleague/push-fix.sh again, then git pull and git push"
-  has_subject main "Add a changelog" || fail "main has no commit with the message \"Add a changelog\" yet"
-  g log main --diff-filter=A --format=%s -- CHANGELOG.md | grep -qxF "Add a changelog" \
-    || fail "the commit \"Add a changelog\" on main does not add CHANGELOG.md"
-  t=$(g rev-parse -q --verify 'refs/tags/v1.0^{commit}') && { is_in "$t" main || fail "your earlier work (the commit tagged v1.0) is no longer on main: was main force-pushed?"; }
-  ok "main has Sam's fix and your changelog"
   ;;
 ignore-files)
   g cat-file -e main:.gitignore 2>/dev/null || fail "main has no .gitignore yet: create it, commit it and push"
@@ -110,10 +69,10 @@ ignore-files)
     fi
   done
   s=$(g log -1 --format=%s main -- .gitignore)
-  fail "no commit that changes .gitignore follows the message rules (a summary of 50 characters at most without a final period, a blank line, then a body); the last one is \"$s\" (${#s} characters). Make a new commit, do not rewrite pushed history"
+  fail "no commit that changes .gitignore follows the message rules (a summary of 50 characters at most without a final period, a blank line, then a body). Make a new commit, do not rewrite pushed history; the last one has a summary of ${#s} characters: \"$s\""
   ;;
 *)
-  fail "usage: git101-check first-commit|greeting-branch|merge-greeting|resolve-conflict|tag-release|pull-colleague|ignore-files"
+  fail "usage: git101-check first-commit|tag-release|ignore-files"
   ;;
 esac
 CHECKER
