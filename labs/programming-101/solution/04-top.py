@@ -51,6 +51,7 @@ BUGS = {
     "always-ranked": "ranks by total even without --top",
     "smallest-first": "ranks the smallest totals first",
     "ties-unordered": "leaves equal totals in the order customers first appear",
+    "ties-by-float": "ranks on the float totals: 0.1 + 0.2 comes before 0.3, a tie to the cent",
     "top-off-by-one": "prints N - 1 customers",
     "past-the-end": "indexes ranked[i] for i < N: crashes when N is more than the customers",
     "top-truncates": "reads --top 2.5 as 2",
@@ -188,13 +189,17 @@ def read_totals(lines):
 def biggest(totals, count):
     """The `count` (customer, total) pairs with the biggest totals: biggest first, equal totals by name."""
     # Sort on (-total, name): a minus sign turns "biggest first" into an ordinary ascending sort,
-    # and the name decides between equal totals. Slicing past the end is fine: [:10] of 4 items is 4 items.
-    if bug("smallest-first"):
-        ranked = sorted(totals.items(), key=lambda item: (item[1], item[0]))
-    elif bug("ties-unordered"):
-        ranked = sorted(totals.items(), key=lambda item: -item[1])
-    else:
+    # and the name decides between equal totals. Totals are compared rounded to the cent, as printed:
+    # 0.1 + 0.2 is 0.30000000000000004, which must tie with 0.3. Slicing past the end is fine: [:10] of
+    # 4 items is 4 items.
+    if bug("ties-by-float"):
         ranked = sorted(totals.items(), key=lambda item: (-item[1], item[0]))
+    elif bug("smallest-first"):
+        ranked = sorted(totals.items(), key=lambda item: (round(item[1], 2), item[0]))
+    elif bug("ties-unordered"):
+        ranked = sorted(totals.items(), key=lambda item: -round(item[1], 2))
+    else:
+        ranked = sorted(totals.items(), key=lambda item: (-round(item[1], 2), item[0]))
     if bug("past-the-end"):
         return [ranked[i] for i in range(count)]
     return ranked[:count - 1] if bug("top-off-by-one") else ranked[:count]
