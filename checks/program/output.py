@@ -17,7 +17,7 @@ from labctl.check_engine.registry import register
 from labctl.check_engine.result import Outcome, failed, passed
 from labctl.core.errors import CheckError
 
-from .run import crashed, first_difference, labelled_number, mentions, normalise, run_program, show, tail
+from .run import clip, crashed, first_difference, labelled_number, mentions, normalise, run_program, show, tail
 
 SHELL_NOT_FOUND = 127
 
@@ -183,12 +183,12 @@ class ProgramRejects(_Program):
         if missing:
             wording = " in any wording" if labelled_number(missing[0]) else ""
             return failed(f"on {self.label}, your error message does not mention {missing[0]!r}{wording}. It said:\n"
-                          f"{tail(message)}", expected=missing[0], found=message.strip()[:200])
+                          f"{tail(message)}", expected=missing[0], found=clip(message))
         if self.stdout_empty and run.stdout.strip():
             printed = normalise(run.stdout)
             return failed(f"on {self.label}, your program printed its error, but also {len(printed)} line(s) on "
                           f"stdout, the first being: {show(printed[0])}. When the input is rejected, stdout must "
                           "stay empty: a partial report saved to a file would pass for a whole one. Check the "
                           "whole input before printing anything.", expected="nothing on stdout",
-                          found=printed[0][:200])
+                          found=clip(printed[0]))
         return passed(f"on {self.label}, your program stopped with code {run.exit_code} and a clear message")

@@ -66,6 +66,12 @@ def first_difference(actual: list[str], expected: list[str]) -> tuple[int, str |
     return None
 
 
+def clip(text: str) -> str:
+    """A quote of the program's output for a result's `found`: whole up to SHOWN characters, else marked as cut."""
+    text = text.strip()
+    return text if len(text) <= SHOWN else text[:SHOWN] + "... (cut)"
+
+
 def show(line: str | None) -> str:
     if line is None:
         return "(nothing: the output ends here)"

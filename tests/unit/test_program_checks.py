@@ -213,3 +213,12 @@ def test_rejects_with_stdout_empty_refuses_a_partial_report(tmp_path):
 def test_rejects_stdout_empty_needs_the_message_on_stderr():
     with pytest.raises(ValueError):
         registry.get("program.rejects").model_validate({"stdin_text": "", "stdout_empty": True, "stream": "any"})
+
+
+def test_a_long_message_is_quoted_whole_or_marked_as_cut(tmp_path):
+    long = "x" * 300
+    ctx = context(tmp_path, f"{PY} main.py", f"import sys\nsys.exit({long!r})\n")
+    outcome = check("program.rejects", stdin_text="", message_contains=["line 2"]).run(ctx)
+    assert not outcome.passed and outcome.found == "x" * 200 + "... (cut)"
+    ctx = context(tmp_path, f"{PY} main.py", "import sys\nsys.exit('bad amount')\n")
+    assert check("program.rejects", stdin_text="", message_contains=["line 2"]).run(ctx).found == "bad amount"
