@@ -143,7 +143,9 @@ class ProgramRejects(_Program):
     """Given bad input, the program stops with a non-zero exit code and an error message that says what is wrong."""
 
     message_contains: list[str] = Field(default_factory=list,
-                                        description="Text the error message must contain (any case), e.g. 'line 3'.")
+                                        description="Texts the error message must mention (any case, whole words). A word "
+                                                    "and a number ('line 3') is matched on its meaning: 'line number 3', "
+                                                    "'line: 3', 'the 3rd line' as well, never 'line 31'.")
     stream: str = Field("stderr", pattern="^(stderr|any)$",
                         description="Where the message must be printed: stderr (the default) or any (stdout too).")
     stdout_empty: bool = Field(False, description="Whether stdout must stay empty: no partial report before the error, "
