@@ -31,6 +31,7 @@ BUGS = {
     "unsorted": "prints the customers in the order they first appear",
     "first-word-name": "keys customers by their first name only",
     "blank-line-malformed": "takes a blank line for a malformed line",
+    "crlf-blank-line": "splits lines at \\n by hand: a Windows blank line (\\r) is not blank",
     "empty-input-crash": "expects a header: an empty input crashes",
     "zero-total-dropped": "leaves out a customer whose total is 0",
     # bad-input
@@ -148,26 +149,40 @@ def input_lines():
         return (line[:-1] for line in sys.stdin)
     if bug("waits-for-empty-line"):
         return iter(sys.stdin.readline, "\n")  # at the end, readline() returns "" forever
+    if bug("crlf-blank-line"):
+        return open(sys.stdin.fileno(), newline="", closefd=False)  # "\r\n" kept as it is
     return sys.stdin
+
+
+def numbered_rows(lines):
+    """(line number, fields) for each line, the header included; the number is the one an editor shows."""
+    if bug("crlf-blank-line"):
+        for number, line in enumerate(lines, start=1):
+            yield number, line.rstrip("\n").split(",") if line != "\n" else []
+        return
+    # reader.line_num counts the lines read so far, header and blank lines included.
+    reader = csv.reader(lines)
+    for row in reader:
+        yield reader.line_num, row
 
 
 def read_totals(lines):
     """Add up the orders of each customer; returns {customer: total}, raises BadLine with the line number."""
     totals = {}
-    reader = csv.reader(lines)
+    rows = numbered_rows(lines)
     if bug("empty-input-crash"):
-        next(reader)
+        next(rows)
     elif not bug("header-as-order"):
-        next(reader, None)  # skip the header; None: an empty input has no header at all
+        next(rows, None)  # skip the header; None: an empty input has no header at all
     blank_lines, last_problem = 0, None
-    for row in reader:
+    for line_number, row in rows:
         if not row and not bug("blank-line-malformed"):
             blank_lines += 1
             continue
         try:
             customer, amount = parse_order(row)
         except BadLine as problem:
-            number = reader.line_num - bug("header-not-counted") - (blank_lines if bug("blank-lines-not-counted") else 0)
+            number = line_number - bug("header-not-counted") - (blank_lines if bug("blank-lines-not-counted") else 0)
             where = "" if bug("no-line-number") else f"line {number}: "
             if bug("partial-report"):
                 print_lines(sorted(totals.items()))
