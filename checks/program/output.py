@@ -187,7 +187,7 @@ class ProgramRejects(_Program):
             return failed(f"on {self.label}, your error message does not mention {missing[0]!r}{wording}. It said:\n"
                           f"{tail(message)}", expected=missing[0], found=clip(message))
         if self.stdout_empty and run.stdout.strip():
-            printed = normalise(run.stdout)
+            printed = [line for line in normalise(run.stdout) if line]
             return failed(f"on {self.label}, your program printed its error, but also {len(printed)} line(s) on "
                           f"stdout, the first being: {show(printed[0])}. When the input is rejected, stdout must "
                           "stay empty: a partial report saved to a file would pass for a whole one. Check the "
