@@ -17,7 +17,7 @@ from labctl.check_engine.registry import register
 from labctl.check_engine.result import Outcome, failed, passed
 from labctl.core.errors import CheckError
 
-from .run import crashed, first_difference, mentions, normalise, run_program, show, tail
+from .run import clip, crashed, first_difference, labelled_number, mentions, normalise, run_program, show, tail
 
 SHELL_NOT_FOUND = 127
 
@@ -143,9 +143,19 @@ class ProgramRejects(_Program):
     """Given bad input, the program stops with a non-zero exit code and an error message that says what is wrong."""
 
     message_contains: list[str] = Field(default_factory=list,
-                                        description="Text the error message must contain (any case), e.g. 'line 3'.")
+                                        description="Texts the error message must mention (any case, whole words). A word "
+                                                    "and a number ('line 3') is matched on its meaning: 'line number 3', "
+                                                    "'line: 3', 'the 3rd line' as well, never 'line 31'.")
     stream: str = Field("stderr", pattern="^(stderr|any)$",
                         description="Where the message must be printed: stderr (the default) or any (stdout too).")
+    stdout_empty: bool = Field(False, description="Whether stdout must stay empty: no partial report before the error, "
+                                                  "nothing beside it. Only with stream: stderr.")
+
+    @model_validator(mode="after")
+    def _stdout_empty_needs_stderr(self) -> "ProgramRejects":
+        if self.stdout_empty and self.stream != "stderr":
+            raise ValueError("stdout_empty needs stream: stderr (the error message cannot be on an empty stdout)")
+        return self
 
     def describe(self) -> str:
         return f"your program's handling of {self.label}"
@@ -173,6 +183,14 @@ class ProgramRejects(_Program):
                           f"non-zero code. The end of the crash report:\n{tail(run.stderr, 3)}")
         missing = [text for text in self.message_contains if not mentions(message, text)]
         if missing:
-            return failed(f"on {self.label}, your error message does not mention {missing[0]!r}. It said:\n"
-                          f"{tail(message)}", expected=missing[0], found=message.strip()[:200])
+            wording = " in any wording" if labelled_number(missing[0]) else ""
+            return failed(f"on {self.label}, your error message does not mention {missing[0]!r}{wording}. It said:\n"
+                          f"{tail(message)}", expected=missing[0], found=clip(message))
+        if self.stdout_empty and run.stdout.strip():
+            printed = [line for line in normalise(run.stdout) if line]
+            return failed(f"on {self.label}, your program printed its error, but also {len(printed)} line(s) on "
+                          f"stdout, the first being: {show(printed[0])}. When the input is rejected, stdout must "
+                          "stay empty: a partial report saved to a file would pass for a whole one. Check the "
+                          "whole input before printing anything.", expected="nothing on stdout",
+                          found=clip(printed[0]))
         return passed(f"on {self.label}, your program stopped with code {run.exit_code} and a clear message")

@@ -66,6 +66,12 @@ def first_difference(actual: list[str], expected: list[str]) -> tuple[int, str |
     return None
 
 
+def clip(text: str) -> str:
+    """A quote of the program's output for a result's `found`: whole up to SHOWN characters, else marked as cut."""
+    text = text.strip()
+    return text if len(text) <= SHOWN else text[:SHOWN] + "... (cut)"
+
+
 def show(line: str | None) -> str:
     if line is None:
         return "(nothing: the output ends here)"
@@ -73,8 +79,30 @@ def show(line: str | None) -> str:
     return repr(text) if text != text.strip() or not text else text
 
 
+# Words that may stand between a label and its number: "line number 4", "line no. 4", "line #4", "line: 4".
+_FILLER = r"(?:[\s:#=(\[]|\bnumber\b|\bnum\b\.?|\bnr\b\.?|\bno\b\.?|n°)*"
+_LABELLED_NUMBER = re.compile(r"([^\W\d_]+(?:\s+[^\W\d_]+)*)\s+(\d+)")
+
+
+def labelled_number(text: str) -> re.Match | None:
+    """The word and the number of a text like 'line 4', or None."""
+    return _LABELLED_NUMBER.fullmatch(text.strip())
+
+
 def mentions(message: str, text: str) -> bool:
-    """Whether the message mentions the text (any case) as a whole: 'line 3' is not in 'line 31'."""
+    """Whether the message mentions the text (any case) as a whole: 'line 3' is not in 'line 31'.
+
+    A text that is a word and a whole number ('line 4') is matched on its meaning, not its spelling: the
+    word, then that number as the first number after it, with only punctuation or "number"/"no." between
+    ('line 4', 'on line number 4', 'Line: 4', 'line #4'), or the number as an ordinal before the word
+    ('the 4th line'). Never 'line 41', 'line 4.5', or 'line 3: expected 3 fields, found 4'."""
+    labelled = labelled_number(text)
+    if labelled:
+        word, number = re.escape(labelled.group(1).lower()).replace(r"\ ", r"\s+"), str(int(labelled.group(2)))
+        whole = r"(?<![\d.,])0*" + number + r"(?![\d]|[.,]\d)"
+        after = r"\b" + word + r"s?\b" + _FILLER + whole
+        before = r"(?<![\d.,])" + number + r"(?:st|nd|rd|th)\s+" + word + r"\b"
+        return re.search(after + "|" + before, message.lower()) is not None
     pattern = re.escape(text.lower())
     if text[:1].isalnum():
         pattern = r"(?<![0-9a-z])" + pattern

@@ -168,3 +168,57 @@ def test_after_one_hang_the_other_inputs_are_not_waited_for(tmp_path):
     second = check("program.output", stdin_text="", expect_text="", time_limit=1, label="input B").run(ctx)
     assert time.monotonic() - started < 0.5
     assert second.message.startswith("not run on input B: your program did not finish on input A")
+
+
+@pytest.mark.parametrize("said", ["error: line 4: bad amount", "Error on line number 4", "line: 4 is malformed",
+                                  "bad amount on line 4.", "line #4: 2 fields", "the 4th line has 2 fields",
+                                  "invalid order (line 4)", "LINE NO. 4: empty customer"])
+def test_rejects_takes_the_line_number_in_any_wording(tmp_path, said):
+    ctx = context(tmp_path, f"{PY} main.py", f"import sys\nsys.exit({said!r})\n")
+    outcome = check("program.rejects", stdin_text="", message_contains=["line 4"]).run(ctx)
+    assert outcome.passed, outcome.message
+
+
+@pytest.mark.parametrize("said", ["error: line 41: bad amount", "line 14: bad", "line 4.5", "4 lines read",
+                                  "line 3: expected 3 fields, found 4", "found 4 fields on line 3", "the 14th line",
+                                  "pipeline 4 failed"])
+def test_rejects_refuses_another_number_near_the_word(tmp_path, said):
+    ctx = context(tmp_path, f"{PY} main.py", f"import sys\nsys.exit({said!r})\n")
+    outcome = check("program.rejects", stdin_text="", message_contains=["line 4"]).run(ctx)
+    assert not outcome.passed
+    assert "does not mention 'line 4' in any wording" in outcome.message
+
+
+def test_rejects_other_texts_are_matched_as_written(tmp_path):
+    ctx = context(tmp_path, f"{PY} main.py", "import sys\nsys.exit('argument --top: invalid int value')\n")
+    assert check("program.rejects", stdin_text="", message_contains=["--top"]).run(ctx).passed
+    ctx = context(tmp_path, f"{PY} main.py", "import sys\nsys.exit('top: invalid int value')\n")
+    outcome = check("program.rejects", stdin_text="", message_contains=["--top"]).run(ctx)
+    assert not outcome.passed and "does not mention '--top'. It said" in outcome.message
+
+
+PARTIAL_REPORT = "import sys\nprint('Ada: 1.00')\nsys.exit('error: line 2: bad amount')\n"
+
+
+def test_rejects_with_stdout_empty_refuses_a_partial_report(tmp_path):
+    ctx = context(tmp_path, f"{PY} main.py", PARTIAL_REPORT)
+    outcome = check("program.rejects", stdin_text="", message_contains=["line 2"], stdout_empty=True).run(ctx)
+    assert not outcome.passed
+    assert "also 1 line(s) on stdout, the first being: Ada: 1.00" in outcome.message
+    assert check("program.rejects", stdin_text="", message_contains=["line 2"]).run(ctx).passed
+    clean = context(tmp_path, f"{PY} main.py", "import sys\nsys.exit('error: line 2: bad amount')\n")
+    assert check("program.rejects", stdin_text="", message_contains=["line 2"], stdout_empty=True).run(clean).passed
+
+
+def test_rejects_stdout_empty_needs_the_message_on_stderr():
+    with pytest.raises(ValueError):
+        registry.get("program.rejects").model_validate({"stdin_text": "", "stdout_empty": True, "stream": "any"})
+
+
+def test_a_long_message_is_quoted_whole_or_marked_as_cut(tmp_path):
+    long = "x" * 300
+    ctx = context(tmp_path, f"{PY} main.py", f"import sys\nsys.exit({long!r})\n")
+    outcome = check("program.rejects", stdin_text="", message_contains=["line 2"]).run(ctx)
+    assert not outcome.passed and outcome.found == "x" * 200 + "... (cut)"
+    ctx = context(tmp_path, f"{PY} main.py", "import sys\nsys.exit('bad amount')\n")
+    assert check("program.rejects", stdin_text="", message_contains=["line 2"]).run(ctx).found == "bad amount"
