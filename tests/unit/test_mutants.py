@@ -108,3 +108,9 @@ def test_a_plumbing_sql_statement_is_only_dropped_whole():
     made = {m.operator for m in sql_mutants(statements, "postgres", fixed=("insert into knex_migrations *",))}
     assert "drop-statement-2" in made and not [op for op in made if op.startswith("s2-")]
     assert [op for op in _by_operator(statements) if op.startswith("s1-")]
+
+
+def test_numbers_and_strings_in_a_trailing_comment_are_not_mutated():
+    made = [m.operator for m in line_mutants("git switch -q main   # as after task 2, 'see'\necho '#1 fan' 3\n")]
+    assert not [op for op in made if op.startswith("line-1-number") or op.startswith("line-1-string")]
+    assert "line-2-string-1" in made and "line-2-number-1-plus-one" in made  # '#1' is inside quotes: no comment

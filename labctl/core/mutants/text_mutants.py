@@ -36,7 +36,8 @@ def line_mutants(text: str, fixed: tuple[str, ...] = ()) -> Iterator[TextMutant]
         yield TextMutant(f"swap-lines-{a + 1}-{b + 1}", f"lines {a + 1} and {b + 1} swapped", _join(swapped))
     for i in chosen:
         line = lines[i]
-        for k, match in enumerate(_NUMBER.finditer(line)):
+        code = line[:_comment_start(line)]  # a trailing comment is no literal of the answer
+        for k, match in enumerate(_NUMBER.finditer(code)):
             for by, word in ((1, "plus"), (-1, "minus")):
                 value = int(match.group(1)) + by
                 if value < 0:
@@ -45,11 +46,25 @@ def line_mutants(text: str, fixed: tuple[str, ...] = ()) -> Iterator[TextMutant]
                 yield TextMutant(f"line-{i + 1}-number-{k + 1}-{word}-one",
                                  f"a number on line {i + 1} made one {'bigger' if by > 0 else 'smaller'}",
                                  _join(lines[:i] + [changed] + lines[i + 1:]))
-        for k, match in enumerate(_QUOTED.finditer(line)):
+        for k, match in enumerate(_QUOTED.finditer(code)):
             group = 1 if match.group(1) is not None else 2
             changed = line[:match.end(group)] + "x" + line[match.end(group):]
             yield TextMutant(f"line-{i + 1}-string-{k + 1}", f"a quoted string on line {i + 1} changed",
                              _join(lines[:i] + [changed] + lines[i + 1:]))
+
+
+def _comment_start(line: str) -> int:
+    """Where a trailing `# comment` starts (a # after whitespace, outside quotes); the line's length if none."""
+    quote = None
+    for index, char in enumerate(line):
+        if quote:
+            if char == quote:
+                quote = None
+        elif char in "'\"":
+            quote = char
+        elif char == "#" and index > 0 and line[index - 1].isspace():
+            return index
+    return len(line)
 
 
 def _counts(line: str) -> bool:
