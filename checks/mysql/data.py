@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from labctl.check_engine.registry import register
 
-from ..sql import flow
+from ..sql import flow, query_flow
 from .common import TableCheck
 from .dialect import MYSQL
 
@@ -19,7 +19,7 @@ class RowsEqual(TableCheck, flow.RowsEqual):
 
 
 @register("mysql.query_file", service_kind="mariadb")
-class QueryFile(flow.QueryFile):
+class QueryFile(query_flow.QueryFile):
     dialect = MYSQL
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from labctl.check_engine.registry import register
 
-from . import flow
+from . import flow, query_flow
 from .common import POSTGRES, TableCheck
 
 
@@ -19,7 +19,7 @@ class RowsEqual(TableCheck, flow.RowsEqual):
 
 
 @register("sql.query_file", service_kind="postgres")
-class QueryFile(flow.QueryFile):
+class QueryFile(query_flow.QueryFile):
     dialect = POSTGRES
 
 
