@@ -1,6 +1,6 @@
 """The engine-independent half of the SQL checks: what each one asks, compares and says (the query file's
-in query_flow.py). A family
-registers subclasses that name their engine's Dialect (sql.* PostgreSQL, mysql.* MariaDB)."""
+in query_flow.py). A family registers subclasses that name their engine's Dialect (sql.* PostgreSQL,
+mysql.* MariaDB)."""
 from __future__ import annotations
 
 import re
