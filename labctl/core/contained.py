@@ -172,6 +172,7 @@ def contained_env(view: InstanceView) -> dict[str, str]:
         inside = replace(sv.status, host=sv.spec.name, ports={p: p for p in sv.spec.ports})
         for key, template in sv.spec.urls.items():
             out[key] = render(template, sv.spec, inside)
+    out.update(view.secrets)
     return out
 
 

@@ -186,6 +186,15 @@ class VariantModel(_Strict):
     steps: list[StepModel] = Field(min_length=1)
 
 
+SECRET_NAME_PATTERN = r"^(?!LABCTL_)[A-Z][A-Z0-9_]{1,63}$"
+
+
+class LabSecretModel(_Strict):
+    description: str = Field(min_length=1, description="What it is for, as `labctl env` and the docs say.")
+    bytes_: int = Field(32, alias="bytes", ge=16, le=128,
+                        description="Random bytes in it (written as URL-safe base64: about 4/3 as many characters).")
+
+
 class BugSwitchModel(_Strict):
     task: str
     steps: list[StepModel] = Field(min_length=1, description="The task's solution with one mistake switched on: "
@@ -222,6 +231,10 @@ class LabModel(_Strict):
     services: dict[str, LabService] = {}
     seed: list[SqlStep | RunStep] = []
     settings: dict[str, SettingModel] = {}
+    secrets: dict[str, LabSecretModel] = Field(default_factory=dict, description="Values labctl makes for each "
+                                               "instance (JWT_SECRET, an OAuth client secret): kept over stop/start "
+                                               "and reset, exported by `labctl env`, given to the learner's app, "
+                                               "read by the checks.")
     grading: GradingModel | None = None
     workspace: str | None = None
     tasks: list[TaskModel] = Field(min_length=1)
@@ -235,6 +248,15 @@ class LabModel(_Strict):
         for name in value:
             if not ID_RE.match(name):
                 raise ValueError(f"service name {name!r} must be lowercase letters, digits and dashes")
+        return value
+
+    @field_validator("secrets")
+    @classmethod
+    def _secret_names(cls, value: dict[str, LabSecretModel]) -> dict[str, LabSecretModel]:
+        for name in value:
+            if not re.match(SECRET_NAME_PATTERN, name):
+                raise ValueError(f"secret name {name!r} must be an environment variable name in capitals "
+                                 "(JWT_SECRET), not starting with LABCTL_")
         return value
 
     @field_validator("settings")

@@ -31,6 +31,8 @@ class InstanceRecord:
     oom_kills: dict[str, int] = field(default_factory=dict)
     # Per service, the values labctl made for it (passwords): written once, kept over stop/start and reset.
     secrets: dict[str, dict[str, str]] = field(default_factory=dict)
+    # The lab's own secrets (lab.yaml `secrets:`, e.g. JWT_SECRET), made at the first start like the passwords.
+    lab_secrets: dict[str, str] = field(default_factory=dict)
     # The services whose starting data labctl loaded: kept here, where the learner cannot erase it.
     seeded: list[str] = field(default_factory=list)
 
@@ -63,6 +65,7 @@ class InstanceRecords:
                                   oom_kills={str(k): int(v) for k, v in dict(data.get("oom_kills", {})).items()},
                                   secrets={str(s): {str(k): str(v) for k, v in dict(values).items()}
                                            for s, values in dict(data.get("secrets", {})).items()},
+                                  lab_secrets={str(k): str(v) for k, v in dict(data.get("lab_secrets", {})).items()},
                                   seeded=[str(s) for s in data.get("seeded", [])])
         except (KeyError, TypeError, ValueError) as exc:
             raise LabctlError(f"{path} is not a labctl instance file ({exc})",

@@ -23,6 +23,10 @@ def settle(record: InstanceRecord, lab: Lab, *, existing: Collection[str] = ()) 
     already, made by a labctl that made no such values (an upgrade): they keep the values they were made
     with. Returns whether the record changed."""
     changed = False
+    for name, secret in lab.secrets.items():
+        if name not in record.lab_secrets:
+            record.lab_secrets[name] = secrets.token_urlsafe(secret.random_bytes)
+            changed = True
     for name, spec in lab.services.items():
         if not spec.secrets or name in record.secrets:
             continue
@@ -62,3 +66,9 @@ def applied(lab: Lab, record: InstanceRecord | None) -> Lab:
     services = {name: replace(spec, environment={**spec.environment, **record.secrets[name]})
                 if name in record.secrets else spec for name, spec in lab.services.items()}
     return replace(lab, services=services)
+
+
+def renew_lab_secrets(record: InstanceRecord, lab: Lab) -> None:
+    """New values for the lab's own secrets (`labctl reset --new-secrets`): tokens signed with the old ones
+    stop being valid."""
+    record.lab_secrets = {name: secrets.token_urlsafe(secret.random_bytes) for name, secret in lab.secrets.items()}

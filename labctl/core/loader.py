@@ -13,8 +13,8 @@ from labctl.core.errors import LabFileError, UnknownLabError
 from labctl.core.file_models import (ID_RE, AppStep, CheckEntry, ConfigStep, CopyStep, GradeSqlStep, LabModel, RunStep,
                                      SqlStep)
 from labctl.core.instance_config import setting_problem
-from labctl.core.model import (AppLaunch, BugSwitch, CheckSpec, EquivalentMutant, GradeStep, Grading, Lab, NearMiss,
-                               ServiceSpec, Setting, Step, Task, Variant)
+from labctl.core.model import (AppLaunch, BugSwitch, CheckSpec, EquivalentMutant, GradeStep, Grading, Lab, LabSecret,
+                               NearMiss, ServiceSpec, Setting, Step, Task, Variant)
 from labctl.core.validation import raise_for
 from labctl.core.yamlfile import read_yaml
 from labctl.services import driver_for
@@ -101,7 +101,9 @@ class _Resolver:
             minutes=model.minutes, path=self.folder, services=services, seed=seed,
             workspace=workspace, tasks=tasks, near_misses=near, variants=variants,
             bug_switches=switches, equivalent_mutants=equivalent,
-            plumbing_lines=tuple(g for p in model.mutants.plumbing for g in p.lines), settings=self.settings,
+            plumbing_lines=tuple(g for p in model.mutants.plumbing for g in p.lines),
+            secrets={name: LabSecret(name, m.description.strip(), m.bytes_) for name, m in model.secrets.items()},
+            settings=self.settings,
             grading=self._grading(services),
         )
 

@@ -155,8 +155,10 @@ class LabManager:
         except EngineUnavailableError:
             return []  # a lab without services needs no engine: nothing of it can be there
 
-    def reset(self, instance: str, emit: Emit = events.discard, *, workspace_files: bool = False) -> None:
-        """Put every service's data back to the lab's starting state (and the workspace files, if asked)."""
+    def reset(self, instance: str, emit: Emit = events.discard, *, workspace_files: bool = False,
+              new_secrets: bool = False) -> None:
+        """Put every service's data back to the lab's starting state (and the workspace files, and new values
+        for the lab's own secrets, if asked)."""
         view = self.view(instance)
         if not view.ready:
             raise LabctlError(f"{instance} is not running, so it cannot be reset",
@@ -172,6 +174,11 @@ class LabManager:
             if record is not None and view.services:
                 # Every service now holds the lab's starting data, loaded by labctl.
                 record.seeded = sorted({*record.seeded, *(sv.spec.name for sv in view.services if sv.spec)})
+                self.records.save(record)
+            if new_secrets and record is not None and view.lab.secrets:
+                from labctl.core.instance_secrets import renew_lab_secrets
+
+                renew_lab_secrets(record, view.lab)
                 self.records.save(record)
             if workspace_files and view.workspace:
                 workspaces.restore(view.lab, view.workspace)

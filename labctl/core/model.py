@@ -164,6 +164,15 @@ class Variant:
 
 
 @dataclass(frozen=True)
+class LabSecret:
+    """A value labctl makes for each instance of a lab (a JWT signing key): its app and its checks share it."""
+
+    name: str  # the environment variable: JWT_SECRET
+    description: str
+    random_bytes: int = 32
+
+
+@dataclass(frozen=True)
 class BugSwitch:
     """A mistake the reference can make on purpose (`--bug NAME`): a mutant that must fail its task."""
 
@@ -214,6 +223,7 @@ class Lab:
     equivalent_mutants: tuple[EquivalentMutant, ...] = field(default=())
     plumbing_lines: tuple[str, ...] = ()  # globs of step-file lines `lab mutate` leaves alone
     settings: Mapping[str, Setting] = field(default_factory=dict)
+    secrets: Mapping[str, LabSecret] = field(default_factory=dict)
     grading: Grading | None = None  # None: a lab with services cannot grade a submission
 
     def task(self, task_id: str) -> Task | None:

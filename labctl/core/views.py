@@ -36,6 +36,7 @@ class InstanceView:
     services: tuple[ServiceView, ...]
     workspace: Path | None
     settings: Mapping[str, str] = field(default_factory=dict)  # every setting with a value (chosen or default)
+    secrets: Mapping[str, str] = field(default_factory=dict)  # the lab's own secrets, made for this instance
 
     @property
     def ready(self) -> bool:
@@ -43,10 +44,12 @@ class InstanceView:
         return all(s.status.state is ServiceState.RUNNING for s in self.services)
 
     def env(self) -> dict[str, str]:
-        """What `labctl env` exports: every service's URLs, and the workspace folder."""
+        """What `labctl env` exports (and the learner's app and the checks get): every service's URLs, the lab's
+        own secrets, and the workspace folder."""
         out: dict[str, str] = {}
         for view in self.services:
             out.update(view.urls)
+        out.update(self.secrets)
         if self.workspace:
             out["LABCTL_WORKSPACE"] = str(self.workspace)
         return out
@@ -85,4 +88,5 @@ def build_view(instance: str, lab: Lab, found: tuple[ServiceStatus, ...], record
     if workspace is None and record is not None and record.workspace:
         workspace = Path(record.workspace)
     chosen = record.settings if record is not None and record.lab == lab.id else {}
-    return InstanceView(instance, lab, tuple(views), workspace, instance_config.effective(lab, chosen))
+    made = {k: v for k, v in record.lab_secrets.items() if k in lab.secrets} if record is not None and record.lab == lab.id else {}
+    return InstanceView(instance, lab, tuple(views), workspace, instance_config.effective(lab, chosen), made)

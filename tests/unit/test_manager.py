@@ -302,3 +302,59 @@ def test_the_next_task_is_the_first_never_passed_in_lab_order(manager):
     assert next_task(lab, {"shout": {"first_passed": "2026-01-01T00:00:00+00:00"}}).id == "reject"
     assert next_task(lab, {"reject": {"first_passed": "x"}}).id == "shout"  # order, not the last one passed
     assert next_task(lab, {t.id: {"first_passed": "x"} for t in lab.tasks}) is None
+
+
+# ---- the lab's own secrets ------------------------------------------------------------------------
+
+def _lab_with_secrets(tmp_path):
+    import shutil
+
+    labs = tmp_path / "labs"
+    if (labs / "pg-only").exists():
+        return labs
+    shutil.copytree(TEST_LABS / "pg-only", labs / "pg-only")
+    lab_file = labs / "pg-only" / "lab.yaml"
+    lab_file.write_text(lab_file.read_text() + "secrets:\n  JWT_SECRET: {description: signs the app's tokens}\n"
+                        "  OAUTH_CLIENT_SECRET: {description: the app's client secret, bytes: 48}\n")
+    return labs
+
+
+def test_a_labs_secrets_are_made_per_instance_and_reach_env_the_checks_and_the_app(world, tmp_path):
+    manager = world.manager(lab_dirs=[_lab_with_secrets(tmp_path)])
+    manager.start("pg-only", name="one")
+    manager.start("pg-only", name="two")
+    one, two = manager.view("one"), manager.view("two")
+    assert set(one.secrets) == {"JWT_SECRET", "OAUTH_CLIENT_SECRET"}
+    assert one.secrets["JWT_SECRET"] != two.secrets["JWT_SECRET"]  # made per instance
+    assert len(one.secrets["JWT_SECRET"]) >= 40 and len(one.secrets["OAUTH_CLIENT_SECRET"]) >= 60
+    assert one.env()["JWT_SECRET"] == one.secrets["JWT_SECRET"]  # labctl env, the learner's app, the checks
+    from labctl.core.contained import contained_env
+
+    assert contained_env(one)["OAUTH_CLIENT_SECRET"] == one.secrets["OAUTH_CLIENT_SECRET"]  # a graded app too
+
+
+def test_a_labs_secrets_survive_stop_start_and_reset_and_change_only_when_asked(world, tmp_path):
+    manager = world.manager(lab_dirs=[_lab_with_secrets(tmp_path)])
+    manager.start("pg-only")
+    made = dict(manager.view("pg-only").secrets)
+    manager.stop("pg-only")
+    manager.start("pg-only")
+    assert manager.view("pg-only").secrets == made
+    manager.reset("pg-only")
+    assert manager.view("pg-only").secrets == made
+    manager.reset("pg-only", new_secrets=True)
+    renewed = manager.view("pg-only").secrets
+    assert set(renewed) == set(made) and all(renewed[k] != made[k] for k in made)
+    assert world.manager(lab_dirs=[_lab_with_secrets(tmp_path)]).view("pg-only").secrets == renewed  # on disk
+
+
+@pytest.mark.parametrize("name", ["jwt_secret", "LABCTL_KEY", "1KEY", "K"])
+def test_a_secret_name_must_be_an_environment_variable_of_the_lab(tmp_path, name):
+    from labctl.core.errors import LabFileError
+    from labctl.core.loader import load_lab_dir
+
+    labs = _lab_with_secrets(tmp_path)
+    lab_file = labs / "pg-only" / "lab.yaml"
+    lab_file.write_text(lab_file.read_text().replace("JWT_SECRET:", f"{name}:"))
+    with pytest.raises(LabFileError, match="secret name"):
+        load_lab_dir(labs / "pg-only")
