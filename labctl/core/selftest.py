@@ -81,15 +81,11 @@ def run_self_test(manager: LabManager, lab_id: str, *, emit: Emit = events.disca
     return report
 
 
-def _check(manager: LabManager, instance: str, task_id: str) -> TaskResult:
-    return check_task(manager, instance, task_id)
-
-
 def _task_cases(manager: LabManager, view, task, emit: Emit) -> list[SelfTestCase]:
     """A task fails before its solution and passes after it (the solution is left applied for the next task)."""
     cases = []
     started = time.monotonic()
-    before = _check(manager, view.instance, task.id)
+    before = check_task(manager, view.instance, task.id)
     ok = before.status is Status.FAILED
     why = ("fails as it should: " + _describe(before)) if ok else (
         "passes before its solution is applied: the checks are too weak" if before.status is Status.PASSED
@@ -100,7 +96,7 @@ def _task_cases(manager: LabManager, view, task, emit: Emit) -> list[SelfTestCas
     started = time.monotonic()
     try:
         manager.apply_steps(view, task.solution)
-        after = _check(manager, view.instance, task.id)
+        after = check_task(manager, view.instance, task.id)
         ok, why = after.status is Status.PASSED, _describe(after)
     except LabctlError as exc:
         ok, why = False, f"its solution did not apply: {exc}"

@@ -9,6 +9,7 @@ from pathlib import Path
 from labctl.core.model import Lab, Step, Task
 from labctl.core.mutants.text_mutants import TextMutant, line_mutants, structured_mutants
 from labctl.services import driver_for
+from labctl.services.base import ServiceDriver
 
 # Step files mutated line by line: commands, scripts, requests. Programs and apps are mutated through the
 # bug switches their lab declares (a dropped line of Python is a syntax error, not a beginner's mistake).
@@ -32,7 +33,7 @@ def task_mutants(lab: Lab, task: Task, folder: Path) -> list[Mutant]:
     for index, step in enumerate(task.solution):
         if step.source is None or step.action not in ("sql", "run", "copy"):
             continue
-        dialect = _sql_dialect(lab, step)
+        sql_driver = _sql_driver(lab, step)
         try:
             text = step.source.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
@@ -46,10 +47,10 @@ def task_mutants(lab: Lab, task: Task, folder: Path) -> list[Mutant]:
             steps = task.solution[:index] + (replace(step, source=target),) + task.solution[index + 1:]
             return Mutant(f"{task.id}:{label}:{change.operator}", task.id, f"{label}: {change.description}", steps, origin)
 
-        if dialect is not None:
+        if sql_driver is not None:
             from labctl.core.mutants.sql_text import round_trip, sql_mutants
 
-            statements = _statements(lab, step, text)
+            dialect, statements = sql_driver.sql_dialect, sql_driver.statements(text)
             rewritten = [round_trip(s, dialect) or s for s in statements]
             out.append(mutant(TextMutant("round-trip", "the reference as the mutation tool rewrites it",
                                          ";\n".join(rewritten) + ";\n"), "round trip"))
@@ -57,8 +58,8 @@ def task_mutants(lab: Lab, task: Task, folder: Path) -> list[Mutant]:
         elif step.source.suffix in LINE_FILES:
             out.extend(mutant(m, "lines") for m in line_mutants(text, lab.plumbing_lines))
         elif step.source.suffix in STRUCTURED_FILES:
-            service = lab.services.get(step.service or "") if step.action == "run" else None
-            skip = driver_for(service.kind).assertion_keys if service else frozenset()
+            driver = _step_driver(lab, step)
+            skip = driver.assertion_keys if driver is not None else frozenset()
             out.extend(mutant(m, "structure")
                        for m in structured_mutants(text, json_file=step.source.suffix == ".json", skip_keys=skip))
     for switch in lab.bug_switches:
@@ -67,19 +68,19 @@ def task_mutants(lab: Lab, task: Task, folder: Path) -> list[Mutant]:
     return out
 
 
-def _sql_dialect(lab: Lab, step: Step) -> str | None:
-    """The SQL dialect of a step's file: its service's for sql/run steps; for a .sql file copied into the
-    workspace (a query file), the lab's only SQL service's."""
+def _step_driver(lab: Lab, step: Step) -> ServiceDriver | None:
+    """The driver of the service a sql/run step goes to; None for other steps."""
+    service = lab.services.get(step.service or "") if step.action in ("sql", "run") else None
+    return driver_for(service.kind) if service else None
+
+
+def _sql_driver(lab: Lab, step: Step) -> ServiceDriver | None:
+    """The driver that reads a step's file as SQL: its service's for sql/run steps; for a .sql file copied into
+    the workspace (a query file), the lab's only SQL service's. None when the file is not SQL."""
     if step.action in ("sql", "run"):
-        service = lab.services.get(step.service or "")
-        return driver_for(service.kind).sql_dialect if service else None
+        driver = _step_driver(lab, step)
+        return driver if driver is not None and driver.sql_dialect else None
     if step.source is None or step.source.suffix != ".sql":
         return None
-    dialects = {driver_for(s.kind).sql_dialect for s in lab.services.values()} - {None}
-    return dialects.pop() if len(dialects) == 1 else None
-
-
-def _statements(lab: Lab, step: Step, text: str) -> list[str]:
-    kinds = [s.kind for name, s in lab.services.items() if name == step.service] or [
-        s.kind for s in lab.services.values() if driver_for(s.kind).sql_dialect]
-    return driver_for(kinds[0]).statements(text)
+    drivers = {s.kind: driver_for(s.kind) for s in lab.services.values() if driver_for(s.kind).sql_dialect}
+    return next(iter(drivers.values())) if len(drivers) == 1 else None
