@@ -232,6 +232,7 @@ def _resolve(path: Path, catalog: str, name: str, service: ComposeService, compo
         summary=meta.summary,
         source=path,
         offline_hint=meta.offline_hint,
+        local_build_note=meta.local_build_note,
         host_ports=host_ports,
         limits=limits,
         secrets=secrets,

@@ -14,6 +14,8 @@ ENV_LABS_DIR = "LABCTL_LABS_DIR"
 ENV_READY_TIMEOUT = "LABCTL_READY_TIMEOUT"
 ENV_CHECK_TIMEOUT = "LABCTL_CHECK_TIMEOUT"
 ENV_RUNTIME = "LABCTL_RUNTIME"
+# A PEM file of certificate authorities for local image builds that fetch over HTTPS (core/build_trust.py).
+ENV_BUILD_CA = "LABCTL_BUILD_CA"
 # Read by click for the options they fill (shown in --help as [env var: ...]), not by Settings.
 ENV_QUIET = "LABCTL_QUIET"
 ENV_INSTANCE = "LABCTL_INSTANCE"

@@ -34,6 +34,10 @@ class ComposeLabctl(_Strict):
     image_policy: Literal["pull-or-build", "build-only", "pull-only"] = Field("pull-or-build", alias="image-policy")
     offline_hint: str = Field("", alias="offline-hint",
                               description="Said when the image can't be pulled and there is no local build.")
+    local_build_note: str = Field("", alias="local-build-note",
+                                  description="Said whenever the service runs from its local build rather than the "
+                                              "official image (at start, in doctor and images list): what the build "
+                                              "is, when it is not the same software.")
     ready: ComposeReady = ComposeReady()
     urls: dict[str, str] = {}
     credentials: dict[str, str] = {}

@@ -89,9 +89,13 @@ def context_hash(context: Path, dockerfile: str | None = None) -> str:
     return digest.hexdigest()
 
 
-def context_archive(context: Path) -> bytes:
+def context_archive(context: Path, replacements: dict[str, bytes] | None = None) -> bytes:
     """The build context as the tar an engine builds from: exactly context_files(), every file mode 0644 and
-    owned by root, no times, so every install sends the same bytes (a Dockerfile chmods what it runs)."""
+    owned by root, no times, so every install sends the same bytes (a Dockerfile chmods what it runs).
+
+    `replacements` gives other contents for files the context holds (the host's certificates for the
+    placeholder core/build_trust.py names); a name the context does not hold is not added."""
+    replacements = replacements or {}
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as archive:
         files = context_files(context)
@@ -100,7 +104,9 @@ def context_archive(context: Path) -> bytes:
             member.type, member.mode, member.mtime = tarfile.DIRTYPE, 0o755, 0
             archive.addfile(member)
         for relative in files:
-            data = (context / relative).read_bytes()
+            data = replacements.get(relative)
+            if data is None:
+                data = (context / relative).read_bytes()
             member = tarfile.TarInfo(relative)
             member.size, member.mode, member.mtime = len(data), 0o644, 0
             archive.addfile(member, io.BytesIO(data))
@@ -112,6 +118,14 @@ def local_tag(service: ServiceSpec) -> str | None:
     if service.build_context is None:
         return None
     return f"{LOCAL_REPOSITORY}/{service.catalog}:{context_hash(service.build_context, service.dockerfile)[:12]}"
+
+
+def substitute_note(service: ServiceSpec, ref: str) -> Event | None:
+    """The warning that `service` runs from `ref`, a local build that is other software than its official
+    image (the service's local-build-note), or None. Said at every start of such a container."""
+    if not service.local_build_note or ref == service.image:
+        return None
+    return Event(events.WARNING, f"{service.name}: {service.local_build_note}", service.name, {"image": ref})
 
 
 def resolve(store: "ImageStore", service: ServiceSpec, source: str, emit: Emit) -> str:
@@ -128,7 +142,9 @@ def resolve(store: "ImageStore", service: ServiceSpec, source: str, emit: Emit) 
     if store.inspect(service.image) is not None:
         return service.image
     can_build = policy != "pull-only" and service.build_context is not None
-    if source == "auto" and can_build:
+    # A local build that is other software (a local-build-note) is the last resort: the official image is
+    # tried first even when the build is here, so that it is used as soon as a registry can be reached.
+    if source == "auto" and can_build and not service.local_build_note:
         tag = store.local_tag(service)
         if tag and store.inspect(tag) is not None:
             return tag
@@ -146,6 +162,9 @@ def resolve(store: "ImageStore", service: ServiceSpec, source: str, emit: Emit) 
         raise ImageUnavailableError(f"cannot pull {service.image} for {service.name}: {reason}",
                                     "This backend cannot build images: build it where one can, then push it "
                                     "(`labctl images push REGISTRY`) or load a workshop bundle.")
+    tag = store.local_tag(service)
+    if tag and store.inspect(tag) is not None:
+        return tag
     emit(Event(events.IMAGE_PULL_FAILED,
                f"{service.image} can't be pulled ({reason}); building the equivalent from compose/images/{service.catalog}",
                service.name))

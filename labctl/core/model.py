@@ -64,6 +64,7 @@ class ServiceSpec:
     summary: str = ""
     source: Path | None = None  # the compose file it came from
     offline_hint: str = ""  # why there is no local build, when there is none
+    local_build_note: str = ""  # what the local build is, when it is not the official image's software
     host_ports: Mapping[int, int] = field(default_factory=dict)  # preferred host port per container port
     limits: ResourceLimits = ResourceLimits()
     secrets: tuple[str, ...] = ()  # environment variables made per instance (core/instance_secrets.py)

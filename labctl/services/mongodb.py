@@ -292,6 +292,9 @@ class MongoDriver(ServiceDriver):
                     action = next(k for k in op if k in OPERATIONS)
                     raise LabctlError(f"{path.name}, operation {i + 1} ({action}): MongoDB refused it: {short_error(exc)}",
                                       hint) from exc
+                except (ValueError, TypeError) as exc:  # pymongo checks arguments before sending: `update: {}`
+                    action = next(k for k in op if k in OPERATIONS)
+                    raise LabctlError(f"{path.name}, operation {i + 1} ({action}): {exc}", hint) from exc
 
     def is_seeded(self, access: ServiceAccess) -> bool:
         database = credentials(access)[2]

@@ -9,21 +9,9 @@ import redis
 import requests
 
 from tests.cli.test_cli import run_main
-from tests.conftest import MONGO_SKIP, TEST_LABS, new_instance_name
+from tests.conftest import TEST_LABS, new_instance_name
 
 pytestmark = pytest.mark.live
-
-
-def _mongo_image_present() -> bool:
-    import docker
-
-    from labctl.core.catalog import load_service
-
-    try:
-        docker.from_env().images.get(load_service("mongodb").image)
-        return True
-    except docker.errors.ImageNotFound:
-        return False
 
 
 def _journey(lab: str, tmp_path, extra=None) -> None:
@@ -61,7 +49,6 @@ def test_four_services_start_together_and_answer(tmp_path):
     _journey("four-services", tmp_path)
 
 
-@pytest.mark.skipif(not _mongo_image_present(), reason=MONGO_SKIP)
 def test_all_five_services(tmp_path):
     import pymongo
 

@@ -47,4 +47,4 @@ def test_no_lab_lets_an_unmarked_mutant_pass(tmp_path):
     for lab_id, reason in skipped.items():
         print(f"{lab_id}: skipped: {reason}")
     assert not problems, "\n".join(problems)
-    assert len(reports) >= 8  # every lab but mongodb-101 runs here
+    assert len(reports) == len(loader.ids())  # every lab runs here (mongodb-101 on the compatible build)

@@ -76,3 +76,25 @@ def test_every_catalog_build_context_is_clean():
         spec = load_service(name)
         if spec.build_context is not None:
             assert local_tag(spec) and "Dockerfile" in context_files(spec.build_context)
+
+
+def test_a_replacement_changes_what_is_sent_but_never_the_tag(context):
+    (context / "build-ca.pem").write_text("# placeholder\n")
+    tag_before = context_hash(context)
+    sent = context_archive(context, {"build-ca.pem": b"CERTS\n", "absent.pem": b"never added"})
+    with tarfile.open(fileobj=io.BytesIO(sent)) as archive:
+        assert archive.extractfile("build-ca.pem").read() == b"CERTS\n"
+        assert "absent.pem" not in archive.getnames()
+    assert context_hash(context) == tag_before
+
+
+def test_the_host_certificates_are_its_pem_certificates_only(tmp_path):
+    from labctl.core.build_trust import host_certificates
+
+    cert = "-----BEGIN CERTIFICATE-----\nQUJD\nREVG\n-----END CERTIFICATE-----"
+    bundle = tmp_path / "bundle.pem"
+    bundle.write_text(f"# Corporate proxy\n{cert}\r\n-----BEGIN PRIVATE KEY-----\nc2VjcmV0\n-----END PRIVATE KEY-----\n"
+                      f"{cert}\n")
+    assert host_certificates({"LABCTL_BUILD_CA": str(bundle)}) == (cert + "\n").encode() * 2
+    assert host_certificates({"LABCTL_BUILD_CA": str(tmp_path / "missing"), "SSL_CERT_FILE": str(bundle)}).count(
+        b"BEGIN CERTIFICATE") == 2

@@ -138,10 +138,31 @@ def test_a_first_start_that_makes_nothing_leaves_no_instance_behind(world, manag
     assert manager.records.get("pg-only") is None and manager.instances() == []
 
 
-def test_an_image_nobody_can_provide_is_an_image_error(world, manager):
+def test_an_image_nobody_can_provide_is_an_image_error(world):
+    manager = world.manager(can_build=False)
     with pytest.raises(ImageUnavailableError) as info:
         manager.start("mongodb-only")
-    assert "MongoDB is not packaged by Debian" in info.value.hint
+    assert "cannot pull mongo:7.0.14" in info.value.message
+    assert "This backend cannot build images" in info.value.hint
+
+
+def test_a_substitute_build_is_said_at_every_start(world, manager):
+    """MongoDB's local build is another server: a start says so each time, a pulled official image never."""
+    first = events.Collector()
+    manager.start("mongodb-only", emit=first)
+    said = [e.message for e in first.events if e.kind == events.WARNING]
+    assert said == ["mongodb: runs on a MongoDB-compatible server (SecantusDB), not MongoDB: mongo:7.0.14 could not "
+                    "be had here. labctl uses the official image wherever it can be pulled or is loaded "
+                    "(`labctl images load`)."]
+    manager.stop("mongodb-only")
+    again = events.Collector()
+    manager.start("mongodb-only", emit=again)
+    assert [e.message for e in again.events if e.kind == events.WARNING] == said
+    manager.destroy("mongodb-only")
+    world.engine.pullable.add("mongo:7.0.14")
+    official = events.Collector()
+    manager.start("mongodb-only", emit=official)
+    assert not [e for e in official.events if e.kind == events.WARNING]
 
 
 def test_an_instance_name_keeps_its_lab(manager):

@@ -26,11 +26,11 @@ def mongo():
 
 # ---- catalog and test lab --------------------------------------------------------------------------
 
-def test_catalog_entry_is_pinned_pull_only_without_a_build():
+def test_catalog_entry_is_pinned_with_a_compatible_local_build_said_as_such():
     spec = load_service("mongodb")
     assert spec.image == "mongo:7.0.14"
-    assert spec.image_policy == "pull-only" and spec.build_context is None
-    assert spec.offline_hint == "MongoDB is not packaged by Debian, so labctl cannot build it."
+    assert spec.image_policy == "pull-or-build" and spec.build_context.name == "mongodb"
+    assert "MongoDB-compatible server (SecantusDB), not MongoDB" in spec.local_build_note
     assert spec.kind == "mongodb" and spec.ports == (27017,)
     assert spec.volumes[0].target == "/data/db"
     # The learner's own user in the URL; the root user is labctl's.

@@ -38,6 +38,26 @@ def _free_disk(path: Path) -> int | None:
         return None
 
 
+def _substitutes(app: App) -> None:
+    """Services whose local build is other software than their official image: which one a start would use."""
+    from labctl.core import image_needs
+    from labctl.core.catalog import catalog_names, load_service
+
+    for name in catalog_names():
+        spec = load_service(name)
+        if not spec.local_build_note:
+            continue
+        need = image_needs.ImageNeed(name, (), spec, spec.image, None)
+        st = image_needs.state(app.runtime.images, need, app.settings.image_source)
+        if st.origin == "pulled":
+            app.console.print(f"[green]✔ {name}:[/] the official image {escape(st.present or '')} is here")
+        elif st.origin == "built":
+            app.console.print(f"[yellow]! {name}:[/] {escape(spec.local_build_note)}")
+        else:
+            app.console.print(f"[yellow]! {name}:[/] {escape(spec.image or name)} is not here yet: a start pulls it, or "
+                              f"where it can't, builds a local substitute that {escape(spec.local_build_note)}")
+
+
 @click.command()
 @click.pass_obj
 def doctor(app: App) -> None:
@@ -72,4 +92,5 @@ def doctor(app: App) -> None:
         c.print(f"[red]✘ test container:[/] {escape(exc.message)}")
         raise
     c.print(f"[green]✔ test container ran[/] and said {escape(output)!r}.")
+    _substitutes(app)
     c.print("Everything needed is here. Next: [cyan]labctl start databases-101[/].")

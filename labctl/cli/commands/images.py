@@ -38,13 +38,19 @@ def list_images(app: App, lab_id: str | None) -> None:
     table.add_column("size", no_wrap=True, justify="right")
     table.add_column("used by", overflow="fold")
     missing = 0
+    notes = []
     for need in image_plan.needs(_labs(app, lab_id)):
         st = image_plan.state(app.runtime.images, need, app.settings.image_source)
         ref = st.present or need.official or "(local build)"
         label = {"pulled": "[green]pulled[/]", "built": "[green]built here[/]", "missing": "[yellow]missing[/]"}[st.origin]
+        if st.origin == "built" and need.service.local_build_note:
+            label = "[yellow]built here*[/]"
+            notes.append(f"* {need.catalog}: {need.service.local_build_note}")
         missing += st.origin == "missing"
         table.add_row(need.catalog, escape(ref), label, _mib(st.size), ", ".join(need.labs))
     app.console.print(table)
+    for note in notes:
+        app.console.print(escape(note), style="yellow")
     if missing:
         app.console.print("Get them with [cyan]labctl images pull[/] (builds locally what can't be pulled), "
                           "or [cyan]labctl images load BUNDLE[/] from a workshop bundle.")

@@ -6,7 +6,7 @@ import re
 import threading
 from typing import IO, Callable, Iterator
 
-from labctl.core import events, image_policy, labels
+from labctl.core import build_trust, events, image_policy, labels
 from labctl.core.errors import LabctlError
 from labctl.core.events import Emit, Event
 from labctl.core.model import ServiceSpec
@@ -121,7 +121,9 @@ class DockerImages:
         try:
             with translated(f"building {service.catalog}"):
                 # Exactly the files the tag's digest covers (core/image_policy.py), whatever else lies there.
-                context = io.BytesIO(image_policy.context_archive(service.build_context))
+                # The host's certificate authorities go where the context asks for them (core/build_trust.py).
+                context = io.BytesIO(image_policy.context_archive(
+                    service.build_context, {build_trust.BUILD_CA_FILE: build_trust.host_certificates()}))
                 stream = self.client.api.build(
                     fileobj=context, custom_context=True, dockerfile=service.dockerfile, tag=tag, rm=True,
                     forcerm=True, pull=False, decode=True, network_mode="host",

@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from functools import cached_property
 from typing import Iterator
 
-from labctl.core import events, labels, naming
+from labctl.core import events, image_policy, labels, naming
 from labctl.core.errors import EngineUnavailableError, InstanceNotFoundError, LabctlError
 from labctl.core.events import Emit, Event
 from labctl.core.owner import owner_id, owners_of
@@ -118,8 +118,6 @@ class DockerRuntime:
     def up(self, spec: InstanceSpec, service: str, emit: Emit) -> ServiceStatus:
         svc = spec.services[service]
         client = self.client
-        with translated(f"preparing the image for {service}"):
-            image = self.images.resolve(svc, self.settings.image_source, emit)
         with translated(f"creating the network for {spec.instance}"):
             network = self._ensure_network(spec)
         with translated(f"creating the data volume for {service}"):
@@ -128,6 +126,7 @@ class DockerRuntime:
         existing = self._find_container(name)
         if existing is not None:
             self._assert_ours(existing, "container", name)
+            _say_substitute(svc, existing["Config"]["Image"], emit)
             with translated(f"applying resource limits to {name}"):
                 apply_limits(client.api, existing, svc)
             state = existing["State"]["Status"]
@@ -150,6 +149,10 @@ class DockerRuntime:
                 emit(Event(events.WARNING, f"{name}'s port is taken now; re-creating it on a free port (data kept)", service))
                 with translated(f"removing {name}"):
                     client.api.remove_container(existing["Id"], force=True)
+        # An image is chosen (pulled, built) only for a new container: an existing one keeps its own.
+        with translated(f"preparing the image for {service}"):
+            image = self.images.resolve(svc, self.settings.image_source, emit)
+        _say_substitute(svc, image, emit)
         return self._create(spec, service, image, network, mounts, emit)
 
     def _create(self, spec: InstanceSpec, service: str, image: str, network: str, mounts, emit: Emit) -> ServiceStatus:
@@ -406,3 +409,9 @@ class DockerRuntime:
         flags = ["-it"] if tty else ["-i"]
         return [docker_cli, "-H", self._candidate.url, "exec", *flags, naming.container(instance, service), *argv]
 
+
+def _say_substitute(service, image: str, emit: Emit) -> None:
+    """Say that the container runs a local build that is not the official image's software."""
+    note = image_policy.substitute_note(service, image)
+    if note is not None:
+        emit(note)

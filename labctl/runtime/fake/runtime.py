@@ -5,7 +5,7 @@ import itertools
 import subprocess
 from typing import Callable, Iterator
 
-from labctl.core import events, labels, naming
+from labctl.core import events, image_policy, labels, naming
 from labctl.core.errors import EngineUnavailableError, InstanceNotFoundError, LabctlError
 from labctl.core.events import Emit, Event
 from labctl.core.owner import owner_id, owners_of
@@ -63,8 +63,14 @@ class FakeRuntime:
     def up(self, spec: InstanceSpec, service: str, emit: Emit) -> ServiceStatus:
         self._answering()
         svc = spec.services[service]
-        image = self.images.resolve(svc, self.settings.image_source, emit)
         name = naming.container(spec.instance, service)
+        with self.engine.lock:
+            existing = self.engine.containers.get(name)
+        # An image is chosen (pulled, built) only for a new container: an existing one keeps its own.
+        image = existing.image if existing is not None else self.images.resolve(svc, self.settings.image_source, emit)
+        note = image_policy.substitute_note(svc, image)
+        if note is not None:
+            emit(note)
         with self.engine.lock:
             network = naming.network(spec.instance)
             self._claim(self.engine.networks, network, "network", self._labels(spec))
