@@ -8,6 +8,7 @@ from pydantic import Field, field_validator, model_validator
 from labctl.check_engine.context import CheckContext
 from labctl.check_engine.registry import register
 from labctl.check_engine.result import Outcome, failed, passed
+from labctl.core.errors import CheckError
 from labctl.services import mongodb as service
 
 from .common import CollectionCheck, ExtendedDict, plain, show, translated
@@ -43,6 +44,21 @@ def show_keys(keys: list[tuple[str, Any]]) -> str:
     return "(" + ", ".join(f"{f} {d}" for f, d in keys) + ")"
 
 
+def _refuse_on_compatible_build(db, kinds: set[str]) -> None:
+    """A check for an index kind the MongoDB-compatible build cannot make can't tell right from wrong
+    there: it says so (an error, never a pass or a fail) and how to get MongoDB."""
+    lacking = sorted(kinds & service.INDEX_KINDS_NEEDING_MONGODB)
+    if not lacking:
+        return
+    with translated("asking which server this is"):
+        server = service.compatible_build(db.client)
+    if server:
+        raise CheckError(f"this check needs MongoDB: the lab runs on {server}, a MongoDB-compatible server that has "
+                         f"no {' or '.join(lacking)} indexes. Get the official image (`labctl images pull` where a registry "
+                         "is reachable, or `labctl images load` from a workshop bundle): a lab started after that runs "
+                         "on MongoDB (docs/mongodb-compatible.md).")
+
+
 @register("mongo.index", service_kind="mongodb")
 class Index(CollectionCheck):
     keys: list[tuple[str, int | str]] = Field(min_length=1, description="[[field, 1 | -1 | text | 2dsphere | hashed], ...] in order.")
@@ -63,6 +79,7 @@ class Index(CollectionCheck):
         if missing:
             return missing
         evidence = f"db.{self.collection}.getIndexes()"
+        _refuse_on_compatible_build(db, {d for _, d in self.keys if isinstance(d, str)})
         with translated("listing the indexes"):
             indexes = list(db[self.collection].list_indexes())
         want = _text_sorted([(f, plain(d)) for f, d in self.keys])

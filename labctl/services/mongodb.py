@@ -183,6 +183,19 @@ def connect(access: ServiceAccess, *, role: str = "admin", timeout: float = 10.0
     )
 
 
+# Index kinds the MongoDB-compatible local build (compose/images/mongodb) refuses; docs/mongodb-compatible.md
+# lists every difference that matters to a lab, each with the live test that shows it.
+INDEX_KINDS_NEEDING_MONGODB = frozenset({"text", "hashed"})
+
+
+def compatible_build(client) -> str | None:
+    """The name and version of the server when it is the MongoDB-compatible build rather than MongoDB
+    ("SecantusDB 0.7.0b3"), else None. Raises pymongo errors."""
+    info = client.admin.command("buildInfo")
+    version = info.get("secantusVersion")
+    return f"SecantusDB {version}" if version else None
+
+
 class CachedClient:
     """A MongoClient as CheckContext.connection caches it.
 
