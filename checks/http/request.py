@@ -200,7 +200,7 @@ class Target(Check):
             try:
                 response = session.request(method, url, allow_redirects=False, timeout=timeout, **kwargs)
             except requests.RequestException as exc:
-                return None, url, self._no_answer(url, exc, timeout)
+                return None, url, self._no_answer(url, exc, timeout, launchable=ctx.launcher is not None)
             if not (request.follow_redirects and response.is_redirect):
                 return response, url, time.monotonic() - started
             url = urljoin(url, response.headers["location"])
@@ -212,7 +212,7 @@ class Target(Check):
                 method, kwargs = "GET", {"headers": request.headers}
         return None, url, f"it redirected more than {MAX_REDIRECTS} times"
 
-    def _no_answer(self, url: str, exc: Exception, timeout: float) -> str:
+    def _no_answer(self, url: str, exc: Exception, timeout: float, *, launchable: bool = False) -> str:
         import requests
 
         if isinstance(exc, requests.Timeout):
@@ -224,6 +224,9 @@ class Target(Check):
         if self.service is not None:
             # A lab service is labctl's to run: not the learner's fault, so an error, not a failure.
             raise ServiceUnavailable(f"the {self.service} service is not answering: {reason}")
+        if launchable:  # launch mode exists, and this app is not run by labctl (check would have started it)
+            return (f"{reason}: is your app running? Start it, then check again, or let labctl run it for you "
+                    "(`labctl config list` shows the setting for its command)")
         return f"{reason}: is your app running? Start it, then check again"
 
     def evidence(self, request: Request, url: str) -> str:

@@ -4,11 +4,14 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from labctl.check_engine.programs import ProgramRunner
 from labctl.core.access import ServiceAccess
 from labctl.core.errors import CheckError
+
+if TYPE_CHECKING:
+    from labctl.core.launcher import Launcher
 
 
 @dataclass
@@ -24,6 +27,9 @@ class CheckContext:
     env: Mapping[str, str] = field(default_factory=dict)
     # How the learner's program runs: None on the host, in the workspace (check_engine/programs.py).
     program_runner: "ProgramRunner | None" = None
+    # The learner's app processes when the lab declares some (core/launcher.py): a check can start, stop,
+    # kill, restart and count them (launch mode), or tell the learner that labctl could run them.
+    launcher: "Launcher | None" = None
     # Facts a check learns that spare the next checks of this run work (e.g. "this program hangs").
     memo: dict[Any, Any] = field(default_factory=dict)
     _connections: dict[str, Any] = field(default_factory=dict, repr=False)

@@ -21,6 +21,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "check": ("check", "check", "Check your work against the live services."),
     "hint": ("hint", "hint", "Reveal the next hint for a task."),
     "config": ("config", "config", "See and change the lab's settings (e.g. how to run your program)."),
+    "app": ("app_cmd", "app_group", "Run your own app for you: start, stop, restart, status, logs."),
     "env": ("env", "env", "Print connection settings as shell exports."),
     "shell": ("shell", "shell", "Open the service's own shell (psql) inside its container."),
     "ssh": ("ssh", "ssh", "Log in to the lab's Linux box over SSH."),

@@ -53,6 +53,11 @@ class CheckSession:
                              exec_in if can_exec else None, settings=dict(view.settings), env=view.env(),
                              program_runner=contained.run_program if contained is not None else None)
         ctx.down = down
+        if view.lab.processes and contained is None:
+            from labctl.core.launcher import launcher_for
+            from labctl.core.settings import DEFAULT_READY_TIMEOUT
+
+            ctx.launcher = launcher_for(self.settings.home, view, self.settings.ready_timeout or DEFAULT_READY_TIMEOUT)
         return ctx
 
     def check(self, view: InstanceView, task_ids: list[str] | None = None) -> list[TaskResult]:

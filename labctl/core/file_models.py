@@ -226,6 +226,15 @@ class MutantsModel(_Strict):
                                           "that are set-up, not the answer: never mutated.")
 
 
+class ProcessModel(_Strict):
+    """A process of the learner's own app that labctl can run for them (launch mode)."""
+
+    command: str = Field(description="The setting (kind: command) that holds how to start it, e.g. app.")
+    url: str | None = Field(None, description="The setting (kind: url) that says where it listens; none for a "
+                                              "process that serves nothing (a worker).")
+    description: str = ""
+
+
 class LabModel(_Strict):
     id: str = Field(pattern=ID_PATTERN)
     title: str = Field(min_length=1)
@@ -239,6 +248,9 @@ class LabModel(_Strict):
                                                "instance (JWT_SECRET, an OAuth client secret): kept over stop/start "
                                                "and reset, exported by `labctl env`, given to the learner's app, "
                                                "read by the checks.")
+    processes: dict[str, ProcessModel] = Field(default_factory=dict, description="The processes of the learner's "
+                                               "app that `labctl app` and the checks can run (launch mode), each "
+                                               "from its own command setting, each in one or more copies.")
     grading: GradingModel | None = None
     workspace: str | None = None
     tasks: list[TaskModel] = Field(min_length=1)
@@ -261,6 +273,14 @@ class LabModel(_Strict):
             if not re.match(SECRET_NAME_PATTERN, name):
                 raise ValueError(f"secret name {name!r} must be an environment variable name in capitals "
                                  "(JWT_SECRET), not starting with LABCTL_")
+        return value
+
+    @field_validator("processes")
+    @classmethod
+    def _process_names(cls, value: dict[str, ProcessModel]) -> dict[str, ProcessModel]:
+        for name in value:
+            if not ID_RE.match(name):
+                raise ValueError(f"process name {name!r} must be lowercase letters, digits and dashes")
         return value
 
     @field_validator("settings")

@@ -13,8 +13,8 @@ from labctl.core.errors import LabFileError, UnknownLabError
 from labctl.core.file_models import (ID_RE, AppStep, CheckEntry, ConfigStep, CopyStep, GradeSqlStep, LabModel, RunStep,
                                      SqlStep)
 from labctl.core.instance_config import setting_problem
-from labctl.core.model import (AppLaunch, BugSwitch, CheckSpec, EquivalentMutant, GradeStep, Grading, Lab, LabSecret,
-                               NearMiss, ServiceSpec, Setting, Step, Task, Variant)
+from labctl.core.model import (AppLaunch, BugSwitch, CheckSpec, EquivalentMutant, GradeStep, Grading, Lab, LabProcess,
+                               LabSecret, NearMiss, ServiceSpec, Setting, Step, Task, Variant)
 from labctl.core.validation import raise_for
 from labctl.core.yamlfile import read_yaml
 from labctl.services import driver_for
@@ -104,6 +104,7 @@ class _Resolver:
             plumbing_lines=tuple(g for p in model.mutants.plumbing for g in p.lines),
             secrets={name: LabSecret(name, m.description.strip(), m.bytes_) for name, m in model.secrets.items()},
             settings=self.settings,
+            processes=self._processes(),
             grading=self._grading(services),
         )
 
@@ -221,6 +222,20 @@ class _Resolver:
             self._workspace_path(pattern, f"{field}.{action}")
             steps.append(GradeStep(action, pattern, service))
         return Grading(model.summary.strip(), tuple(steps))
+
+    def _processes(self) -> dict[str, LabProcess]:
+        out = {}
+        for name, m in self.model.processes.items():
+            field = f"processes.{name}"
+            self._setting_name(m.command, f"{field}.command")
+            if self.settings[m.command].kind != "command":
+                raise LabFileError(self.path, f"{field}.command", f"setting {m.command!r} is not a command setting")
+            if m.url is not None:
+                self._setting_name(m.url, f"{field}.url")
+                if self.settings[m.url].kind != "url":
+                    raise LabFileError(self.path, f"{field}.url", f"setting {m.url!r} is not a url setting")
+            out[name] = LabProcess(name, m.command, m.url, m.description.strip())
+        return out
 
     def _setting_name(self, name: str, field: str) -> None:
         if name not in self.settings:

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from labctl.core.app_process import AppProcess
     from labctl.core.check_session import CheckSession
     from labctl.core.contained import ContainedCode, Containment
+    from labctl.core.launcher import Launcher
     from labctl.core.starting import Starter, StartReport
     from labctl.services import Drivers
 
@@ -116,19 +117,27 @@ class LabManager:
     # -- stop, destroy, reset
 
     def stop(self, instance: str, emit: Emit = events.discard) -> list[str]:
-        """Stop the instance's services, keeping all their data. Returns what was done."""
+        """Stop the instance's services (and the learner's app, if labctl runs it), keeping all their data.
+        Returns what was done."""
+        from labctl.core.launcher import LaunchedCopies
+
         summary = self.directory.summary(instance)
         if summary is None:
             raise InstanceNotFoundError(f"there is no lab instance called {instance!r}", "Run `labctl list`.")
         self.apps.release(instance)
+        apps = [f"{r.process} (copy {r.copy})" for r in LaunchedCopies(self.settings.home, instance).stop()]
         if not summary.services:
-            return []  # nothing runs: the lab has no services
+            return apps  # nothing else runs: the lab has no services
         with instance_lock(self.settings.home, instance, emit):
-            return self.runtime.down(instance, remove=False, emit=emit)
+            return apps + self.runtime.down(instance, remove=False, emit=emit)
 
     def destroy(self, instance: str, emit: Emit = events.discard) -> list[str]:
-        """Remove the instance's containers, volumes and network (learner data included). The workspace stays."""
+        """Remove the instance's containers, volumes and network (learner data included), and stop the learner's
+        app if labctl runs it. The workspace stays."""
+        from labctl.core.launcher import LaunchedCopies
+
         self.apps.release(instance)
+        LaunchedCopies(self.settings.home, instance).forget()
         with instance_lock(self.settings.home, instance, emit):
             record = self.records.get(instance)
             if record is not None and not record.containers:
@@ -189,9 +198,25 @@ class LabManager:
         return self.session.context(view)
 
     def check(self, instance: str, task_ids: list[str] | None = None) -> tuple[InstanceView, list["TaskResult"]]:
-        """Run the instance's checks (of the tasks named, or all): its view, and a result per task."""
+        """Run the instance's checks (of the tasks named, or all): its view, and a result per task.
+
+        In launch mode (the learner gave their app's command) the app is started first if it is not running,
+        and what this started is stopped afterwards; what the learner started keeps running."""
+        from labctl.core.launcher import BY_CHECK
+
         view = self.view(instance)
-        return view, self.session.check(view, task_ids)
+        launcher = self.launcher(view) if view.lab.processes else None
+        if launcher is not None:
+            try:
+                launcher.ensure(by=BY_CHECK)
+            except LabctlError:
+                launcher.stop(by=BY_CHECK)
+                raise
+        try:
+            return view, self.session.check(view, task_ids)
+        finally:
+            if launcher is not None:
+                launcher.stop(by=BY_CHECK)
 
     def apply_steps(self, view: InstanceView, steps: tuple[Step, ...]) -> None:
         self.session.apply_steps(view, steps)
@@ -216,6 +241,14 @@ class LabManager:
         assert box.spec is not None
         access = access_for(box.spec, box.status, self.settings.home)
         return self.drivers.get(box.spec.kind).login_run(access, command, timeout=timeout)
+
+    # -- the learner's app in launch mode (launcher.py)
+
+    def launcher(self, view: InstanceView) -> "Launcher":
+        """The learner's app processes of the instance, run by labctl (launch mode)."""
+        from labctl.core.launcher import launcher_for
+
+        return launcher_for(self.settings.home, view, self.settings.ready_timeout or DEFAULT_READY_TIMEOUT)
 
     # -- apps on the host (host_apps.py)
 

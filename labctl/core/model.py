@@ -207,6 +207,17 @@ class Grading:
 
 
 @dataclass(frozen=True)
+class LabProcess:
+    """A process of the learner's app that labctl can run (launch mode): its command comes from a setting,
+    and, when it serves HTTP, where it listens from another."""
+
+    name: str
+    command_setting: str
+    url_setting: str | None = None
+    description: str = ""
+
+
+@dataclass(frozen=True)
 class Lab:
     id: str
     title: str
@@ -225,6 +236,7 @@ class Lab:
     plumbing_lines: tuple[str, ...] = ()  # globs of step-file lines `lab mutate` leaves alone
     settings: Mapping[str, Setting] = field(default_factory=dict)
     secrets: Mapping[str, LabSecret] = field(default_factory=dict)
+    processes: Mapping[str, LabProcess] = field(default_factory=dict)  # launch mode (core/launcher.py)
     grading: Grading | None = None  # None: a lab with services cannot grade a submission
 
     def task(self, task_id: str) -> Task | None:

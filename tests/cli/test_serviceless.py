@@ -73,7 +73,7 @@ def test_program_lab_from_start_to_done_without_an_engine(run, tmp_path):
 
 def test_config_refuses_unknown_settings_and_bad_values(run):
     run("start", "app-only")
-    assert "Its settings: app_url" in run("config", "set", "port", "8000", code=1)
+    assert "Its settings: app_url, app, worker" in run("config", "set", "port", "8000", code=1)
     assert "never leaves this machine" in run("config", "set", "app_url", "http://192.0.2.7:8000", code=1)
     assert run("config", "get", "app_url").strip() == "http://127.0.0.1:8000"  # the default
     run("config", "set", "app_url", "http://localhost:3000")

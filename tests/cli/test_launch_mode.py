@@ -1,0 +1,56 @@
+"""Launch mode from the command line, with no container engine: `labctl config set app`, `labctl app ...`,
+and `labctl check` starting the app it needs and stopping only what it started."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+from tests.cli.test_serviceless import run  # noqa: F401 (the fixture)
+from tests.conftest import TEST_LABS
+
+
+def test_launch_mode_from_config_to_check(run, tmp_path):  # noqa: F811
+    from labctl.core.app_process import free_port
+
+    workspace = tmp_path / "ws"
+    run("start", "app-only", "--workspace", str(workspace))
+    shutil.copy(TEST_LABS / "app-only" / "solution" / "app.py", workspace / "app.py")
+    url = f"http://127.0.0.1:{free_port()}"
+    run("config", "set", "app_url", url)
+
+    out = run("app", "start", code=1)
+    assert "labctl does not know how to start your app yet" in out
+    assert 'labctl config set app "python3 app.py"' in out
+
+    run("config", "set", "app", "python3 app.py")
+    # Not running: check starts it, checks, and stops it again.
+    assert "✔ Answer GET /hello" in run("check")
+    assert json.loads(run("app", "status", "--json"))[0]["running"] == []
+
+    out = run("app", "start")
+    assert f"app runs at {url}" in out
+    status = json.loads(run("app", "status", "--json"))
+    assert status[0]["command"] == "python3 app.py" and status[0]["running"][0]["started_by"] == "you"
+    assert "✔ Answer GET /hello" in run("check")
+    assert json.loads(run("app", "status", "--json"))[0]["running"], "check stopped the learner's own app"
+    assert "labctl starts app (copy 0, by you): python3 app.py" in run("app", "logs")
+
+    out = run("app", "restart")
+    assert f"app runs again at {url}" in out
+    assert "Stopped" in run("stop")  # stopping the lab stops the app labctl runs
+    assert json.loads(run("app", "status", "--json"))[0]["running"] == []
+    apps = Path(os.environ["LABCTL_HOME"]) / "apps" / "app-only"
+    assert (apps / "app.0.log").is_file()
+    run("destroy", "--yes")
+    assert not apps.exists()  # its records and logs go with the instance
+
+
+def test_an_app_that_fails_to_start_fails_the_check_with_its_output(run, tmp_path):  # noqa: F811
+    workspace = tmp_path / "ws"
+    run("start", "app-only", "--workspace", str(workspace))
+    (workspace / "app.py").write_text("raise SystemExit('no module named flask')\n")
+    run("config", "set", "app", "python3 app.py")
+    out = run("check", code=1)
+    assert "app (`python3 app.py`) exited with code 1" in out and "no module named flask" in out
