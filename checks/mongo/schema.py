@@ -109,11 +109,11 @@ class Index(CollectionCheck):
 DOCUMENT_VALIDATION_FAILURE = 121
 
 
-def _try_insert(collection, document: dict) -> Any:
+def _try_insert(collection, document: dict, what: str) -> Any:
     """The _id of the inserted document, or None when the validator refused it."""
     from pymongo import errors
 
-    with translated("trying a document the validator should refuse"):
+    with translated(what):
         try:
             return collection.insert_one(document).inserted_id
         except errors.WriteError as exc:
@@ -122,16 +122,25 @@ def _try_insert(collection, document: dict) -> Any:
             raise
 
 
+def _remove(collection, inserted: Any) -> None:
+    # No transactions on a standalone server: take the test document out again by its _id.
+    with translated("removing the test document"):
+        collection.delete_one({"_id": inserted})
+
+
 @register("mongo.validator", service_kind="mongodb")
 class Validator(CollectionCheck):
     present: bool = True
     rejects: list[ExtendedDict] = Field(default_factory=list,
                                         description="Documents the validator must refuse (each is tried, and removed if accepted).")
+    accepts: list[ExtendedDict] = Field(default_factory=list,
+                                        description="Documents the validator must accept, such as the values at a boundary "
+                                                    "(each is inserted, then removed).")
 
     @model_validator(mode="after")
     def _consistent(self) -> "Validator":
-        if not self.present and self.rejects:
-            raise ValueError("rejects needs present: true")
+        if not self.present and (self.rejects or self.accepts):
+            raise ValueError(f"{'rejects' if self.rejects else 'accepts'} needs present: true")
         return self
 
     def describe(self) -> str:
@@ -157,15 +166,27 @@ class Validator(CollectionCheck):
                           expected="a validator", found=None, evidence=evidence)
         collection = db[self.collection]
         for raw in self.rejects:
-            inserted = _try_insert(collection, service.from_extended(raw))
+            inserted = _try_insert(collection, service.from_extended(raw), "trying a document the validator should refuse")
             if inserted is None:
                 continue
-            # No transactions on a standalone server: take the accepted document out again by its _id.
-            with translated("removing the test document"):
-                collection.delete_one({"_id": inserted})
+            _remove(collection, inserted)
             action = options.get("validationAction", "error")
             why = " (its validationAction is warn, so it only logs: set it to error)" if action == "warn" else ""
             return failed(f"the validator of {self.collection} accepted {show(raw)}; it should refuse it{why}",
                           expected="refused", found="accepted", evidence=f"{evidence}; insertOne({show(raw)})")
-        tried = f"; it refuses the {len(self.rejects)} invalid document{'s' if len(self.rejects) != 1 else ''}" if self.rejects else ""
-        return passed(f"{self.collection} has a validator{tried}", evidence=evidence)
+        for raw in self.accepts:
+            inserted = _try_insert(collection, service.from_extended(raw), "trying a document the validator should accept")
+            if inserted is not None:
+                _remove(collection, inserted)
+                continue
+            return failed(f"the validator of {self.collection} refused {show(raw)}; it should accept it "
+                          f"(is one of its rules stricter than asked?)",
+                          expected="accepted", found="refused", evidence=f"{evidence}; insertOne({show(raw)})")
+        tried = []
+        if self.rejects:
+            tried.append(f"it refuses the {len(self.rejects)} invalid document{'s' if len(self.rejects) != 1 else ''}")
+        if self.accepts:
+            tried.append(f"accepts the {len(self.accepts)} valid one{'s' if len(self.accepts) != 1 else ''}"
+                         if self.rejects else
+                         f"it accepts the {len(self.accepts)} valid document{'s' if len(self.accepts) != 1 else ''}")
+        return passed(f"{self.collection} has a validator" + ("; " + " and ".join(tried) if tried else ""), evidence=evidence)

@@ -323,3 +323,47 @@ def test_aggregate_error_in_the_labs_pipeline_is_a_check_error(db, run_check):
     result = run_check({"type": "mongo.aggregate", "collection": "books", "pipeline": [{"$nonsense": {}}], "expected": []})
     assert status(result) == "error"
     assert result.message.startswith("the check's aggregation failed: MongoDB said ")
+
+
+# ---- mongo.validator: accepts -------------------------------------------------------------------
+
+RATING = {"$jsonSchema": {"bsonType": "object", "required": ["rating"],
+                          "properties": {"rating": {"bsonType": "number", "minimum": 1, "maximum": 5}}}}
+
+
+def test_validator_accepts_the_boundary_values_and_leaves_no_trace(db, run_check):
+    db.create_collection("reviews", validator=RATING)
+    result = run_check({"type": "mongo.validator", "collection": "reviews",
+                        "rejects": [{"rating": 0.0}, {"rating": 6.0}], "accepts": [{"rating": 1.0}, {"rating": 5.0}]})
+    assert status(result) == "passed", result.message
+    assert result.message == "reviews has a validator; it refuses the 2 invalid documents and accepts the 2 valid ones"
+    assert db["reviews"].count_documents({}) == 0
+
+
+def test_validator_fails_when_it_refuses_a_valid_document(db, run_check):
+    db.create_collection("reviews", validator={"$jsonSchema": {"properties": {"rating": {"minimum": 2, "maximum": 5}}}})
+    result = run_check({"type": "mongo.validator", "collection": "reviews",
+                        "rejects": [{"rating": 6.0}], "accepts": [{"rating": 5.0}, {"rating": 1.0}]})
+    assert status(result) == "failed"
+    assert result.message == ('the validator of reviews refused {"rating": 1}; it should accept it '
+                              '(is one of its rules stricter than asked?)')
+    assert db["reviews"].count_documents({}) == 0
+
+
+def test_validator_accepts_alone_and_needs_a_validator(db, run_check):
+    import pydantic
+
+    from labctl.check_engine import registry
+
+    db["reviews"].insert_one({"rating": 3})
+    result = run_check({"type": "mongo.validator", "collection": "reviews", "accepts": [{"rating": 1.0}]})
+    assert status(result) == "failed"
+    assert result.message.startswith("reviews has no validator")
+    db["reviews"].drop()
+    db.create_collection("reviews", validator=RATING)
+    result = run_check({"type": "mongo.validator", "collection": "reviews", "accepts": [{"rating": 1.0}]})
+    assert status(result) == "passed", result.message
+    assert result.message == "reviews has a validator; it accepts the 1 valid document"
+    with pytest.raises(pydantic.ValidationError, match="accepts needs present: true"):
+        registry.get("mongo.validator").model_validate({"collection": "reviews", "present": False,
+                                                        "accepts": [{"rating": 1.0}]})
