@@ -152,6 +152,33 @@ def test_the_version_it_reports(root, compatible):
         assert version == "7.0.14"
 
 
+def test_a_number_other_than_one_in_project(lab, compatible):
+    """MongoDB's $project includes a field for any non-zero number; the compatible build stores the number."""
+    lab.products.insert_one({"name": "Dune", "price": 9})
+    saved = list(lab.products.aggregate([{"$project": {"_id": 0, "name": 2}}]))
+    assert saved == ([{"name": 2}] if compatible else [{"name": "Dune"}])
+
+
+def test_out_with_a_repeated_id(lab, compatible):
+    """Two documents with one _id into $out: MongoDB refuses (E11000); the compatible build keeps one."""
+    lab.products.insert_many([{"k": 1}, {"k": 2}])
+    out = code_of(lambda: list(lab.products.aggregate([{"$project": {"_id": "same"}}, {"$out": "copy"}])))
+    if compatible:
+        assert out is None and lab.copy.count_documents({}) == 1
+    else:
+        assert out == 11000
+
+
+def test_a_decimal_against_the_double_it_rounds_to(lab, compatible):
+    """Decimal128("29.99") is not the double 29.99 on MongoDB (which is 29.989999...); the compatible build
+    matches them."""
+    from bson import Decimal128
+
+    lab.products.insert_one({"price": 29.99})
+    found = lab.products.count_documents({"price": Decimal128("29.99")})
+    assert found == (1 if compatible else 0)
+
+
 # ---- the same on both: what mongodb-101 and the mongo checks rely on ---------------------------------
 
 def test_a_duplicate_on_a_unique_index_is_e11000(lab):
