@@ -7,10 +7,11 @@ JSON bodies, response times and sequences are in body.py.
 """
 from __future__ import annotations
 
+import http.cookiejar
 import re
 import time
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -20,6 +21,8 @@ from labctl.check_engine.registry import register
 from labctl.check_engine.result import Outcome, failed, passed
 from labctl.core.errors import CheckError, ServiceUnavailable
 from labctl.core.loopback import check_loopback
+
+from .cookies import BrowserJar
 
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 MAX_REDIRECTS = 5
@@ -181,6 +184,10 @@ class Target(Check):
         session = requests.Session()
         # Never through a proxy from the environment: the request must go straight to loopback.
         session.trust_env = False
+        # Cookies as a browser keeps them for the app (cookies.py), not in requests' jar, which never sends a
+        # Secure cookie back over http://127.0.0.1.
+        session.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
+        session.labctl_jar = BrowserJar()
         return session
 
     def send(self, ctx: CheckContext, session, request: Request, *, timeout: float | None = None):
@@ -196,11 +203,20 @@ class Target(Check):
         elif request.body is not None:
             kwargs["data"] = request.body.encode()
         started = time.monotonic()
+        jar: BrowserJar | None = getattr(session, "labctl_jar", None)
+        if jar is not None:
+            jar.begin()
+        own_cookie = any(k.lower() == "cookie" for k in request.headers)  # a step that sends a Cookie of its own
         for _ in range(MAX_REDIRECTS + 1):
+            if jar is not None and not own_cookie:
+                sent = jar.header_for(urlsplit(url).path)
+                kwargs["headers"] = {**request.headers, **({"Cookie": sent} if sent else {})}
             try:
                 response = session.request(method, url, allow_redirects=False, timeout=timeout, **kwargs)
             except requests.RequestException as exc:
                 return None, url, self._no_answer(url, exc, timeout, launchable=ctx.launcher is not None)
+            if jar is not None:
+                jar.take(response)
             if not (request.follow_redirects and response.is_redirect):
                 return response, url, time.monotonic() - started
             url = urljoin(url, response.headers["location"])
@@ -209,7 +225,7 @@ class Target(Check):
             except ValueError:
                 return None, url, f"it redirects to {url}, off this machine; labs only follow redirects to loopback"
             if response.status_code in (301, 302, 303) and method != "HEAD":
-                method, kwargs = "GET", {"headers": request.headers}
+                method, kwargs = "GET", {"headers": dict(request.headers)}
         return None, url, f"it redirected more than {MAX_REDIRECTS} times"
 
     def _no_answer(self, url: str, exc: Exception, timeout: float, *, launchable: bool = False) -> str:

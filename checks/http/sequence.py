@@ -9,18 +9,42 @@ from __future__ import annotations
 import re
 import time
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from labctl.check_engine.context import CheckContext
 from labctl.check_engine.registry import register
 from labctl.check_engine.result import Outcome, failed, passed
 
 from . import fresh
+from .cookies import SetCookie
 from .body import _schema, json_at, json_problem, parse_json, parse_path
 from .html import html_problem
 from .request import HeaderRule, SequenceStep, Target, header_problem, show_body, status_problem
+
+
+class CookieRule(BaseModel):
+    """What a cookie the answer sets must be (each attribute left out is not checked)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    httponly: bool | None = Field(None, description="HttpOnly: page scripts cannot read it.")
+    secure: bool | None = Field(None, description="Secure (browsers send it back to http://127.0.0.1 too).")
+    samesite: list[str] | None = Field(None, description="The SameSite values accepted, e.g. [Lax, Strict].")
+    max_age_at_most: int | None = Field(None, ge=0, description="Seconds it may last at most (a cookie without "
+                                        "Max-Age or Expires lasts the browser session, and passes).")
+    deleted: bool | None = Field(None, description="true: the answer expires it (Max-Age=0 or a past Expires).")
+
+    @field_validator("samesite")
+    @classmethod
+    def _samesite(cls, value: list[str] | None) -> list[str] | None:
+        if value is None:
+            return None
+        allowed = {"strict", "lax", "none"}
+        for item in value:
+            if item.lower() not in allowed:
+                raise ValueError(f"samesite values are Strict, Lax or None, not {item!r}")
+        return [item.capitalize() for item in value]
 
 
 class Step(SequenceStep):
@@ -38,6 +62,12 @@ class Step(SequenceStep):
     json_schema: dict[str, Any] | None = Field(None, alias="schema", description="A JSON Schema the answer must fit.")
     what: str | None = Field(None, description="What this request probes, for messages (e.g. 'a new book whose "
                              "title holds < and &'): say the kind of input, never the input.")
+    clear_cookies: bool = Field(False, description="Forget every cookie before this request (a new browser).")
+    set_cookies: dict[str, CookieRule] = Field(
+        default_factory=dict, description="{cookie name, or * for every cookie the answer sets (at least one): "
+        "rule}: the Set-Cookie headers of the answer (and of any redirect it follows).")
+    save_cookies: str | None = Field(None, description="Keep the Cookie header the browser holds after this answer "
+                                     "as ${name}: a later step replays it with headers: {Cookie: '${name}'}.")
 
     @field_validator("expected_headers")
     @classmethod
@@ -95,12 +125,12 @@ class Sequence(Target):
             try:
                 for text in _sent(step):
                     fresh.check_template(text, known)
-                known |= set(step.save) | set(step.save_header)
+                known |= set(step.save) | set(step.save_header) | ({step.save_cookies} if step.save_cookies else set())
                 for text in _expected(step):
                     fresh.check_template(text, known, generators=False)
             except ValueError as exc:
                 raise ValueError(f"step {number}: {exc}") from None
-        saved = {n for s in self.steps for n in (*s.save, *s.save_header)}
+        saved = {n for s in self.steps for n in (*s.save, *s.save_header, *([s.save_cookies] if s.save_cookies else []))}
         if self.distinct and (len(self.distinct) < 2 or not set(self.distinct) <= saved):
             raise ValueError("distinct needs two or more names saved by the steps (save or save_header)")
         return self
@@ -157,6 +187,8 @@ class Sequence(Target):
         try:
             for number, template in enumerate(self.steps, 1):
                 step = self._request(template, values)
+                if step.clear_cookies:
+                    session.labctl_jar.clear()
                 left = max(0.1, deadline - time.monotonic())
                 response, url, elapsed = self.send(ctx, session, step, timeout=left)
                 curl = self.evidence(step, url)
@@ -166,7 +198,12 @@ class Sequence(Target):
                 if response is None:
                     return failed(f"step {number} ({shown}): {elapsed}. Try it: {curl}", evidence=evidence)
                 problem = self._check_answer(template, response, values, origin)
-                for name in (*step.save, *step.save_header):
+                if not problem and step.set_cookies:
+                    problem = cookie_problem(session.labctl_jar.last_set, step.set_cookies)
+                if step.save_cookies:
+                    values[step.save_cookies] = session.labctl_jar.header_for(urlsplit(url).path)
+                    origin[step.save_cookies] = "the cookies"
+                for name in (*step.save, *step.save_header, *([step.save_cookies] if step.save_cookies else [])):
                     step_of[name] = number
                 if problem:
                     return failed(f"step {number} ({shown}): {problem}. Try it: {curl}",
@@ -190,3 +227,51 @@ def _first_repeat(names: list[str], values: dict[str, Any]) -> tuple[str, str] |
             if values.get(first) == values.get(second):
                 return first, second
     return None
+
+
+def cookie_problem(set_now: list[SetCookie], rules: dict[str, CookieRule]) -> str | None:
+    """What is wrong with the cookies an answer set, or None."""
+    for name, rule in rules.items():
+        if name == "*":
+            cookies = [c for c in set_now if not c.deletes()] if not rule.deleted else list(set_now)
+            if not cookies:
+                return "the answer sets no cookie (no Set-Cookie header); it should set the session cookie"
+        else:
+            cookies = [c for c in set_now if c.name == name]
+            if not cookies:
+                found = ", ".join(sorted({c.name for c in set_now})) or "none"
+                return f"the answer does not set the cookie {name} (cookies it sets: {found})"
+        for cookie in cookies:
+            problem = _one_cookie_problem(cookie, rule)
+            if problem:
+                return problem
+    return None
+
+
+def _one_cookie_problem(cookie: SetCookie, rule: CookieRule) -> str | None:
+    said = f"the cookie {cookie.name} (Set-Cookie: {cookie.header[:160]})"
+    if rule.deleted is not None and cookie.deletes() != rule.deleted:
+        return (f"{said} is not expired; to remove it, set it again with Max-Age=0" if rule.deleted
+                else f"{said} expires at once")
+    if rule.httponly is not None and cookie.httponly != rule.httponly:
+        return (f"{said} is not HttpOnly: add HttpOnly, so that no script in a page can read it" if rule.httponly
+                else f"{said} is HttpOnly, and this one should not be")
+    if rule.secure is not None and cookie.secure != rule.secure:
+        return f"{said} is {'not ' if rule.secure else ''}Secure; it should {'' if rule.secure else 'not '}be"
+    if rule.samesite is not None and cookie.samesite not in rule.samesite:
+        now = f"SameSite={cookie.samesite}" if cookie.samesite else "no SameSite attribute"
+        return f"{said} has {now}; expected SameSite={' or '.join(rule.samesite)}"
+    if rule.max_age_at_most is not None:
+        left = cookie.lifetime()
+        if left is not None and left > rule.max_age_at_most + 1:
+            return (f"{said} lasts {_duration(left)}; it should last at most {_duration(rule.max_age_at_most)}")
+    return None
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(round(seconds))
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size and seconds % size == 0:
+            count = seconds // size
+            return f"{count} {unit}{'s' if count != 1 else ''}"
+    return f"{seconds} seconds"

@@ -1,0 +1,166 @@
+"""http.sequence with cookies as a browser keeps them (checks/http/cookies.py), against a real login app on
+127.0.0.1: the attributes of a session cookie, a Secure cookie sent back over http://127.0.0.1, the session id
+changing at login, and an old cookie replayed after logout. No container: these run wherever pytest runs."""
+from __future__ import annotations
+
+import json
+import secrets
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from labctl.check_engine import registry
+from labctl.check_engine.context import CheckContext
+from labctl.check_engine.runner import run_check as run_one
+from labctl.core.model import CheckSpec, Task
+
+GOOD = "HttpOnly; SameSite=Lax; Secure; Path=/; Max-Age=3600"
+# mode -> (attributes of the login cookie, logout ends the session on the server, a new id at login)
+MODES = {
+    "good": (GOOD, True, True),
+    "strict-no-expiry": ("HttpOnly; SameSite=Strict; Path=/", True, True),
+    "no-httponly": ("SameSite=Lax; Path=/", True, True),
+    "samesite-none": ("HttpOnly; SameSite=None; Secure; Path=/", True, True),
+    "no-samesite": ("HttpOnly; Path=/", True, True),
+    "month": ("HttpOnly; SameSite=Lax; Path=/; Max-Age=2592000", True, True),
+    "logout-on-client-only": (GOOD, False, True),
+    "same-id-at-login": (GOOD, True, False),
+}
+
+
+class LoginApp(BaseHTTPRequestHandler):
+    sessions: dict[str, str] = {}  # session id -> user (None before login)
+
+    def log_message(self, *args) -> None:
+        pass
+
+    def _send(self, status: int, body: dict, cookie: str | None = None) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        if cookie:
+            self.send_header("Set-Cookie", cookie)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _sid(self) -> str | None:
+        for part in (self.headers.get("Cookie") or "").split(";"):
+            name, _, value = part.strip().partition("=")
+            if name == "sid":
+                return value
+        return None
+
+    def _route(self) -> tuple[str, str]:
+        parts = self.path.strip("/").split("/")
+        return parts[1], "/".join(parts[2:])
+
+    def do_GET(self) -> None:
+        mode, route = self._route()
+        attributes = MODES[mode][0]
+        if route == "":
+            sid = self._sid() or "anon-" + secrets.token_hex(8)
+            self.sessions.setdefault(sid, "")
+            return self._send(200, {"page": "home"}, f"sid={sid}; {attributes}")
+        if route == "me":
+            user = self.sessions.get(self._sid() or "")
+            return self._send(200, {"user": user}) if user else self._send(401, {"error": "log in first"})
+        self._send(404, {"error": "not found"})
+
+    def do_POST(self) -> None:
+        mode, route = self._route()
+        attributes, server_logout, new_id = MODES[mode]
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        if route == "login":
+            sid = self._sid() if (not new_id and self._sid()) else "s-" + secrets.token_hex(8)
+            self.sessions[sid] = "ann"
+            return self._send(200, {"ok": True}, f"sid={sid}; {attributes}")
+        if route == "logout":
+            if server_logout:
+                self.sessions.pop(self._sid() or "", None)
+            return self._send(200, {"ok": True}, "sid=; Path=/; Max-Age=0")
+        self._send(404, {"error": "not found"})
+
+
+@pytest.fixture(scope="module")
+def app():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), LoginApp)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def run(entry: dict, tmp_path):
+    params = dict(entry)
+    cls = registry.get(params.pop("type"))
+    check = cls.model_validate(params)
+    ctx = CheckContext(lab_path=tmp_path, services={}, workspace=None, timeout=5)
+    try:
+        return run_one(Task("t", "t", tmp_path, ("h",), (), (), ()), CheckSpec(cls.type_name, check, 0), ctx)
+    finally:
+        ctx.close()
+
+
+def session_scenario(app: str, mode: str) -> dict:
+    """auth-101's shape: a visit, login (cookie rules), /me, logout, the old cookie replayed."""
+    base = f"{app}/m/{mode}"
+    return {"type": "http.sequence", "url": base, "distinct": ["before", "after"], "steps": [
+        {"path": "/", "status": 200, "save_cookies": "before"},
+        {"method": "POST", "path": "/login", "json": {"user": "ann", "password": "pw"}, "status": 200,
+         "set_cookies": {"*": {"httponly": True, "samesite": ["Lax", "Strict"], "max_age_at_most": 86400}},
+         "save_cookies": "after"},
+        {"path": "/me", "status": 200, "equals": {"user": "ann"}},
+        {"method": "POST", "path": "/logout", "status": 200},
+        {"path": "/me", "headers": {"Cookie": "${after}"}, "status": 401, "what": "the cookie from before logout"},
+    ]}
+
+
+@pytest.mark.parametrize("mode", ["good", "strict-no-expiry"])
+def test_a_right_session_passes_secure_cookie_included(app, mode, tmp_path):
+    result = run(session_scenario(app, mode), tmp_path)
+    assert result.status.value == "passed", result.message
+
+
+@pytest.mark.parametrize("mode, said", [
+    ("no-httponly", "is not HttpOnly: add HttpOnly, so that no script in a page can read it"),
+    ("samesite-none", "has SameSite=None; expected SameSite=Lax or Strict"),
+    ("no-samesite", "has no SameSite attribute; expected SameSite=Lax or Strict"),
+    ("month", "lasts 30 days; it should last at most 1 day"),
+    ("logout-on-client-only", "step 5 (GET {app}/m/logout-on-client-only/me, the cookie from before logout): "
+                              "it answered 200; expected 401"),
+])
+def test_each_session_mistake_fails_with_its_reason(app, mode, said, tmp_path):
+    result = run(session_scenario(app, mode), tmp_path)
+    assert result.status.value == "failed"
+    assert said.format(app=app) in result.message, result.message
+
+
+def test_a_session_id_kept_across_login_fails(app, tmp_path):
+    result = run(session_scenario(app, "same-id-at-login"), tmp_path)
+    assert result.status.value == "failed"
+    assert result.message.startswith("the cookies of step 2 repeats the one of step 1"), result.message
+
+
+def test_a_secure_cookie_goes_back_to_loopback_as_a_browser_sends_it(app, tmp_path):
+    """Python's own cookie jar would not send it over http: /me would say 401."""
+    result = run({"type": "http.sequence", "url": f"{app}/m/samesite-none", "steps": [
+        {"method": "POST", "path": "/login", "status": 200}, {"path": "/me", "status": 200}]}, tmp_path)
+    assert result.status.value == "passed", result.message
+
+
+def test_clear_cookies_is_a_new_browser(app, tmp_path):
+    result = run({"type": "http.sequence", "url": f"{app}/m/good", "steps": [
+        {"method": "POST", "path": "/login", "status": 200},
+        {"path": "/me", "clear_cookies": True, "status": 401}]}, tmp_path)
+    assert result.status.value == "passed", result.message
+
+
+def test_a_rule_for_a_named_cookie_the_answer_does_not_set(app, tmp_path):
+    result = run({"type": "http.sequence", "url": f"{app}/m/good", "steps": [
+        {"method": "POST", "path": "/login", "status": 200, "set_cookies": {"session": {"httponly": True}}}]}, tmp_path)
+    assert result.status.value == "failed"
+    assert "the answer does not set the cookie session (cookies it sets: sid)" in result.message
