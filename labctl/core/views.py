@@ -52,6 +52,13 @@ class InstanceView:
         out.update(self.secrets)
         if self.workspace:
             out["LABCTL_WORKSPACE"] = str(self.workspace)
+        # Where the learner's app listens, as a launched app is told (PORT, HOST), so an app run by hand
+        # (URL mode) can read the same variables.
+        served = next((p for p in self.lab.processes.values() if p.url_setting and self.settings.get(p.url_setting)), None)
+        if served is not None:
+            from labctl.core.loopback import port_of
+
+            out.update(PORT=str(port_of(self.settings[served.url_setting])), HOST="127.0.0.1")
         return out
 
 

@@ -54,3 +54,10 @@ def test_an_app_that_fails_to_start_fails_the_check_with_its_output(run, tmp_pat
     run("config", "set", "app", "python3 app.py")
     out = run("check", code=1)
     assert "app (`python3 app.py`) exited with code 1" in out and "no module named flask" in out
+
+
+def test_env_gives_an_app_run_by_hand_the_port_a_launched_one_gets(run, tmp_path):  # noqa: F811
+    run("start", "app-only", "--workspace", str(tmp_path / "ws"))
+    run("config", "set", "app_url", "http://localhost:3000")
+    out = run("env")
+    assert "export PORT=3000" in out and "export HOST=127.0.0.1" in out
