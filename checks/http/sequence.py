@@ -63,6 +63,8 @@ class Step(SequenceStep):
     what: str | None = Field(None, description="What this request probes, for messages (e.g. 'a new book whose "
                              "title holds < and &'): say the kind of input, never the input.")
     clear_cookies: bool = Field(False, description="Forget every cookie before this request (a new browser).")
+    restart: str | None = Field(None, description="Restart this process of the learner's app before the request "
+                                "(launch mode only: sessions and data must survive a restart).")
     set_cookies: dict[str, CookieRule] = Field(
         default_factory=dict, description="{cookie name, or * for every cookie the answer sets (at least one): "
         "rule}: the Set-Cookie headers of the answer (and of any redirect it follows).")
@@ -189,6 +191,12 @@ class Sequence(Target):
                 step = self._request(template, values)
                 if step.clear_cookies:
                     session.labctl_jar.clear()
+                if step.restart:
+                    restarted = restart_app(ctx, step.restart)
+                    done.append(f"labctl app restart {step.restart}")
+                    if restarted is not None:
+                        return failed(f"step {number}: restarting {step.restart}: {restarted}",
+                                      evidence="; ".join(done))
                 left = max(0.1, deadline - time.monotonic())
                 response, url, elapsed = self.send(ctx, session, step, timeout=left)
                 curl = self.evidence(step, url)
@@ -275,3 +283,22 @@ def _duration(seconds: float) -> str:
             count = seconds // size
             return f"{count} {unit}{'s' if count != 1 else ''}"
     return f"{seconds} seconds"
+
+
+def restart_app(ctx: CheckContext, process: str) -> str | None:
+    """Restart a process of the learner's app (launch mode); what went wrong as the learner's failure, or None.
+    Raises CheckError when labctl does not run the app: this check cannot run in URL mode."""
+    from labctl.core.errors import CheckError, LabctlError
+
+    launcher = ctx.launcher
+    if launcher is None or process not in launcher.lab.processes:
+        raise CheckError(f"this check restarts your app's {process} process, which this lab does not declare")
+    if launcher.command(process) is None:
+        setting = launcher.lab.processes[process].command_setting
+        raise CheckError(f"this check restarts your app, so labctl must run it (launch mode): "
+                         f"`labctl config set {setting} \"<how you start it>\"`, then check again")
+    try:
+        launcher.restart(process)
+    except LabctlError as exc:
+        return f"{exc.message}" + (f" ({exc.hint.splitlines()[-1]})" if exc.hint else "")
+    return None

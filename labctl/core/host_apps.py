@@ -6,6 +6,7 @@ live here too.
 """
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -46,7 +47,10 @@ class HostApps:
         if url is None:
             url = self.directory.chosen_settings(view.instance).get(url_setting) or f"http://127.0.0.1:{free_port()}"
         self.directory.set_setting(view.instance, url_setting, url)
-        app = start_app(command, folder, url, env=view.env(), timeout=timeout or self.ready_timeout)
+        # A reference app in Python may use labctl's own interpreter ("$LABCTL_PYTHON" app.py), whose environment
+        # holds the `test` extra: its libraries are never something the learner has to install.
+        env = {**view.env(), "LABCTL_PYTHON": sys.executable}
+        app = start_app(command, folder, url, env=env, timeout=timeout or self.ready_timeout)
         self._apps[view.instance] = app
         return app
 

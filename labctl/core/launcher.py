@@ -242,9 +242,10 @@ class Launcher:
         return self.stop(name, copy=copy, sig=signal.SIGKILL)
 
     def restart(self, name: str, *, by: str | None = None) -> list[Launched]:
-        """Stop the process's copies and start the same copies again (copy 0 when none ran)."""
-        copies = [r.copy for r in self.stop(name)] or [0]
-        return [self.start(name, copy=c, by=by or BY_LEARNER) for c in sorted(copies)]
+        """Stop the process's copies and start the same copies again (copy 0 when none ran), each started by
+        whoever started it before unless `by` says otherwise."""
+        stopped = {r.copy: r.by for r in self.stop(name)} or {0: BY_LEARNER}
+        return [self.start(name, copy=c, by=by or started_by) for c, started_by in sorted(stopped.items())]
 
     def log_tail(self, name: str, copy: int = 0, lines: int = LOG_TAIL) -> list[str]:
         try:
