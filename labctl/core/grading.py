@@ -44,6 +44,13 @@ def grade(manager: LabManager, lab_id: str, submission: Path, *, settings: Mappi
     The submission's own program or app runs in a sandbox (`containment`), or on this machine when it is None."""
     started = time.monotonic()
     lab = manager.loader.load(lab_id)
+    if app_command is None:
+        # Launch mode: the submission's settings say how to start its app (`--set app="npm start"`); it is
+        # started like --app, contained.
+        app_command = next((settings[p.command_setting] for p in lab.processes.values()
+                            if p.url_setting and (settings or {}).get(p.command_setting)), None)
+        settings = {k: v for k, v in (settings or {}).items()
+                    if not any(k == p.command_setting for p in lab.processes.values())}
     _check_gradable(lab, submission, settings or {}, app_command)
     report = GradeReport(lab.id, lab.title)
     instance = f"grade-{lab.id[:30]}-{secrets.token_hex(3)}"

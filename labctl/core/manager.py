@@ -205,7 +205,8 @@ class LabManager:
         from labctl.core.launcher import BY_CHECK
 
         view = self.view(instance)
-        launcher = self.launcher(view) if view.lab.processes else None
+        # A contained instance (grading, check --contained) runs the app in its sandbox, never on this machine.
+        launcher = self.launcher(view) if view.lab.processes and instance not in self.apps.contained else None
         if launcher is not None:
             try:
                 launcher.ensure(by=BY_CHECK)

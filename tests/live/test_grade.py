@@ -246,6 +246,23 @@ def test_the_learners_app_is_started_and_checked(tmp_path):
     assert "exited with code 2 before answering" in message and "no-such-file.py" in message
 
 
+def test_launch_mode_settings_start_the_app_contained_like_app(tmp_path):
+    """`--set app=CMD` (the lab's launch-mode setting) grades as `--app CMD` does: in the sandbox, never on
+    this machine, where `labctl check` would launch it."""
+    folder = submission(tmp_path, "framework-101")
+    (folder / "marker.py").write_text("import pathlib, sys; pathlib.Path(sys.argv[1]).write_text('ran here')\n")
+    outside = tmp_path / "ran-on-the-host"
+    done = labctl("grade", "framework-101", "--workspace", str(folder), "--set",
+                  f"app=python3 marker.py {outside}; python3 app.py --upto html-view", "--json", str(tmp_path / "ok.json"))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert json.loads((tmp_path / "ok.json").read_text())["status"] == "pass"
+    assert not outside.exists()  # the command ran in the sandbox, whose files are not this machine's
+    on_host = labctl("grade", "framework-101", "--workspace", str(folder), "--host", "--set",
+                     f"app=python3 marker.py {outside}; python3 app.py --upto html-view")
+    assert on_host.returncode == 0, on_host.stdout + on_host.stderr
+    assert outside.read_text() == "ran here"  # what --host means: the same command, on this machine
+
+
 def test_a_lab_graded_from_the_live_services_only_is_refused(tmp_path):
     done = labctl("grade", "git-101", "--workspace", str(tmp_path))
     assert done.returncode == 1
