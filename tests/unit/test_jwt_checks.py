@@ -7,10 +7,13 @@ import json
 import time
 
 import jwt as pyjwt
+import pydantic
 import pytest
 
+from labctl.check_engine import registry
 from labctl.check_families.jwt import claims as rules
 from labctl.check_families.jwt import forgeries, tokens
+from labctl.check_families.jwt.verified import verdict
 
 KEY = "k" * 64  # long enough for HS512, so PyJWT never warns about the key
 NOW = 1_800_000_000.0
@@ -244,3 +247,71 @@ def test_only_the_forgeries_a_lab_asks_for_are_sent():
 def test_tampering_raises_a_privilege_and_keeps_the_user(claims, change, words):
     changed, said = forgeries.tampered(claims)
     assert changed == {**claims, **change} and said == words
+
+
+@pytest.mark.parametrize("accept, status, words", [
+    (True, 200, None), (True, 204, None), (False, 401, None),
+    (True, 401, "GET /me refused the probe (it answered 401; expected a success, 2xx): fix it"),
+    (False, 200, "the probe was accepted by GET /me (it answered 200; expected 401): fix it"),
+    (False, 403, "the probe got 403 from GET /me; expected 401: a missing token, or one that cannot be trusted, gets "
+                 "401 (Unauthorized); 403 (Forbidden) is for a known user who may not do this"),
+    (False, 500, "the probe got 500 from GET /me, an error in your app; expected 401: refuse it as a bad token"),
+    (False, 404, "the probe got 404 from GET /me; expected 401"),
+])
+def test_verdicts(accept, status, words):
+    probe = forgeries.Probe("p", "t", accept, "the probe", "fix it")
+    assert verdict(probe, status, "GET /me") == words
+
+
+# ---- the check types' parameters -----------------------------------------------------------------
+
+BASE = {"setting": "app_url", "steps": [{"method": "POST", "path": "/login", "json": {"email": "${email}"}}],
+        "let": {"email": "a-${random}@example.com"}}
+
+
+@pytest.mark.parametrize("type_name, extra, words", [
+    ("jwt.issued", {"algorithms": ["RS256"]}, "signed with HMAC"),
+    ("jwt.issued", {"secret": "jwt_secret"}, "is not a lab secret's name"),
+    ("jwt.issued", {"token": "a..b"}, "is not a path"),
+    ("jwt.issued", {"max_lifetime": 0}, "greater than 0"),
+    ("jwt.issued", {"claims": {"email": "${nope}"}}, "claims: ${nope} is not defined"),
+    ("jwt.issued", {"steps": [{"path": "/login", "json": {"e": "${nope}"}}]}, "step 1: ${nope} is not defined"),
+    ("jwt.issued", {"steps": []}, "at least 1 item"),
+    ("jwt.issued", {"setting": None}, "give url or setting"),
+    ("jwt.verified", {}, "protected"),
+    ("jwt.verified", {"protected": {"path": "/me", "headers": {"authorization": "x"}}}, "sends the Authorization"),
+    ("jwt.verified", {"protected": {"path": "/users/${id}"}}, "protected: ${id} is not defined"),
+])
+def test_bad_parameters_are_refused(type_name, extra, words):
+    with pytest.raises(pydantic.ValidationError, match=words.replace("$", r"\$").replace("{", r"\{").replace("}", r"\}")):
+        registry.get(type_name).model_validate({**BASE, **extra})
+
+
+def test_saved_values_may_be_used_later():
+    steps = [{"method": "POST", "path": "/register", "json": {"email": "${email}"}, "save": {"id": "id"}},
+             {"method": "POST", "path": "/login", "json": {"email": "${email}"}}]
+    registry.get("jwt.verified").model_validate({**BASE, "steps": steps, "protected": {"path": "/users/${id}"}})
+    registry.get("jwt.issued").model_validate({**BASE, "steps": steps, "claims": {"sub": "${id}", "email": "${email}"}})
+
+
+def test_a_lab_file_with_both_checks_loads(tmp_path):
+    import yaml
+
+    from labctl.core.loader import load_lab_dir
+
+    folder = tmp_path / "jwt-lab"
+    folder.mkdir()
+    (folder / "one.md").write_text("# Tokens\n")
+    login = {**BASE, "token": "access_token", "secret": "JWT_SECRET", "algorithms": ["HS256"]}
+    (folder / "lab.yaml").write_text(yaml.safe_dump({
+        "id": "jwt-lab", "title": "Tokens", "stage": 6, "summary": "JWT.", "minutes": 10,
+        "settings": {"app_url": {"description": "Where your app listens", "kind": "url",
+                                 "default": "http://127.0.0.1:8000"}},
+        "secrets": {"JWT_SECRET": {"description": "signs the access tokens your app issues"}},
+        "tasks": [{"id": "one", "title": "Tokens", "instructions": "one.md", "hints": ["h"], "checks": [
+            {"type": "jwt.issued", **login, "max_lifetime": 900},
+            {"type": "jwt.verified", **login, "protected": {"method": "GET", "path": "/me"}, "require_exp": True},
+        ], "solution": [{"config": {"app_url": "http://127.0.0.1:8000"}}]}],
+    }))
+    lab = load_lab_dir(folder)
+    assert [c.type for c in lab.tasks[0].checks] == ["jwt.issued", "jwt.verified"]
