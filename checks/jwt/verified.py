@@ -97,7 +97,7 @@ class Verified(TokenSource):
                 if left <= 0:
                     return failed(f"your app took more than {budget:g}s to answer {number} requests to {where}; "
                                   "each should take a moment", evidence=genuine.curl)
-                session.cookies.clear()  # the token alone must open the route, never a cookie an answer set
+                session.labctl_jar.clear()  # the token alone must open the route, never a cookie an answer set
                 auth = {"Authorization": f"Bearer {probe.token}"} if probe.token is not None else {}
                 sent = request.model_copy(update={"headers": {**request.headers, **auth}})
                 response, url, elapsed = self.send(ctx, session, sent, timeout=left)
