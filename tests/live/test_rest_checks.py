@@ -477,3 +477,93 @@ def test_a_slow_api_fails_within_the_checks_time(app, tmp_path):
     assert result.status.value == "failed", result.message
     assert time.monotonic() - started < 2 + 1.0
     assert "answered too slowly" in result.message or "within" in result.message
+
+
+# ---- rest.pagination --------------------------------------------------------------------------------
+
+def pages(app: str, mode: str = "good", **more) -> dict:
+    return {"type": "rest.pagination", "url": f"{app}/auth/{mode}", "collection": "/todos",
+            "create": {"title": "Page ${random}"}, "auth": AUTH,
+            "envelope": {"data": "data", "total": "total", "page": "page", "limit": "limit", "pages": "pages"},
+            "default_limit": 5, "max_limit": 20, "invalid_queries": ["limit=0", "limit=ten", "page=0"], **more}
+
+
+def test_right_pages_pass_and_leave_nothing_behind(app, tmp_path):
+    before = todos_of("good")
+    result = run(pages(app), tmp_path)
+    assert result.status.value == "passed", result.message
+    assert result.message.startswith("GET /todos pages its list right: 3 pages of 3 for 7 todos")
+    assert todos_of("good") == before
+
+
+def test_a_shared_list_that_already_holds_items_passes(app, tmp_path):
+    open_pages = {k: v for k, v in pages(app).items() if k != "auth"} | {"url": f"{app}/open/good"}
+    with LOCK:
+        for n in range(4):
+            TODOS[f"seed-{n}"] = {"id": f"seed-{n}", "title": f"seed {n}", "done": False, "tags": [],
+                                  "owner": ANYONE, "mode": "open/good", "version": 1}
+    try:
+        result = run(open_pages, tmp_path)
+    finally:
+        with LOCK:
+            for n in range(4):
+                TODOS.pop(f"seed-{n}")
+    assert result.status.value == "passed", result.message
+    assert "for 7 todos" in result.message  # 4 already there, 3 made: two full pages and a last one of 1
+
+
+def test_a_wrong_total_in_a_shared_list_is_found_by_the_page_that_is_not_full(app, tmp_path):
+    """The list already held 4: the check believes the total it first reads, and a partial page gives it away."""
+    open_pages = {k: v for k, v in pages(app, "wrong-total").items() if k != "auth"}
+    with LOCK:
+        for n in range(4):
+            TODOS[f"seed-w{n}"] = {"id": f"seed-w{n}", "title": f"seed {n}", "done": False, "tags": [],
+                                   "owner": ANYONE, "mode": "open/wrong-total", "version": 1}
+    try:
+        result = run({**open_pages, "url": f"{app}/open/wrong-total"}, tmp_path)
+    finally:
+        with LOCK:
+            for n in range(4):
+                TODOS.pop(f"seed-w{n}")
+    assert result.status.value == "failed"
+    assert said(result) == "GET /todos?page=3&limit=3: the total is 7, yet this page is not full (0 of 3), so the list " \
+                           "holds 6"
+    assert todos_of("wrong-total") == 0
+
+
+@pytest.mark.parametrize("more", [
+    {"query": {"offset": "offset", "limit": "limit"},
+     "envelope": {"data": "data", "total": "total", "offset": "offset", "limit": "limit"}},
+    {"past_end_status": [200, 404], "mode": "past-end-404"},
+    {"above_max": "reject", "mode": "max-not-clamped", "max_limit": None},
+    {"envelope": {"data": "data", "total": "total"}, "per_page": 2},
+])
+def test_other_right_pages_pass(app, more, tmp_path):
+    more = dict(more)
+    result = run(pages(app, more.pop("mode", "good"), **more), tmp_path)
+    assert result.status.value == "passed", result.message
+
+
+@pytest.mark.parametrize("mode, message", [
+    ("ignore-limit", "GET /todos?page=1&limit=3 returned 7 todos (the list ignores the limit); a page of limit=3 "
+                     "holds 3, and there are 7 (the 7 todos the check made)"),
+    ("wrong-total", "GET /todos?page=1&limit=3: the total is 1, yet this page is not full (0 of 3), so the list "
+                    "holds 0"),
+    ("page-overlap", "GET /todos?page=2&limit=3 lists the todo"),
+    ("past-end-404", "GET /todos?page=4&limit=3, past the last page, answered 404; it should answer 200 OK with "
+                     "an empty list"),
+    ("max-not-clamped", "GET /todos?page=1&limit=21: the limit in force is 21; a limit above 20 should be cut to 20"),
+    ("limit-zero-accepted", "GET /todos?limit=0 answered 200; a page or limit out of bounds should be refused"),
+])
+def test_each_paging_mistake_fails_with_its_own_rule(app, mode, message, tmp_path):
+    before = todos_of(mode)
+    result = run(pages(app, mode), tmp_path)
+    assert result.status.value == "failed", result.message
+    assert said(result).startswith(message), said(result)
+    assert todos_of(mode) == before, "the check left todos behind"
+
+
+def test_a_limit_above_the_maximum_must_be_refused_where_the_lab_says_so(app, tmp_path):
+    result = run(pages(app, above_max="reject"), tmp_path)
+    assert result.status.value == "failed"
+    assert said(result).startswith("GET /todos?page=1&limit=21 answered 200; a limit above 20 should be refused")

@@ -23,6 +23,10 @@ def resource(**more):
     return registry.get("rest.resource").model_validate({**BASE, **more})
 
 
+def pagination(**more):
+    return registry.get("rest.pagination").model_validate({**BASE, **more})
+
+
 @pytest.mark.parametrize("more, words", [
     ({"probes": ["invalid"]}, "the invalid probe needs invalid items"),
     ({"probes": ["missing_auth"]}, "the missing_auth probe needs auth"),
@@ -67,6 +71,26 @@ def test_a_forged_login_has_the_shape_of_a_real_one():
     assert resource(auth={**AUTH, "header": None, "value": None}).auth.forged() == {}
 
 
+@pytest.mark.parametrize("more, words", [
+    ({"query": {"page": "p", "offset": "o"}}, "give page or offset"),
+    ({"per_page": 30, "max_limit": 20}, "per_page must not be above max_limit"),
+    ({"default_limit": 50, "max_limit": 20}, "default_limit must not be above max_limit"),
+    ({"invalid_queries": ["?limit=0"]}, "give the query without ?"),
+    ({"envelope": {"data": "data", "total": "a..b"}}, "is not a path"),
+    ({"first_page": 2}, "first_page"),
+])
+def test_pagination_parameters_are_checked_when_the_lab_loads(more, words):
+    with pytest.raises(pydantic.ValidationError, match=re.escape(words)):
+        pagination(**more)
+
+
+def test_pages_are_asked_for_by_page_or_by_offset():
+    assert pagination().page_path(0, 3) == "/todos?page=1&limit=3"
+    assert pagination(first_page=0).page_path(2, 3) == "/todos?page=2&limit=3"
+    offset = pagination(query={"offset": "skip", "limit": "take"})
+    assert offset.query.page is None and offset.page_path(2, 3) == "/todos?skip=6&take=3"
+
+
 # The checks as a Todo lab writes them in lab.yaml.
 TODO_CHECKS = """
 - type: rest.resource
@@ -87,6 +111,14 @@ TODO_CHECKS = """
     value: "Bearer ${token}"
   other_user_status: [403, 404]
   probes: [create, fetch, update_idempotent, delete, invalid, unsupported_method, missing_auth, other_user]
+- type: rest.pagination
+  setting: app_url
+  collection: /todos
+  create: {title: "Page ${random}"}
+  envelope: {data: data, page: page, limit: limit, total: total}
+  default_limit: 10
+  max_limit: 100
+  invalid_queries: [limit=0, limit=-1, page=0]
 """
 
 
@@ -101,9 +133,10 @@ def _todo_lab(tmp_path: Path, checks: str) -> Path:
 
 def test_a_todo_lab_writes_its_rest_checks_compactly(tmp_path):
     lab = load_lab_dir(_todo_lab(tmp_path, TODO_CHECKS))
-    (resource_check,) = (spec.check for spec in lab.tasks[0].checks)
+    resource_check, pages_check = (spec.check for spec in lab.tasks[0].checks)
     assert resource_check.chosen() == ["fetch", "missing_auth", "other_user", "invalid", "update_idempotent",
                                        "unsupported_method", "delete"]
+    assert pages_check.page_path(1, 10) == "/todos?page=2&limit=10"
 
 
 def test_a_rest_check_error_names_the_file_and_field(tmp_path):
