@@ -205,7 +205,7 @@ class Probing:
                 raise RestRuleError(f"{method} {self.path} by another user answered {reply.status}; {rule}",
                                     reply.curl, expected=wanted, found={"status": reply.status})
         reply = self.client.send(self.owner, "GET", self.path)
-        after = f"after {' and '.join(said)} by another user, "
+        after = f"after {', '.join(said[:-1])} and {said[-1]} by another user, "
         if reply.status != 200:
             raise RestRuleError(f"{after}GET {self.path} by its owner answered {reply.status}; another user must not "
                                 f"change or delete it", *curls, reply.curl, found={"status": reply.status})

@@ -242,6 +242,8 @@ class TodoApi(BaseHTTPRequestHandler):
                 return self._send(500, raw="KeyError", kind="text/plain")
             return self._send(404, {"error": "no such todo"})
         if who != ANYONE and todo["owner"] != who:
+            if method == "DELETE" and "other-user-delete-403" in self.modes:  # refused in words, done in deed
+                del TODOS[key]
             visible = (method == "GET" and "other-user-visible" in self.modes) or \
                       (method == "DELETE" and "other-user-delete" in self.modes)
             if not visible:
@@ -405,6 +407,9 @@ def test_an_open_api_passes_without_auth(app, tmp_path):
                            "Forbidden"),
     ("other-user-delete", "DELETE /todos/{id} by another user answered 204; another user's todo should answer 403 "
                           "Forbidden"),
+    ("other-user-delete-403", "after GET /todos/{id} (403), PUT /todos/{id} (403) and DELETE /todos/{id} (403) by "
+                              "another user, GET /todos/{id} by its owner answered 404; another user must not change "
+                              "or delete it"),
     ("dupes-allowed", "POST /todos with the same todo again answered 201; a duplicate should answer 409 Conflict"),
     ("bad-input-500", "POST /todos with a todo with an empty title answered 500, a server error; invalid input "
                       "should be refused with 400 Bad Request or 422 Unprocessable Entity and a JSON error"),
