@@ -140,7 +140,10 @@ class Sequence(Target):
     def describe(self) -> str:
         return " then ".join(f"{s.method} {self.shown(s)}" for s in self.steps)
 
-    def _request(self, step: Step, values: dict[str, Any]) -> Step:
+    # fill_step and judge_answer are the sequence's step logic for families that run steps of their own
+    # (jwt's login prelude, rest's sign-in of each user): one meaning of a step everywhere.
+
+    def fill_step(self, step: Step, values: dict[str, Any]) -> Step:
         """The step as sent this run: its placeholders filled."""
         # A value put into a URL is percent-encoded there: "Author x1" becomes Author%20x1.
         in_url = {k: quote(str(v), safe="") for k, v in values.items()}
@@ -150,7 +153,7 @@ class Sequence(Target):
             "json_body": fresh.fill(step.json_body, values, generate=True),
             "body": fresh.fill(step.body, values, generate=True)})
 
-    def _check_answer(self, step: Step, response, values: dict[str, Any], origin: dict[str, str]) -> str | None:
+    def judge_answer(self, step: Step, response, values: dict[str, Any], origin: dict[str, str]) -> str | None:
         """What is wrong with the answer, or None; saves what the step saves, so its own checks may use it."""
         problem = status_problem(response, step.status)
         if not problem and (step.equals or step.save or step.json_schema is not None):
@@ -188,7 +191,7 @@ class Sequence(Target):
         session = self.session()  # one cookie jar: a login's session cookie goes with the next requests
         try:
             for number, template in enumerate(self.steps, 1):
-                step = self._request(template, values)
+                step = self.fill_step(template, values)
                 if step.clear_cookies:
                     session.labctl_jar.clear()
                 if step.restart:
@@ -205,7 +208,7 @@ class Sequence(Target):
                 shown = f"{step.method} {url}" + (f", {step.what}" if step.what else "")
                 if response is None:
                     return failed(f"step {number} ({shown}): {elapsed}. Try it: {curl}", evidence=evidence)
-                problem = self._check_answer(template, response, values, origin)
+                problem = self.judge_answer(template, response, values, origin)
                 if not problem and step.set_cookies:
                     problem = cookie_problem(session.labctl_jar.last_set, step.set_cookies)
                 if step.save_cookies:

@@ -27,9 +27,9 @@ class Prelude(Sequence):
 
     _kept: dict[str, Any] = PrivateAttr(default_factory=dict)
 
-    def _check_answer(self, step, response, values, origin):
+    def judge_answer(self, step, response, values, origin):
         self._kept["values"] = values  # the sequence's own dict, filled as the steps run
-        return super()._check_answer(step, response, values, origin)
+        return super().judge_answer(step, response, values, origin)
 
     def evidence(self, request: Request, url: str) -> str:
         curl = super().evidence(request, url)
@@ -47,7 +47,7 @@ class Prelude(Sequence):
 
     def filled(self, request: Request, values: dict[str, Any]) -> Request:
         """A request with its ${...} filled as a sequence fills a step's."""
-        return self._request(request, values)  # type: ignore[arg-type]
+        return self.fill_step(request, values)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)

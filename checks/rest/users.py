@@ -69,11 +69,11 @@ def sign_in(auth: Auth, client: Client, label: str, who: str) -> User:
     origin: dict[str, str] = {}
     user = client.user(label)
     for number, template in enumerate(auth.steps, 1):
-        step = sequence._request(template, values)
+        step = sequence.fill_step(template, values)
         if step.clear_cookies:
             user.session.labctl_jar.clear()
         reply = client.send_request(user, step)
-        problem = sequence._check_answer(template, reply.response, values, origin)
+        problem = sequence.judge_answer(template, reply.response, values, origin)
         if not problem and step.set_cookies:
             problem = cookie_problem(user.session.labctl_jar.last_set, step.set_cookies)
         if step.save_cookies:
