@@ -66,7 +66,7 @@ class Registration(Request):
     def templates(self) -> list[str]:
         return [self.path or "", self.body or ""] + fresh.names_in(self.headers) + fresh.names_in(self.json_body)
 
-    def filled(self, values: dict[str, Any]) -> "Registration":
+    def filled(self, values: dict[str, Any]) -> Registration:
         """The request as sent for one user: placeholders filled, fresh values drawn anew."""
         in_url = {k: quote(str(v), safe="") for k, v in values.items()}
         return self.model_copy(update={
@@ -106,7 +106,7 @@ class PasswordStorage(SqlCheck):
         return value
 
     @model_validator(mode="after")
-    def _templates(self) -> "PasswordStorage":
+    def _templates(self) -> PasswordStorage:
         if (self.url is None) == (self.setting is None):
             raise ValueError("give url or setting (where the learner's app listens), not both")
         fresh.check_template(self.email, set())

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from .judge import Cell, Row
 
@@ -82,7 +83,8 @@ class Table:
     @property
     def shown(self) -> str:
         """As learners name it: users, or app.users outside public."""
-        return shown_ident(self.name) if self.schema == "public" else f"{shown_ident(self.schema)}.{shown_ident(self.name)}"
+        name = shown_ident(self.name)
+        return name if self.schema == "public" else f"{shown_ident(self.schema)}.{name}"
 
     @property
     def sql(self) -> str:

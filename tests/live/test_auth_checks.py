@@ -40,7 +40,7 @@ STORE = {
     "argon2id": lambda e, p: argon2.PasswordHasher().hash(p),
     "werkzeug-scrypt": lambda e, p: werkzeug_scrypt(p),
     "django-pbkdf2": lambda e, p: django_pbkdf2(p),
-    "spring-bcrypt": lambda e, p: "{bcrypt}" + bcrypt.hashpw(p.encode(), bcrypt.gensalt(10)).decode().replace("$2b$", "$2a$"),
+    "spring-bcrypt": lambda e, p: "{bcrypt}" + bcrypt.hashpw(p.encode(), bcrypt.gensalt(10, prefix=b"2a")).decode(),
     "plaintext": lambda e, p: p,
     "base64": lambda e, p: base64.b64encode(p.encode()).decode(),
     "md5": lambda e, p: hashlib.md5(p.encode()).hexdigest(),
@@ -192,16 +192,16 @@ def test_a_hash_in_a_bytea_column_passes(app, run_check, sql):
 # ---- classic mistakes fail, each with its own message ---------------------------------------------
 
 @pytest.mark.parametrize("mode, words", [
-    ("plaintext", "is stored as plain text in users.password_hash: store a slow salted hash instead (bcrypt, "
-                  "Argon2id, scrypt or your framework's password hasher)"),
+    ("plaintext", ("is stored as plain text in users.password_hash: store a slow salted hash instead (bcrypt, "
+                   "Argon2id, scrypt or your framework's password hasher)")),
     ("base64", "is stored as base64-encoded (an encoding, not a hash: anyone can decode it) in users.password_hash"),
     ("md5", "is stored as an unsalted MD5 hex digest in users.password_hash"),
     ("sha256", "is stored as an unsalted SHA-256 hex digest in users.password_hash"),
     ("bcrypt-4", "is stored as bcrypt in users.password_hash: bcrypt with cost 4 is below the minimum cost of 10"),
     ("django-pbkdf2-260000", "PBKDF2-HMAC-SHA256 with 260,000 iterations is below the minimum of 600,000"),
-    ("static-salt-sha256", "both test users have the same stored value in users.password_hash (64 hexadecimal "
-                           "characters (as long as a SHA-256 digest)), and they registered with the same password: "
-                           "the hash has no salt"),
+    ("static-salt-sha256", ("both test users have the same stored value in users.password_hash (64 hexadecimal "
+                            "characters (as long as a SHA-256 digest)), and they registered with the same password: "
+                            "the hash has no salt")),
     ("static-salt-bcrypt", "both test users have the same stored value in users.password_hash"),
     ("bcrypt-of-email", "users.password_hash holds bcrypt (cost 12) for the first test user"),
 ])
@@ -239,7 +239,7 @@ def test_the_password_in_another_table_fails(app, run_check, sql):
 
 
 def test_an_app_that_refuses_the_registration_fails_with_the_request(app, run_check):
-    server, entry = app
+    _, entry = app
     result = run_check(dict(entry, register={"path": "/signup", "json": {"email": "${email}",
                                                                           "password": "${password}"}}))
     assert status(result) == "failed"
@@ -251,3 +251,29 @@ def test_the_same_run_twice_uses_new_users(app, run_check, learner_db):
     for _ in range(2):
         assert status(check_with(app, run_check, "bcrypt-12")) == "passed"
     assert learner_db.execute("SELECT count(DISTINCT email) FROM users").fetchone()[0] == 4
+
+
+def test_the_app_is_found_through_a_setting(app, run_check, pg_ctx):
+    server, entry = app
+    server.mode = "argon2id"
+    params = {k: v for k, v in entry.items() if k != "url"}
+    pg_ctx.settings = {"app_url": entry["url"]}
+    result = run_check(dict(params, setting="app_url"))
+    assert status(result) == "passed", result.message
+    pg_ctx.settings = {}
+    result = run_check(dict(params, setting="app_url"))
+    assert status(result) == "error"  # the lab's setting has no value: not the learner's code at fault
+    assert "the setting app_url has no value" in result.message
+
+
+def test_nothing_listening_fails_with_the_request_to_paste(app, run_check):
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    result = run_check(dict(app[1], url=f"http://127.0.0.1:{port}"))
+    assert status(result) == "failed"
+    assert result.message.startswith("registering the first test user (user-")
+    assert f"nothing is answering at http://127.0.0.1:{port}/register: is your app running?" in result.message
+    assert result.message.endswith(f"http://127.0.0.1:{port}/register")
