@@ -6,8 +6,9 @@ password for both), finds what the app stored for them in the lab's database wit
 slow salted hash of it (hashes.py) at or above the minimums (policy.py), and the two stored values differ
 (a salt). Nothing of the app's source is read.
 
-The fresh password is made for this run alone: it is shown in the curl lines to paste (hiding it would
-make them useless), never in a message; messages name the test users by their emails.
+The fresh password is made for this run alone, so it is shown where it helps: in the curl lines to paste
+(hiding it would make them useless; a failed registration's message ends with one, as every http failure
+does) and in the psql line that finds it stored. Messages themselves name the test users by their emails.
 """
 from __future__ import annotations
 
@@ -107,8 +108,10 @@ class PasswordStorage(SqlCheck):
 
     @model_validator(mode="after")
     def _templates(self) -> PasswordStorage:
-        if (self.url is None) == (self.setting is None):
-            raise ValueError("give url or setting (where the learner's app listens), not both")
+        if self.url is None and self.setting is None:
+            raise ValueError("give url or setting: where the learner's app listens")
+        if self.url is not None and self.setting is not None:
+            raise ValueError("give url or setting, not both")
         fresh.check_template(self.email, set())
         if not any(m.group(1) in fresh.GENERATORS for m in fresh.PLACEHOLDER.finditer(self.email)):
             raise ValueError("email must draw a fresh value on each run, e.g. user-${random}@example.com")
@@ -165,9 +168,9 @@ class PasswordStorage(SqlCheck):
         password = new_password()
         users = self._new_users()
         curls: list[str] = []
-        answered = ""
+        answers: dict[str, str] = {}  # email -> what its registration answered
         for user in users:
-            curl, answered, failure = self._register(ctx, app, user, password, deadline)
+            curl, answers[user.email], failure = self._register(ctx, app, user, password, deadline)
             curls.append(curl)
             if failure is not None:
                 return replace(failure, evidence="; ".join(curls))
@@ -175,7 +178,7 @@ class PasswordStorage(SqlCheck):
         # Waiting for a late write may use what is left, less half the least budget (kept for verifying).
         wait = min(WRITE_WAIT, max(0.0, deadline - time.monotonic() - NEEDS_SECONDS / 2))
         found_tables, rows = stored.find(query, [u.email for u in users], weak.needles(password), wait=wait)
-        return Judgement(self, query, curls, found_tables, rows, users, password, answered).outcome()
+        return Judgement(self, query, curls, found_tables, rows, users, password, answers).outcome()
 
 
 class Judgement:
@@ -183,9 +186,9 @@ class Judgement:
     and the query that show it."""
 
     def __init__(self, check: PasswordStorage, query: stored.Query, curls: list[str], found_tables: list[stored.Table],
-                 rows: list[stored.FoundRow], users: tuple[judge.User, ...], password: str, answered: str):
+                 rows: list[stored.FoundRow], users: tuple[judge.User, ...], password: str, answers: dict[str, str]):
         self.check, self.query, self.curls, self.tables, self.rows = check, query, curls, found_tables, rows
-        self.password, self.answered = password, answered
+        self.password, self.answers = password, answers
         self.users = tuple(replace(u, rows=tuple(f.row for f in rows if f.row.holds(u.email))) for u in users)
 
     def evidence(self, sql_text: str | None = None) -> str:
@@ -260,7 +263,7 @@ class Judgement:
         path = self.check.registration.path or "/"
         sql_text = "; ".join(stored.email_sql(t, list(t.text_columns), [user.email]) for t in searched[:3]) or None
         return failed(f"no row of your tables holds the email {user.email} of {user.name} after registering "
-                      f"({self.answered}; {where}): does {path} store the user in the lab's database?",
+                      f"({self.answers[user.email]}; {where}): does {path} store the user in the lab's database?",
                       expected=f"a row with {user.email}", found=[t.shown for t in self.tables],
                       evidence=self.evidence(sql_text))
 
