@@ -17,6 +17,9 @@ are strong enough):
 - PBKDF2: Werkzeug's `pbkdf2:<digest>:<iterations>$<salt>$<hex>`, Django's `pbkdf2_sha256$<iterations>$<salt>$
   <base64>` (and pbkdf2_sha1), and the PHC strings `$pbkdf2-sha256$<iterations>$<salt>$<hash>` (passlib; `$pbkdf2$`
   is its SHA-1) and `$pbkdf2-sha256$i=<iterations>,l=<length>$...` (Rust), verified with hashlib.pbkdf2_hmac.
+- ASP.NET Core Identity's PasswordHasher: base64 of 0x01, the PRF, iterations and salt length (big-endian
+  32-bit numbers), the salt and the subkey (V3), or of 0x00, a 16-byte salt and a 32-byte subkey (V2:
+  HMAC-SHA1, 1,000 iterations), verified with hashlib.pbkdf2_hmac.
 - Spring Security's DelegatingPasswordEncoder writes `{id}` before any of these: `{bcrypt}$2a$10$...`.
 
 A value whose verification would cost more than labctl spends on one (bcrypt cost above 14, Argon2 above
@@ -93,7 +96,7 @@ def recognise(value: str) -> SlowHash | None:
 
 def _recognise(text: str) -> SlowHash | None:
     for parse in (_bcrypt, _django_bcrypt, _argon2, _werkzeug, _django_pbkdf2, _django_scrypt, _phc_scrypt,
-                  _phc_pbkdf2):
+                  _phc_pbkdf2, _aspnet):
         found = parse(text)
         if found is not None:
             return found
@@ -305,3 +308,27 @@ def _phc_pbkdf2(text: str) -> SlowHash | None:
         return None
     params = Pbkdf2Params(digest, iterations)
     return SlowHash(f"PBKDF2 (${ident}$)", params, _pbkdf2_check(_phc_salts(salt), params, expected))
+
+
+# ASP.NET Core's KeyDerivationPrf: HMACSHA1 = 0, HMACSHA256 = 1, HMACSHA512 = 2.
+_ASPNET_PRF = {0: "sha1", 1: "sha256", 2: "sha512"}
+
+
+def _aspnet(text: str) -> SlowHash | None:
+    """ASP.NET Core Identity's PasswordHasher (PasswordHasher.cs): V3 carries its PRF, iterations and salt."""
+    if len(text) < 60 or not re.fullmatch(r"[A-Za-z0-9+/]+={0,2}", text):
+        return None
+    data = _b64(text)
+    if not data:
+        return None
+    if data[0] == 0 and len(data) == 49:  # V2: HMAC-SHA1, 1,000 iterations, 16-byte salt, 32-byte subkey
+        params, salt, subkey, version = Pbkdf2Params("sha1", 1000), data[1:17], data[17:], "V2"
+    elif data[0] == 1 and len(data) >= 13:
+        prf, iterations, salt_length = (int.from_bytes(data[i:i + 4], "big") for i in (1, 5, 9))
+        salt, subkey = data[13:13 + salt_length], data[13 + salt_length:]
+        if prf not in _ASPNET_PRF or iterations < 1 or not 8 <= salt_length <= 64 or len(subkey) < 16:
+            return None
+        params, version = Pbkdf2Params(_ASPNET_PRF[prf], iterations), "V3"
+    else:
+        return None
+    return SlowHash(f"ASP.NET Core Identity's PBKDF2 ({version})", params, _pbkdf2_check((salt,), params, subkey))

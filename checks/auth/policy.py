@@ -25,9 +25,11 @@ keeps their framework's default passes.
   PASSWORD_BCRYPT default before PHP 8.4 (12 since) and Spring Security's BCryptPasswordEncoder default
   strength.
 - **PBKDF2**: iterations at or above OWASP's: HMAC-SHA1 1,300,000, HMAC-SHA256 600,000, HMAC-SHA512
-  210,000. Django 4.2 LTS's default (pbkdf2_sha256, 600,000; 720,000 in 5.0, 870,000 in 5.1, 1,000,000 in
-  5.2) and Werkzeug's DEFAULT_PBKDF2_ITERATIONS (600,000 since 2.3; 1,000,000 in 3.1) meet it. Other
-  digests (SHA-224, SHA-384, MD5...) are not in OWASP's table and are not accepted.
+  210,000; or, for HMAC-SHA512, ASP.NET Core Identity's default since .NET 7 (PasswordHasher V3: 100,000
+  iterations; PasswordHasher.cs), below OWASP's but what every ASP.NET Core app gets. Django 4.2 LTS's default
+  (pbkdf2_sha256, 600,000; 720,000 in 5.0, 870,000 in 5.1, 1,000,000 in 5.2) and Werkzeug's
+  DEFAULT_PBKDF2_ITERATIONS (600,000 since 2.3; 1,000,000 in 3.1) meet OWASP's. Other digests (SHA-224,
+  SHA-384, MD5...) are not in OWASP's table and are not accepted.
 
 `floor_problem` says what is too weak, in words a beginner can act on; None when the hash is strong enough.
 """
@@ -50,8 +52,11 @@ SCRYPT_FLOORS: tuple[tuple[int, int, int], ...] = SCRYPT_OWASP + (SCRYPT_WERKZEU
 
 BCRYPT_MIN_COST = 10
 
-# hashlib's digest name -> OWASP's minimum PBKDF2 iterations.
-PBKDF2_MIN_ITERATIONS: dict[str, int] = {"sha1": 1_300_000, "sha256": 600_000, "sha512": 210_000}
+# hashlib's digest name -> OWASP's minimum PBKDF2 iterations, then the frameworks' defaults below it.
+PBKDF2_OWASP: dict[str, int] = {"sha1": 1_300_000, "sha256": 600_000, "sha512": 210_000}
+PBKDF2_FRAMEWORK: dict[str, tuple[int, str]] = {"sha512": (100_000, "ASP.NET Core Identity's default")}
+PBKDF2_MIN_ITERATIONS: dict[str, int] = {
+    digest: min(owasp, PBKDF2_FRAMEWORK.get(digest, (owasp, ""))[0]) for digest, owasp in PBKDF2_OWASP.items()}
 # As OWASP writes them: PBKDF2-HMAC-SHA256.
 DIGEST_TITLES = {"md5": "MD5", "sha1": "SHA1", "sha224": "SHA224", "sha256": "SHA256", "sha384": "SHA384",
                  "sha512": "SHA512"}
@@ -171,5 +176,8 @@ def _pbkdf2_problem(params: Pbkdf2Params) -> str | None:
                 "HMAC-SHA512 (210,000) or HMAC-SHA1 (1,300,000); use HMAC-SHA256")
     if params.iterations >= minimum:
         return None
+    framework = PBKDF2_FRAMEWORK.get(params.digest)
+    source = f" ({framework[1]}; OWASP asks {PBKDF2_OWASP[params.digest]:,})" if framework else ""
     return (f"{describe(params)} is below the minimum of {minimum:,} iterations for "
-            f"HMAC-{DIGEST_TITLES[params.digest]}: raise the iterations to {minimum:,} or more")
+            f"HMAC-{DIGEST_TITLES[params.digest]}{source}: raise the iterations to "
+            f"{PBKDF2_OWASP[params.digest]:,} or more")

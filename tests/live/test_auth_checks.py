@@ -34,12 +34,21 @@ def django_pbkdf2(password: str, iterations: int = 600_000) -> str:
     return f"pbkdf2_sha256${iterations}${salt}${base64.b64encode(digest).decode()}"
 
 
+def aspnet_identity(password: str) -> str:
+    """ASP.NET Core Identity's PasswordHasher V3 on .NET 7+: PBKDF2-HMAC-SHA512, 100,000 iterations."""
+    salt = secrets.token_bytes(16)
+    subkey = hashlib.pbkdf2_hmac("sha512", password.encode(), salt, 100_000, 32)
+    head = bytes([1]) + b"".join(n.to_bytes(4, "big") for n in (2, 100_000, len(salt)))
+    return base64.b64encode(head + salt + subkey).decode()
+
+
 # How the app stores a password, by mode: a function of (email, password) -> the stored text.
 STORE = {
     "bcrypt-12": lambda e, p: bcrypt.hashpw(p.encode(), bcrypt.gensalt(12)).decode(),
     "argon2id": lambda e, p: argon2.PasswordHasher().hash(p),
     "werkzeug-scrypt": lambda e, p: werkzeug_scrypt(p),
     "django-pbkdf2": lambda e, p: django_pbkdf2(p),
+    "aspnet-identity": lambda e, p: aspnet_identity(p),
     "spring-bcrypt": lambda e, p: "{bcrypt}" + bcrypt.hashpw(p.encode(), bcrypt.gensalt(10, prefix=b"2a")).decode(),
     "plaintext": lambda e, p: p,
     "base64": lambda e, p: base64.b64encode(p.encode()).decode(),
@@ -160,6 +169,7 @@ def status(result) -> str:
     ("werkzeug-scrypt", "Werkzeug's scrypt hashes (N=32768 (2^15), r=8, p=1)"),
     ("django-pbkdf2", "Django's pbkdf2_sha256 hashes (HMAC-SHA256, 600,000 iterations)"),
     ("spring-bcrypt", "Spring Security's {bcrypt} bcrypt hashes (cost 10)"),
+    ("aspnet-identity", "ASP.NET Core Identity's PBKDF2 (V3) hashes (HMAC-SHA512, 100,000 iterations)"),
 ])
 def test_right_storage_passes(app, run_check, mode, words):
     result = check_with(app, run_check, mode)

@@ -52,6 +52,15 @@ def django_scrypt(password: str, n: int = 2**14, r: int = 8, p: int = 5) -> str:
     return f"scrypt${n}${salt}${r}${p}${base64.b64encode(data).decode()}"
 
 
+def aspnet_v3(password: str, prf: int = 2, iterations: int = 100_000) -> str:
+    """ASP.NET Core Identity's PasswordHasher V3 (.NET 7+ defaults): base64 of 0x01, PRF, iterations, salt
+    length (big-endian), salt, subkey."""
+    salt = secrets.token_bytes(16)
+    subkey = hashlib.pbkdf2_hmac(("sha1", "sha256", "sha512")[prf], password.encode(), salt, iterations, 32)
+    head = bytes([1]) + b"".join(n.to_bytes(4, "big") for n in (prf, iterations, len(salt)))
+    return base64.b64encode(head + salt + subkey).decode()
+
+
 def ab64(data: bytes) -> str:
     """passlib's adapted base64: no padding, . for +."""
     return base64.b64encode(data).decode().rstrip("=").replace("+", ".")
@@ -89,6 +98,8 @@ RIGHT_FORMATS = [
     ("Django 5.2 default", lambda pw: django_pbkdf2(pw, 1_000_000), "Django's pbkdf2_sha256",
      policy.Pbkdf2Params("sha256", 1_000_000)),
     ("Django scrypt (5.1)", lambda pw: django_scrypt(pw), "Django's scrypt", policy.ScryptParams(2**14, 8, 5)),
+    ("ASP.NET Core Identity (.NET 7+)", lambda pw: aspnet_v3(pw), "ASP.NET Core Identity's PBKDF2 (V3)",
+     policy.Pbkdf2Params("sha512", 100_000)),
 ]
 
 
@@ -230,6 +241,22 @@ def test_pbkdf2_minimum_per_digest(digest, minimum):
     assert policy.floor_problem(policy.Pbkdf2Params(digest, minimum)) is None
     problem = policy.floor_problem(policy.Pbkdf2Params(digest, minimum - 1))
     assert f"below the minimum of {minimum:,} iterations" in problem
+
+
+def test_pbkdf2_sha512_takes_aspnet_cores_default_and_its_older_formats_fail():
+    assert policy.floor_problem(policy.Pbkdf2Params("sha512", 210_000)) is None  # OWASP's
+    assert policy.floor_problem(policy.Pbkdf2Params("sha512", 100_000)) is None  # ASP.NET Core Identity's
+    problem = policy.floor_problem(policy.Pbkdf2Params("sha512", 99_999))
+    assert "(ASP.NET Core Identity's default; OWASP asks 210,000): raise the iterations to 210,000" in problem
+    found = hashes.recognise(aspnet_v3(PASSWORD, prf=1, iterations=10_000))  # .NET 6 and before
+    assert found.params == policy.Pbkdf2Params("sha256", 10_000) and found.verify(PASSWORD)
+    assert policy.floor_problem(found.params) is not None
+    salt = secrets.token_bytes(16)
+    v2 = base64.b64encode(b"\0" + salt + hashlib.pbkdf2_hmac("sha1", PASSWORD.encode(), salt, 1000, 32)).decode()
+    found = hashes.recognise(v2)
+    assert found.spelling == "ASP.NET Core Identity's PBKDF2 (V2)" and found.verify(PASSWORD)
+    assert "below the minimum of 1,300,000 iterations for HMAC-SHA1" in policy.floor_problem(found.params)
+    assert hashes.recognise(base64.b64encode(hashlib.sha512(PASSWORD.encode()).digest()).decode()) is None
 
 
 def test_pbkdf2_with_other_digests_or_old_defaults_fails():
