@@ -51,7 +51,7 @@ def new_password() -> str:
     return f"{groups[0]}-{groups[1]}@{groups[2]}{tail}"
 
 
-class Registration(Request):
+class RegisterRequest(Request):
     """The request that registers a user: ${email} and ${password} are the test user's."""
 
     method: str = "POST"
@@ -67,7 +67,7 @@ class Registration(Request):
     def templates(self) -> list[str]:
         return [self.path or "", self.body or ""] + fresh.names_in(self.headers) + fresh.names_in(self.json_body)
 
-    def filled(self, values: dict[str, Any]) -> Registration:
+    def filled(self, values: dict[str, Any]) -> RegisterRequest:
         """The request as sent for one user: placeholders filled, fresh values drawn anew."""
         in_url = {k: quote(str(v), safe="") for k, v in values.items()}
         return self.model_copy(update={
@@ -85,8 +85,8 @@ class PasswordStorage(SqlCheck):
     url: str | None = Field(None, description="The learner's app: a base URL on 127.0.0.1, localhost or ::1.")
     setting: str | None = Field(None, description="A lab setting holding the base URL of the learner's app "
                                                   "(e.g. app_url).")
-    registration: Registration = Field(
-        default_factory=Registration, alias="register",
+    registration: RegisterRequest = Field(
+        default_factory=RegisterRequest, alias="register",
         description="The request that registers a user (default: POST /register with JSON "
                     "{email: ${email}, password: ${password}}). It must send ${email} and ${password}.")
     status: int | list[int] = Field([200, 201], description="The status code(s) a registration answers.")
