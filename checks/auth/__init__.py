@@ -1,0 +1,3 @@
+"""The auth.* checks: how the learner's own app handles authentication, judged from what it stored and how it
+behaves, never from its source: password storage (password_storage.py)."""
+from . import password_storage  # noqa: F401  (importing a module registers its check types)
