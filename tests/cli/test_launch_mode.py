@@ -29,8 +29,11 @@ def test_launch_mode_from_config_to_check(run, tmp_path):  # noqa: F811
     assert "✔ Answer GET /hello" in run("check")
     assert json.loads(run("app", "status", "--json"))[0]["running"] == []
 
+    assert "your app is not running: labctl app start" in run("status")
     out = run("app", "start")
     assert f"app runs at {url}" in out
+    assert f"your app runs at {url}" in run("status")
+    assert json.loads(run("status", "--json"))["app"][0]["url"] == url
     status = json.loads(run("app", "status", "--json"))
     assert status[0]["command"] == "python3 app.py" and status[0]["running"][0]["started_by"] == "you"
     assert "✔ Answer GET /hello" in run("check")

@@ -41,7 +41,11 @@ def status(app: App, instance: str | None, name: str | None, as_json: bool) -> N
     chosen = pick_instance(app, instance, name)
     view = app.manager.view(chosen)
     if as_json:
-        app.print_json(view_json(view))
+        data = view_json(view)
+        if view.lab.processes:
+            data["app"] = [{"process": r.process, "copy": r.copy, "pid": r.pid, "url": r.url, "started_by": r.by}
+                           for r in app.manager.launcher(view).running()]
+        app.print_json(data)
     else:
         app.console.print(f"[bold]{view.lab.title}[/] ({view.instance})")
         if view.services:
@@ -50,9 +54,25 @@ def status(app: App, instance: str | None, name: str | None, as_json: bool) -> N
             app.console.print("  This lab needs no services: you work in your own files"
                               + (f", in {view.workspace}" if view.workspace else "") + ".")
         ui.settings_help(app.console, view)
+        _launched(app, view)
         if not view.ready:
             app.console.print(f"Some services are down: [cyan]labctl start {view.lab.id}"
                               f"{'' if view.instance == view.lab.id else ' --name ' + view.instance}[/] brings them back, "
                               "keeping your data.")
     if not view.ready:
         raise click.exceptions.Exit(ExitCode.SERVICE_NOT_READY)
+
+
+def _launched(app: App, view) -> None:
+    """Launch mode: what labctl runs of the learner's app."""
+    if not view.lab.processes:
+        return
+    launcher = app.manager.launcher(view)
+    running = launcher.running()
+    for record in running:
+        where = f" at {record.url}" if record.url else ""
+        app.console.print(f"  your {record.process}" + (f" (copy {record.copy})" if record.copy else "")
+                          + f" runs{where}, pid {record.pid}, started by {record.by}: [cyan]labctl app logs[/]")
+    idle = [name for name in launcher.configured() if not any(r.process == name for r in running)]
+    for name in idle:
+        app.console.print(f"  your {name} is not running: [cyan]labctl app start[/] (`labctl check` starts it too)")
