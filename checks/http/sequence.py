@@ -273,6 +273,9 @@ def cookie_problem(set_now: list[SetCookie], rules: dict[str, CookieRule]) -> st
         if name == "*":
             cookies = [c for c in set_now if not c.deletes()] if not rule.deleted else list(set_now)
             if not cookies:
+                if rule.deleted:  # a logout: the browser must be told to forget the cookie
+                    return ("the answer sets no cookie (no Set-Cookie header); it should expire the session cookie: "
+                            "set it again, empty, with Max-Age=0")
                 return "the answer sets no cookie (no Set-Cookie header); it should set the session cookie"
         else:
             cookies = [c for c in set_now if c.name == name]
