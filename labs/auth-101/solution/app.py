@@ -458,7 +458,7 @@ class App:
                     if locked:
                         return self._locked_answer()
                 if bug("failed-login-keeps-session"):
-                    return Answer(401, {"error": "wrong password"}, [("Set-Cookie", cookie_for(self.sessions.create(user_id)))])
+                    return Answer(401, wrong.data, [("Set-Cookie", cookie_for(self.sessions.create(user_id)))])
                 return error(401, "wrong password") if bug("different-errors") else wrong
             if done("lockout") and not bug("no-reset-on-success"):
                 self._reset_failures(conn, user_id, email)
