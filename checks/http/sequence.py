@@ -2,7 +2,8 @@
 
 `let` draws fresh values for each run (a new title, a new request id), steps `save` what an answer
 gave (a new book's id, a header) for later steps, and `distinct` asks that saved values all differ
-(a request id that is new on every response). See fresh.py for the `${...}` placeholders.
+(a request id that is new on every response). See fresh.py for the `${...}` placeholders. `secrets`
+names lab secrets the steps send as they are (an admin's password, which the app made its account with).
 """
 from __future__ import annotations
 
@@ -106,6 +107,17 @@ class Sequence(Target):
                                 "e.g. {title: 'Book ${random}', year: '${int:1000-1999}'}, used as ${name}.")
     steps: list[Step] = Field(min_length=1, max_length=20, description="Requests made in order, sharing cookies.")
     distinct: list[str] = Field(default_factory=list, description="Saved names whose values must all differ.")
+    lab_secrets: list[str] = Field(default_factory=list, alias="secrets", description="Lab secrets (lab.yaml "
+                                   "secrets:) the steps send as ${NAME}, e.g. the password of the account the app "
+                                   "makes from ADMIN_PASSWORD; read from the app's environment (labctl env).")
+
+    @field_validator("lab_secrets")
+    @classmethod
+    def _secret_names(cls, value: list[str]) -> list[str]:
+        for name in value:
+            if not re.fullmatch(r"[A-Z][A-Z0-9_]*", name) or name.startswith("LABCTL_"):
+                raise ValueError(f"{name!r} is not a lab secret's name (capitals, digits and _, e.g. ADMIN_PASSWORD)")
+        return value
 
     @field_validator("steps")
     @classmethod
@@ -121,8 +133,11 @@ class Sequence(Target):
         for name, template in self.let.items():
             if name in fresh.GENERATORS:
                 raise ValueError(f"let: {name} is the name of a fresh value (${{{name}}}); call it something else")
+            if name in self.lab_secrets:
+                raise ValueError(f"let: {name} is the name of a lab secret the steps use; call it something else")
             fresh.check_template(template, known)
             known.add(name)
+        known |= set(self.lab_secrets)
         for number, step in enumerate(self.steps, 1):
             try:
                 for text in _sent(step):
@@ -183,7 +198,7 @@ class Sequence(Target):
 
     def run(self, ctx: CheckContext) -> Outcome:
         done: list[str] = []
-        values = fresh.make_values(self.let)
+        values = {**self._secret_values(ctx), **fresh.make_values(self.let)}
         origin: dict[str, str] = {}
         step_of: dict[str, int] = {}
         # The steps share the check's time budget, so a long sequence ends as a failure, not a runner timeout.
@@ -231,6 +246,18 @@ class Sequence(Target):
                           evidence="; ".join(done))
         return passed(f"all {len(self.steps)} requests answered as expected", evidence="; ".join(done))
 
+    def _secret_values(self, ctx: CheckContext) -> dict[str, str]:
+        """The lab secrets the steps use, as the learner's app gets them. Raises CheckError when one is missing."""
+        from labctl.core.errors import CheckError
+
+        values = {}
+        for name in self.lab_secrets:
+            value = ctx.env.get(name)
+            if not value:
+                raise CheckError(f"the lab has no secret {name}: declare it under secrets: in lab.yaml")
+            values[name] = value
+        return values
+
 
 def _first_repeat(names: list[str], values: dict[str, Any]) -> tuple[str, str] | None:
     for i, second in enumerate(names):
@@ -246,6 +273,9 @@ def cookie_problem(set_now: list[SetCookie], rules: dict[str, CookieRule]) -> st
         if name == "*":
             cookies = [c for c in set_now if not c.deletes()] if not rule.deleted else list(set_now)
             if not cookies:
+                if rule.deleted:  # a logout: the browser must be told to forget the cookie
+                    return ("the answer sets no cookie (no Set-Cookie header); it should expire the session cookie: "
+                            "set it again, empty, with Max-Age=0")
                 return "the answer sets no cookie (no Set-Cookie header); it should set the session cookie"
         else:
             cookies = [c for c in set_now if c.name == name]
@@ -294,7 +324,12 @@ def restart_app(ctx: CheckContext, process: str) -> str | None:
     from labctl.core.errors import CheckError, LabctlError
 
     launcher = ctx.launcher
-    if launcher is None or process not in launcher.lab.processes:
+    if launcher is None:
+        # A contained app (`labctl grade`, `check --contained`) runs in a sandbox, which labctl cannot restart yet.
+        raise CheckError(f"this check restarts your app's {process} process, and labctl cannot restart an app it "
+                         "runs in a sandbox (labctl grade, check --contained): check this task with `labctl check`, "
+                         "in launch mode")
+    if process not in launcher.lab.processes:
         raise CheckError(f"this check restarts your app's {process} process, which this lab does not declare")
     if launcher.command(process) is None:
         setting = launcher.lab.processes[process].command_setting

@@ -17,6 +17,7 @@ import json
 import os
 import signal
 import subprocess
+import sys
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -203,6 +204,9 @@ class Launcher:
         env.update(self.env)
         env.update(LABCTL_PROCESS=name, LABCTL_COPY=str(copy))
         env.setdefault("PYTHONUNBUFFERED", "1")  # a Python app's output reaches the log as it is printed
+        # As for an app step (host_apps.py): a lab's Python reference, launched as a learner's app is (a task that
+        # restarts the app needs launch mode), may run on labctl's own interpreter, "$LABCTL_PYTHON" app.py.
+        env.setdefault("LABCTL_PYTHON", sys.executable)
         if url is not None:
             env.update(PORT=str(port_of(url)), HOST="127.0.0.1")
         with log.open("ab") as out:

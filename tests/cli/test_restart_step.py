@@ -49,7 +49,7 @@ def checked(tmp_path):
     lab = load_lab_dir(TEST_LABS / "app-only")
     launchers = []
 
-    def run(command: str, *, launch_mode: bool = True):
+    def run(command: str, *, launch_mode: bool = True, contained: bool = False):
         settings = {"app_url": f"http://127.0.0.1:{free_port()}", "app": command}
         launcher = Launcher(tmp_path / "home", "i", lab, settings, {}, tmp_path / "ws", ready_timeout=10)
         launchers.append(launcher)
@@ -60,7 +60,7 @@ def checked(tmp_path):
         cls = registry.get(SCENARIO["type"])
         check = cls.model_validate({k: v for k, v in SCENARIO.items() if k != "type"})
         ctx = CheckContext(lab_path=tmp_path, services={}, workspace=tmp_path / "ws", timeout=20,
-                           settings=settings, launcher=launcher)
+                           settings=settings, launcher=None if contained else launcher)
         try:
             return run_one(Task("t", "t", tmp_path, ("h",), (), (), ()), CheckSpec(cls.type_name, check, 0), ctx)
         finally:
@@ -87,3 +87,11 @@ def test_without_launch_mode_the_check_says_how_to_give_it(checked):
     result = checked("python3 app.py file", launch_mode=False)
     assert result.status.value == "error"
     assert "labctl must run it (launch mode): `labctl config set app" in result.message
+
+
+def test_a_contained_app_says_it_cannot_be_restarted_there(checked):
+    """Graded or checked --contained, the app runs in a sandbox and the checks get no launcher."""
+    result = checked("python3 app.py file", contained=True)
+    assert result.status.value == "error"
+    assert "labctl cannot restart an app it runs in a sandbox (labctl grade, check --contained)" in result.message
+    assert "does not declare" not in result.message

@@ -4,6 +4,7 @@ changing at login, and an old cookie replayed after logout. No container: these 
 from __future__ import annotations
 
 import json
+import re
 import secrets
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -164,3 +165,94 @@ def test_a_rule_for_a_named_cookie_the_answer_does_not_set(app, tmp_path):
         {"method": "POST", "path": "/login", "status": 200, "set_cookies": {"session": {"httponly": True}}}]}, tmp_path)
     assert result.status.value == "failed"
     assert "the answer does not set the cookie session (cookies it sets: sid)" in result.message
+
+
+# ---- lab secrets in a sequence: the admin account an app makes from ADMIN_PASSWORD ----------------
+
+ADMIN_PASSWORD = "adm-" + secrets.token_urlsafe(12)
+
+
+class AdminApp(BaseHTTPRequestHandler):
+    """POST /login {email, password}: the admin's password is ADMIN_PASSWORD; GET /admin: 200 for the admin."""
+
+    admins: set[str] = set()
+
+    def log_message(self, *args) -> None:
+        pass
+
+    def _send(self, status: int, cookie: str | None = None) -> None:
+        self.send_response(status)
+        if cookie:
+            self.send_header("Set-Cookie", cookie)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def do_POST(self) -> None:
+        body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
+        if body.get("email") == "admin@example.com" and body.get("password") == ADMIN_PASSWORD:
+            sid = secrets.token_hex(8)
+            self.admins.add(sid)
+            return self._send(200, f"sid={sid}; HttpOnly; SameSite=Lax; Path=/")
+        self._send(401)
+
+    def do_GET(self) -> None:
+        sid = (self.headers.get("Cookie") or "").partition("sid=")[2]
+        self._send(200 if sid in self.admins else 401)
+
+
+@pytest.fixture(scope="module")
+def admin_app():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), AdminApp)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+ADMIN_LOGIN = {"type": "http.sequence", "secrets": ["ADMIN_PASSWORD"], "let": {"email": "admin@example.com"},
+               "steps": [{"method": "POST", "path": "/login", "status": 200,
+                          "json": {"email": "${email}", "password": "${ADMIN_PASSWORD}"}},
+                         {"path": "/admin", "status": 200}]}
+
+
+def run_with_env(entry: dict, env: dict[str, str], tmp_path):
+    params = dict(entry)
+    cls = registry.get(params.pop("type"))
+    check = cls.model_validate(params)
+    ctx = CheckContext(lab_path=tmp_path, services={}, workspace=None, timeout=5, env=env)
+    try:
+        return run_one(Task("t", "t", tmp_path, ("h",), (), (), ()), CheckSpec(cls.type_name, check, 0), ctx)
+    finally:
+        ctx.close()
+
+
+def test_a_step_sends_the_lab_secret_the_app_made_its_admin_with(admin_app, tmp_path):
+    result = run_with_env({**ADMIN_LOGIN, "url": admin_app}, {"ADMIN_PASSWORD": ADMIN_PASSWORD}, tmp_path)
+    assert result.status.value == "passed", result.message
+
+
+def test_an_app_that_ignores_the_secret_fails(admin_app, tmp_path):
+    """The app made its admin with another password than the lab's secret: the admin's login is refused."""
+    result = run_with_env({**ADMIN_LOGIN, "url": admin_app}, {"ADMIN_PASSWORD": "not-" + ADMIN_PASSWORD}, tmp_path)
+    assert result.status.value == "failed"
+    assert result.message.startswith(f"step 1 (POST {admin_app}/login): it answered 401; expected 200")
+
+
+def test_a_secret_the_lab_does_not_declare_is_the_labs_error(admin_app, tmp_path):
+    result = run_with_env({**ADMIN_LOGIN, "url": admin_app}, {}, tmp_path)
+    assert result.status.value == "error"
+    assert "the lab has no secret ADMIN_PASSWORD: declare it under secrets: in lab.yaml" in result.message
+
+
+@pytest.mark.parametrize("change, said", [
+    ({"secrets": ["admin_password"]}, "is not a lab secret's name"),
+    ({"let": {"ADMIN_PASSWORD": "x"}}, "let: ADMIN_PASSWORD is the name of a lab secret"),
+    ({"secrets": []}, "${ADMIN_PASSWORD} is not defined before it is used"),
+])
+def test_secret_names_are_checked_when_the_lab_loads(change, said):
+    cls = registry.get("http.sequence")
+    params = {k: v for k, v in {**ADMIN_LOGIN, "url": "http://127.0.0.1:9", **change}.items() if k != "type"}
+    with pytest.raises(ValueError, match=re.escape(said)):
+        cls.model_validate(params)

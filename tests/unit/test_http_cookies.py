@@ -41,3 +41,14 @@ def test_the_jar_sends_secure_cookies_by_path_and_forgets_expired_ones():
     assert [c.name for c in jar.last_set] == ["sid", "pref", "sid"]
     jar.begin()
     assert jar.last_set == []
+
+
+def test_an_answer_that_sets_no_cookie_is_told_what_it_should_set():
+    from labctl.check_families.http.sequence import CookieRule, cookie_problem
+
+    login = cookie_problem([], {"*": CookieRule(httponly=True)})
+    assert login == "the answer sets no cookie (no Set-Cookie header); it should set the session cookie"
+    logout = cookie_problem([], {"*": CookieRule(deleted=True)})
+    assert logout == ("the answer sets no cookie (no Set-Cookie header); it should expire the session cookie: "
+                      "set it again, empty, with Max-Age=0")
+    assert cookie_problem([parse_set_cookie("sid=; Path=/; Max-Age=0")], {"*": CookieRule(deleted=True)}) is None

@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 import signal
+import sys
 import time
 from pathlib import Path
 
@@ -24,7 +25,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 class H(BaseHTTPRequestHandler):
     def do_GET(self):
         body = json.dumps({k: os.environ.get(k) for k in ("PORT", "HOST", "DATABASE_URL", "JWT_SECRET",
-                           "LABCTL_PROCESS", "LABCTL_COPY")}).encode()
+                           "LABCTL_PROCESS", "LABCTL_COPY", "LABCTL_PYTHON")}).encode()
         self.send_response(200); self.send_header("Content-Length", str(len(body))); self.end_headers()
         self.wfile.write(body)
     def log_message(self, *a): pass
@@ -96,8 +97,16 @@ def test_the_app_gets_its_port_the_lab_settings_and_secrets(make):
     record = launcher.start("app")
     assert _get(record.url) == {"PORT": record.url.rsplit(":", 1)[1], "HOST": "127.0.0.1",
                                 "DATABASE_URL": "postgresql://x", "JWT_SECRET": "s3",
-                                "LABCTL_PROCESS": "app", "LABCTL_COPY": "0"}
+                                "LABCTL_PROCESS": "app", "LABCTL_COPY": "0", "LABCTL_PYTHON": sys.executable}
     assert "up" in launcher.log_tail("app")
+
+
+def test_a_lab_reference_runs_on_labctls_own_interpreter(make, workspace):
+    """'"$LABCTL_PYTHON" app.py' starts a lab's Python reference with labctl's libraries, as an app step does."""
+    (workspace / "which.py").write_text(ENV_DUMP.replace('body = json.dumps({k', 'body = json.dumps({"exe": sys.executable, **{k')
+                                        .replace('"LABCTL_PYTHON")}).encode()', '"LABCTL_PYTHON")}}).encode()'))
+    record = make(app='"$LABCTL_PYTHON" which.py').start("app")
+    assert _get(record.url)["exe"] == sys.executable
 
 
 def test_copies_listen_on_other_ports_and_are_counted(make):
