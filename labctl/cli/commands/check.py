@@ -84,8 +84,8 @@ def check(app: App, task_ids: tuple[str, ...], name: str | None, as_json: bool, 
     passed_now = sum(r.status is Status.PASSED for r in results)
     console.print(f"[bold]{passed_now} of {len(results)} tasks pass.[/]")
     if code is ExitCode.SERVICE_NOT_READY:
-        console.print("Some checks could not run because a service did not answer: "
-                      f"[cyan]labctl status[/], then [cyan]labctl start {view.lab.id}[/] if something is down.")
+        console.print("Some checks could not run; their messages above say why. If a service is down: "
+                      f"[cyan]labctl status[/], then [cyan]labctl start {view.lab.id}[/].")
     elif code is ExitCode.CHECKS_FAILED:
         failing = next(r for r in results if r.status is Status.FAILED)
         task = view.lab.task(failing.task)
