@@ -99,9 +99,11 @@ class BrowserJar:
     def __init__(self) -> None:
         self._cookies: dict[tuple[str, str], SetCookie] = {}  # (name, path) -> cookie
         self.last_set: list[SetCookie] = []  # what the last request's answers set (every redirect hop)
+        self.last_sent = ""  # the Cookie header the last request went with (its first hop)
 
     def begin(self) -> None:
         self.last_set = []
+        self.last_sent = ""
 
     def take(self, response: Any) -> None:
         """Keep what an answer sets, and drop what it expires."""

@@ -211,6 +211,7 @@ class Target(Check):
             if jar is not None and not own_cookie:
                 sent = jar.header_for(urlsplit(url).path)
                 kwargs["headers"] = {**request.headers, **({"Cookie": sent} if sent else {})}
+                jar.last_sent = jar.last_sent or sent
             try:
                 response = session.request(method, url, allow_redirects=False, timeout=timeout, **kwargs)
             except requests.RequestException as exc:

@@ -217,7 +217,10 @@ class Sequence(Target):
                                       evidence="; ".join(done))
                 left = max(0.1, deadline - time.monotonic())
                 response, url, elapsed = self.send(ctx, session, step, timeout=left)
-                curl = self.evidence(step, url)
+                # The curl line carries the cookies the browser sent, so pasting it replays this very request.
+                sent_cookie = session.labctl_jar.last_sent
+                curl = self.evidence(step.model_copy(update={"headers": {**step.headers, "Cookie": sent_cookie}})
+                                     if sent_cookie else step, url)
                 done.append(curl)
                 evidence = "; ".join(done)
                 shown = f"{step.method} {url}" + (f", {step.what}" if step.what else "")

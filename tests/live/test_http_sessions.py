@@ -256,3 +256,11 @@ def test_secret_names_are_checked_when_the_lab_loads(change, said):
     params = {k: v for k, v in {**ADMIN_LOGIN, "url": "http://127.0.0.1:9", **change}.items() if k != "type"}
     with pytest.raises(ValueError, match=re.escape(said)):
         cls.model_validate(params)
+
+
+def test_the_curl_line_of_a_failing_step_carries_the_cookies_sent(app, tmp_path):
+    result = run({"type": "http.sequence", "url": f"{app}/m/good", "steps": [
+        {"method": "POST", "path": "/login", "status": 200},
+        {"path": "/me", "status": 401}]}, tmp_path)  # the app rightly answers 200: this step's expectation fails
+    assert result.status.value == "failed"
+    assert "-H 'Cookie: sid=s-" in result.message.split("Try it: ")[1], result.message
