@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from labctl.check_engine.context import CheckContext
 from labctl.check_engine.registry import register
 from labctl.check_engine.result import Outcome, failed, passed
+from labctl.core.errors import CheckError
 
 from . import fresh
 from .cookies import SetCookie
@@ -103,7 +104,8 @@ def _expected(step: Step) -> list[str]:
 @register("http.sequence")
 class Sequence(Target):
     let: dict[str, str] = Field(default_factory=dict, description="{name: template}: fresh values for this run, "
-                                "e.g. {title: 'Book ${random}', year: '${int:1000-1999}'}, used as ${name}.")
+                                "e.g. {title: 'Book ${random}', year: '${int:1000-1999}'}, used as ${name}; "
+                                "${secret:NAME} is the lab's secret NAME, as the learner's app gets it.")
     steps: list[Step] = Field(min_length=1, max_length=20, description="Requests made in order, sharing cookies.")
     distinct: list[str] = Field(default_factory=list, description="Saved names whose values must all differ.")
 
@@ -119,9 +121,9 @@ class Sequence(Target):
     def _names(self) -> "Sequence":
         known: set[str] = set()
         for name, template in self.let.items():
-            if name in fresh.GENERATORS:
+            if name in (*fresh.GENERATORS, fresh.SECRET):
                 raise ValueError(f"let: {name} is the name of a fresh value (${{{name}}}); call it something else")
-            fresh.check_template(template, known)
+            fresh.check_template(template, known, secrets=True)
             known.add(name)
         for number, step in enumerate(self.steps, 1):
             try:
@@ -183,7 +185,10 @@ class Sequence(Target):
 
     def run(self, ctx: CheckContext) -> Outcome:
         done: list[str] = []
-        values = fresh.make_values(self.let)
+        try:
+            values = fresh.make_values(self.let, secrets=ctx.env)
+        except fresh.MissingSecret as exc:
+            raise CheckError(f"the lab has no secret {exc.args[0]}: declare it under secrets: in lab.yaml") from None
         origin: dict[str, str] = {}
         step_of: dict[str, int] = {}
         # The steps share the check's time budget, so a long sequence ends as a failure, not a runner timeout.
