@@ -74,6 +74,7 @@ BUGS = {
     # admin
     "role-from-body": "POST /register takes the role from the request body",
     "any-user-admin": "GET /admin/stats lets in any valid token, whatever its role",
+    "role-from-request": "GET /admin/stats takes a role sent in the request's JSON body over the token's",
     "admin-403-no-token": "GET /admin/stats answers 403 to a request without a token",
     "admin-401-for-user": "GET /admin/stats answers 401 to a normal user's valid token",
     "admin-hard-coded-password": "the admin is created with the password admin123 instead of $ADMIN_PASSWORD",
@@ -355,6 +356,8 @@ def admin_stats(handler) -> tuple[int, dict | None]:
     if bug("admin-403-no-token") and not header:
         raise HttpError(403, "admins only")
     claims = bearer_claims(handler)
+    if bug("role-from-request") and handler.headers.get("Content-Length"):
+        claims = {**claims, "role": json_body(handler).get("role", claims.get("role"))}
     if claims.get("role") != "admin" and not bug("any-user-admin"):
         # A valid token of a known user who may not do this: 403 Forbidden, not 401.
         raise HttpError(401 if bug("admin-401-for-user") else 403, "admins only")
