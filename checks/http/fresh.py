@@ -3,15 +3,19 @@
 `let` names fresh values (`${random}`: a new word of letters and digits, `${int:1000-1999}`: a new whole
 number, `${digits:4}`: a new string of that many digits, such as "5307"), steps `save` values from answers (a new book's id), and later steps use them as `${name}`.
 A string that is only `${name}` becomes the value itself, so `year: "${year}"` sends a number.
+In a sequence's `let`, `${secret:NAME}` is the lab's secret NAME as the learner's app gets it in its environment
+(the password of the admin an app creates from ADMIN_PASSWORD, say): known to the app, never to a check's text.
 """
 from __future__ import annotations
 
 import random
 import re
 import string
-from typing import Any
+from typing import Any, Mapping
 
 GENERATORS = ("random", "int", "digits")
+SECRET = "secret"
+SECRET_NAME = re.compile(r"[A-Z][A-Z0-9_]*")
 PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::([^}]*))?\}")
 _rng = random.SystemRandom()
 
@@ -35,12 +39,16 @@ def _generated(kind: str, arg: str | None) -> Any:
                      "use ${random}, ${int:LOW-HIGH} or ${digits:N}")
 
 
-def check_template(text: str, known: set[str], *, generators: bool = True) -> None:
+def check_template(text: str, known: set[str], *, generators: bool = True, secrets: bool = False) -> None:
     """Raises ValueError when `text` uses a name that is not known (yet), or a malformed generator (or
-    any generator, where `generators` is false: an expected value must be one the check knows)."""
+    any generator, where `generators` is false: an expected value must be one the check knows), or a
+    `${secret:NAME}` where `secrets` is false or NAME is not an environment variable's name."""
     for m in PLACEHOLDER.finditer(text):
         name, arg = m.group(1), m.group(2)
-        if name in GENERATORS:
+        if name == SECRET and secrets and arg is not None:
+            if not SECRET_NAME.fullmatch(arg):
+                raise ValueError(f"{m.group(0)}: a lab secret's name is in capitals, e.g. ${{secret:ADMIN_PASSWORD}}")
+        elif name in GENERATORS:
             _generated(name, arg)
             if not generators:
                 raise ValueError(f"{m.group(0)} would be a new value, unknown to the request: draw it in let "
@@ -61,12 +69,32 @@ def names_in(value: Any) -> list[str]:
     return []
 
 
-def make_values(let: dict[str, str]) -> dict[str, Any]:
-    """The `let` values of one run: every generator is drawn anew."""
+class MissingSecret(KeyError):
+    """A `${secret:NAME}` whose NAME the instance does not have (the lab does not declare it)."""
+
+
+def make_values(let: dict[str, str], secrets: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The `let` values of one run: every generator is drawn anew; `${secret:NAME}` is secrets[NAME].
+    Raises MissingSecret when a secret is not in `secrets`."""
     values: dict[str, Any] = {}
     for name, template in let.items():
+        if secrets is not None:
+            template = _with_secrets(template, secrets)
         values[name] = fill(template, values, generate=True)
     return values
+
+
+def _with_secrets(template: str, secrets: Mapping[str, str]) -> str:
+    """The template with each `${secret:NAME}` replaced by its value (URL-safe text, never a placeholder)."""
+
+    def one(m: re.Match) -> str:
+        if m.group(1) != SECRET or m.group(2) is None:
+            return m.group(0)
+        if m.group(2) not in secrets:
+            raise MissingSecret(m.group(2))
+        return secrets[m.group(2)]
+
+    return PLACEHOLDER.sub(one, template)
 
 
 def fill(value: Any, values: dict[str, Any], *, generate: bool = False) -> Any:

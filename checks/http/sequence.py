@@ -2,8 +2,8 @@
 
 `let` draws fresh values for each run (a new title, a new request id), steps `save` what an answer
 gave (a new book's id, a header) for later steps, and `distinct` asks that saved values all differ
-(a request id that is new on every response). See fresh.py for the `${...}` placeholders. `secrets`
-names lab secrets the steps send as they are (an admin's password, which the app made its account with).
+(a request id that is new on every response). See fresh.py for the `${...}` placeholders; in `let`,
+`${secret:NAME}` is a lab secret (an admin's password, which the app made its account with).
 """
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from labctl.check_engine.context import CheckContext
 from labctl.check_engine.registry import register
 from labctl.check_engine.result import Outcome, failed, passed
+from labctl.core.errors import CheckError
 
 from . import fresh
 from .cookies import SetCookie
@@ -104,20 +105,10 @@ def _expected(step: Step) -> list[str]:
 @register("http.sequence")
 class Sequence(Target):
     let: dict[str, str] = Field(default_factory=dict, description="{name: template}: fresh values for this run, "
-                                "e.g. {title: 'Book ${random}', year: '${int:1000-1999}'}, used as ${name}.")
+                                "e.g. {title: 'Book ${random}', year: '${int:1000-1999}'}, used as ${name}; "
+                                "${secret:NAME} is the lab's secret NAME, as the learner's app gets it.")
     steps: list[Step] = Field(min_length=1, max_length=20, description="Requests made in order, sharing cookies.")
     distinct: list[str] = Field(default_factory=list, description="Saved names whose values must all differ.")
-    lab_secrets: list[str] = Field(default_factory=list, alias="secrets", description="Lab secrets (lab.yaml "
-                                   "secrets:) the steps send as ${NAME}, e.g. the password of the account the app "
-                                   "makes from ADMIN_PASSWORD; read from the app's environment (labctl env).")
-
-    @field_validator("lab_secrets")
-    @classmethod
-    def _secret_names(cls, value: list[str]) -> list[str]:
-        for name in value:
-            if not re.fullmatch(r"[A-Z][A-Z0-9_]*", name) or name.startswith("LABCTL_"):
-                raise ValueError(f"{name!r} is not a lab secret's name (capitals, digits and _, e.g. ADMIN_PASSWORD)")
-        return value
 
     @field_validator("steps")
     @classmethod
@@ -131,13 +122,10 @@ class Sequence(Target):
     def _names(self) -> "Sequence":
         known: set[str] = set()
         for name, template in self.let.items():
-            if name in fresh.GENERATORS:
+            if name in (*fresh.GENERATORS, fresh.SECRET):
                 raise ValueError(f"let: {name} is the name of a fresh value (${{{name}}}); call it something else")
-            if name in self.lab_secrets:
-                raise ValueError(f"let: {name} is the name of a lab secret the steps use; call it something else")
-            fresh.check_template(template, known)
+            fresh.check_template(template, known, secrets=True)
             known.add(name)
-        known |= set(self.lab_secrets)
         for number, step in enumerate(self.steps, 1):
             try:
                 for text in _sent(step):
@@ -198,7 +186,10 @@ class Sequence(Target):
 
     def run(self, ctx: CheckContext) -> Outcome:
         done: list[str] = []
-        values = {**self._secret_values(ctx), **fresh.make_values(self.let)}
+        try:
+            values = fresh.make_values(self.let, secrets=ctx.env)
+        except fresh.MissingSecret as exc:
+            raise CheckError(f"the lab has no secret {exc.args[0]}: declare it under secrets: in lab.yaml") from None
         origin: dict[str, str] = {}
         step_of: dict[str, int] = {}
         # The steps share the check's time budget, so a long sequence ends as a failure, not a runner timeout.
@@ -248,18 +239,6 @@ class Sequence(Target):
                           expected="all different", found={n: values[n] for n in self.distinct},
                           evidence="; ".join(done))
         return passed(f"all {len(self.steps)} requests answered as expected", evidence="; ".join(done))
-
-    def _secret_values(self, ctx: CheckContext) -> dict[str, str]:
-        """The lab secrets the steps use, as the learner's app gets them. Raises CheckError when one is missing."""
-        from labctl.core.errors import CheckError
-
-        values = {}
-        for name in self.lab_secrets:
-            value = ctx.env.get(name)
-            if not value:
-                raise CheckError(f"the lab has no secret {name}: declare it under secrets: in lab.yaml")
-            values[name] = value
-        return values
 
 
 def _first_repeat(names: list[str], values: dict[str, Any]) -> tuple[str, str] | None:

@@ -139,12 +139,12 @@ def closed_port() -> int:
 def run_check(tmp_path, server):
     """run_check({"type": ..., ...}, services=...) -> CheckResult, through the real runner."""
 
-    def run(entry: dict, *, services=None, timeout: float = 5):
+    def run(entry: dict, *, services=None, timeout: float = 5, env=None):
         params = dict(entry)
         cls = registry.get(params.pop("type"))
         assert cls is not None, entry
         check = cls.model_validate(params)
-        ctx = CheckContext(lab_path=tmp_path, services=services or {}, workspace=None, timeout=timeout)
+        ctx = CheckContext(lab_path=tmp_path, services=services or {}, workspace=None, timeout=timeout, env=env or {})
         task = Task("t", "t", tmp_path, ("h",), (), (), ())
         try:
             return run_one(task, CheckSpec(cls.type_name, check, 0), ctx)
@@ -576,8 +576,34 @@ def test_sequence_echo_of_a_fresh_header(server, run_check):
     assert status(result) == "failed" and "the X-Request-Id header is 'req-1234'; expected 'req-" in result.message
 
 
+# A lab secret in let: the password of a user the app made from its environment (ADMIN_PASSWORD, say).
+SECRET_LOGIN = {"type": "http.sequence", "let": {"password": "${secret:LOGIN_PASSWORD}", "who": "${random}"},
+                "steps": [dict(LOGIN, json={"user": "ann", "password": "${password}"}),
+                          {"path": "/me", "status": 200, "equals": {"user": "ann"}}]}
+
+
+def test_sequence_logs_in_with_a_lab_secret(server, run_check):
+    result = run_check(dict(SECRET_LOGIN, url=server[0]), env={"LOGIN_PASSWORD": "pw"})
+    assert status(result) == "passed", result.message
+
+
+def test_sequence_with_a_lab_secret_the_app_does_not_use_fails(server, run_check):
+    result = run_check(dict(SECRET_LOGIN, url=server[0]), env={"LOGIN_PASSWORD": "not-what-the-app-has"})
+    assert status(result) == "failed"
+    assert said(result) == f"step 1 (POST {server[0]}/login): it answered 401; expected 200"
+
+
+def test_sequence_with_a_secret_the_lab_lacks_is_an_error(server, run_check):
+    result = run_check(dict(SECRET_LOGIN, url=server[0]), env={"DATABASE_URL": "postgresql://x"})
+    assert status(result) == "error"
+    assert result.message == "the lab has no secret LOGIN_PASSWORD: declare it under secrets: in lab.yaml"
+
+
 @pytest.mark.parametrize("params, words", [
     ({"steps": [{"path": "/x/${nope}"}]}, "step 1: ${nope} is not defined before it is used"),
+    ({"let": {"a": "${secret:admin}"}, "steps": [{"path": "/"}]}, "a lab secret's name is in capitals"),
+    ({"steps": [{"path": "/x/${secret:ADMIN_PASSWORD}"}]}, "step 1: ${secret} is not defined"),
+    ({"let": {"secret": "x"}, "steps": [{"path": "/"}]}, "let: secret is the name of a fresh value"),
     ({"steps": [{"path": "/x/${id}"}, {"path": "/y", "save": {"id": "id"}}]}, "step 1: ${id} is not defined"),
     ({"let": {"a": "${int:9-1}"}, "steps": [{"path": "/"}]}, "is not a fresh value"),
     ({"let": {"a": "${rand}"}, "steps": [{"path": "/"}]}, "${rand} is not defined"),
