@@ -15,7 +15,11 @@ def pg_connection(ctx):
 
 @pytest.fixture(scope="session")
 def pg(engine, tmp_path_factory):
-    """(manager, view) of a running pg-only instance for the whole session."""
+    """(manager, view) of a running pg-only instance for the whole session.
+
+    Made when a module first asks for it. tests/live/test_engine_restart.py restarts the engine, which stops
+    every container: a module that uses this instance must sort after it (test_password_storage_checks.py,
+    test_postgres_roles.py, test_sql_*.py), or find it stopped."""
     manager = make_manager(tmp_path_factory.mktemp("pg-home"))
     name = new_instance_name("pg")
     workspace = tmp_path_factory.mktemp("pg-workspace")
