@@ -13,33 +13,63 @@ def pg_connection(ctx):
     return connection(ctx, "postgres")
 
 
+class SharedPostgres:
+    """A pg-only instance shared by the session's SQL tests, brought back when found stopped: an engine
+    restart (tests/live/test_engine_restart.py) stops every container, whichever module made it first."""
+
+    def __init__(self, manager, name: str, workspace):
+        self.manager, self.name, self.workspace = manager, name, workspace
+        self.manager.start("pg-only", name=name, workspace=workspace, ephemeral=True)
+        self._learner = None
+
+    def view(self):
+        view = self.manager.view(self.name)
+        if not view.ready:
+            self.manager.start("pg-only", name=self.name, workspace=self.workspace, ephemeral=True)
+            view = self.manager.view(self.name)
+            self._close_learner()  # its server went away with the container
+        return view
+
+    def learner(self):
+        """A connection as the learner's role: what the learner's own work runs as (the checks use another)."""
+        from labctl.services import postgres
+
+        view = self.view()
+        if self._learner is None or self._learner.closed:
+            ctx = self.manager.context(view)
+            self._learner = postgres.connect(ctx.service("postgres"), role="learner", timeout=30)
+            ctx.close()
+        return self._learner
+
+    def _close_learner(self) -> None:
+        if self._learner is not None:
+            self._learner.close()
+            self._learner = None
+
+    def destroy(self) -> None:
+        self._close_learner()
+        self.manager.destroy(self.name)
+
+
 @pytest.fixture(scope="session")
-def pg(engine, tmp_path_factory):
-    """(manager, view) of a running pg-only instance for the whole session.
-
-    Made when a module first asks for it. tests/live/test_engine_restart.py restarts the engine, which stops
-    every container: a module that uses this instance must sort after it (test_password_storage_checks.py,
-    test_postgres_roles.py, test_sql_*.py), or find it stopped."""
-    manager = make_manager(tmp_path_factory.mktemp("pg-home"))
-    name = new_instance_name("pg")
-    workspace = tmp_path_factory.mktemp("pg-workspace")
-    manager.start("pg-only", name=name, workspace=workspace, ephemeral=True)
-    view = manager.view(name)
-    yield manager, view
-    manager.destroy(name)
+def shared_pg(engine, tmp_path_factory):
+    """The session's shared PostgreSQL instance, made when a module first asks for it."""
+    shared = SharedPostgres(make_manager(tmp_path_factory.mktemp("pg-home")), new_instance_name("pg"),
+                            tmp_path_factory.mktemp("pg-workspace"))
+    yield shared
+    shared.destroy()
 
 
-@pytest.fixture(scope="session")
-def learner_db(pg):
-    """A connection as the learner's role: what the learner's own work runs as (the checks use another)."""
-    from labctl.services import postgres
+@pytest.fixture
+def pg(shared_pg):
+    """(manager, view) of the shared pg-only instance, running."""
+    return shared_pg.manager, shared_pg.view()
 
-    manager, view = pg
-    ctx = manager.context(view)
-    conn = postgres.connect(ctx.service("postgres"), role="learner", timeout=30)
-    ctx.close()
-    yield conn
-    conn.close()
+
+@pytest.fixture
+def learner_db(shared_pg):
+    """A connection as the learner's role, to the shared instance."""
+    return shared_pg.learner()
 
 
 @pytest.fixture

@@ -123,11 +123,11 @@ class AppServer(ThreadingHTTPServer):
 
 
 @pytest.fixture(scope="module")
-def app_server(pg):
+def app_server(shared_pg):
     """The registration app, writing as the learner's role (as a learner's app does, with DATABASE_URL)."""
     from labctl.services import postgres
 
-    manager, view = pg
+    manager, view = shared_pg.manager, shared_pg.view()
     ctx = manager.context(view)
     db = postgres.connect(ctx.service("postgres"), role="learner", timeout=30)
     ctx.close()
