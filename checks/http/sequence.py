@@ -3,7 +3,8 @@
 `let` draws fresh values for each run (a new title, a new request id), steps `save` what an answer
 gave (a new book's id, a header) for later steps, and `distinct` asks that saved values all differ
 (a request id that is new on every response). See fresh.py for the `${...}` placeholders; in `let`,
-`${secret:NAME}` is a lab secret (an admin's password, which the app made its account with).
+`${secret:NAME}` is a lab secret (an admin's password, which the app made its account with). A step can
+`wait` out a seconds setting (a lock's cool-down) that the lab gives the learner's app, short, in its environment.
 """
 from __future__ import annotations
 
@@ -24,6 +25,9 @@ from .cookies import SetCookie
 from .body import _schema, json_at, json_problem, parse_json, parse_path
 from .html import html_problem
 from .request import HeaderRule, SequenceStep, Target, header_problem, show_body, status_problem
+
+MAX_WAIT = 30  # seconds: the longest lab wait a check sits through (labs give the app a short one)
+WAIT_MARGIN = 1  # seconds past the wait, so that a lock ending on the second is over
 
 
 class CookieRule(BaseModel):
@@ -67,6 +71,9 @@ class Step(SequenceStep):
     clear_cookies: bool = Field(False, description="Forget every cookie before this request (a new browser).")
     restart: str | None = Field(None, description="Restart this process of the learner's app before the request "
                                 "(launch mode only: sessions and data must survive a restart).")
+    wait: str | None = Field(None, description="A seconds setting of the lab (a lock's cool-down, a token's "
+                             "lifetime) to wait out before the request: its value plus a second, at most "
+                             f"{MAX_WAIT} s; the learner's app gets the value in its environment.")
     set_cookies: dict[str, CookieRule] = Field(
         default_factory=dict, description="{cookie name, or * for every cookie the answer sets (at least one): "
         "rule}: the Set-Cookie headers of the answer (and of any redirect it follows).")
@@ -109,6 +116,15 @@ class Sequence(Target):
                                 "${secret:NAME} is the lab's secret NAME, as the learner's app gets it.")
     steps: list[Step] = Field(min_length=1, max_length=20, description="Requests made in order, sharing cookies.")
     distinct: list[str] = Field(default_factory=list, description="Saved names whose values must all differ.")
+    seconds_setting_fields = ("waits",)
+
+    @property
+    def waits(self) -> list[str]:
+        """The seconds settings the steps wait out."""
+        return [step.wait for step in self.steps if step.wait]
+
+    def needs_seconds(self) -> float:
+        return (MAX_WAIT + WAIT_MARGIN) * len(self.waits) + (30.0 if self.waits else 0.0)
 
     @field_validator("steps")
     @classmethod
@@ -206,6 +222,10 @@ class Sequence(Target):
                     if restarted is not None:
                         return failed(f"step {number}: restarting {step.restart}: {restarted}",
                                       evidence="; ".join(done))
+                if step.wait:
+                    waited = wait_out(ctx, step.wait)
+                    done.append(f"sleep {waited:g}")
+                    deadline += waited
                 left = max(0.1, deadline - time.monotonic())
                 response, url, elapsed = self.send(ctx, session, step, timeout=left)
                 # The curl line carries the cookies the browser sent, so pasting it replays this very request.
@@ -298,6 +318,22 @@ def _duration(seconds: float) -> str:
             count = seconds // size
             return f"{count} {unit}{'s' if count != 1 else ''}"
     return f"{seconds} seconds"
+
+
+def wait_out(ctx: CheckContext, setting: str) -> float:
+    """Sleep through a seconds setting's value (plus a margin); returns the seconds slept. Raises CheckError
+    when the value is too long for a check, saying how to make it short again."""
+    value = ctx.setting(setting)
+    if value is None or not value.strip().isdigit():
+        raise CheckError(f"the setting {setting} has no value in seconds: `labctl config unset {setting}` "
+                         "gives it the lab's own")
+    seconds = int(value)
+    if seconds > MAX_WAIT:
+        raise CheckError(f"{setting} is {seconds} s, and a check waits {MAX_WAIT} s at most: set it back to the "
+                         f"lab's short value with `labctl config unset {setting}`, then restart your app so that "
+                         "it reads the new value")
+    time.sleep(seconds + WAIT_MARGIN)
+    return seconds + WAIT_MARGIN
 
 
 def restart_app(ctx: CheckContext, process: str) -> str | None:

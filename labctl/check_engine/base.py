@@ -26,6 +26,8 @@ class Check(BaseModel):
     lab_paths: ClassVar[tuple[str, ...]] = ()
     # Parameters that name one of the lab's settings (validated to be declared in lab.yaml).
     setting_fields: ClassVar[tuple[str, ...]] = ()
+    # Parameters that list seconds settings the check waits out (validated to be declared, of kind seconds).
+    seconds_setting_fields: ClassVar[tuple[str, ...]] = ()
 
     service: str | None = Field(None, description="Which of the lab's services to check; defaults to the only one of its kind.")
     timeout: float | None = Field(None, gt=0, le=300, description="Seconds before the check is reported as an error.")

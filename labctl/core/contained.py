@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Mapping
 
 from labctl.check_engine.programs import ProgramRun, decoded
-from labctl.core import events
+from labctl.core import events, instance_config
 from labctl.core.errors import LabctlError, ServiceNotReadyError
 from labctl.core.events import Emit, Event
 from labctl.core.holder import this_holder
@@ -173,6 +173,7 @@ def contained_env(view: InstanceView) -> dict[str, str]:
         for key, template in sv.spec.urls.items():
             out[key] = render(template, sv.spec, inside)
     out.update(view.secrets)
+    out.update(instance_config.variables(view.lab, view.settings))
     return out
 
 

@@ -152,9 +152,13 @@ class SettingModel(_Strict):
     """A value the learner gives the lab with `labctl config set NAME VALUE` (e.g. how to run their program)."""
 
     description: str = Field(min_length=1)
-    kind: Literal["text", "command", "url"] = "text"
+    kind: Literal["text", "command", "url", "seconds"] = Field("text", description="seconds: a wait the lab "
+        "teaches (a lock's cool-down, a token's lifetime, a cache's TTL), a whole number of seconds, short by "
+        "default so that checks can wait it out.")
     default: str | None = None
     example: str | None = None
+    env: str | None = Field(None, pattern=r"^[A-Z][A-Z0-9_]*$", description="The environment variable that carries "
+                            "the value to the learner's app (launched, contained, and in `labctl env`).")
 
 
 class CheckEntry(BaseModel):

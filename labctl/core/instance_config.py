@@ -8,6 +8,7 @@ from labctl.core.loopback import check_loopback
 from labctl.core.model import Lab, Setting
 
 MAX_LENGTH = 1000
+MAX_SECONDS = 86400  # a day: longer waits are not what a lab setting is for
 
 
 def setting_problem(setting: Setting, value: str) -> str | None:
@@ -18,6 +19,8 @@ def setting_problem(setting: Setting, value: str) -> str | None:
         return "must be one line"
     if setting.kind == "command" and not value.strip():
         return "must not be empty: it is the command that runs your program, e.g. python3 main.py"
+    if setting.kind == "seconds" and not (value.strip().isdigit() and 1 <= int(value) <= MAX_SECONDS):
+        return f"must be a whole number of seconds, from 1 to {MAX_SECONDS}"
     if setting.kind == "url":
         try:
             check_loopback(value)
@@ -44,6 +47,11 @@ def validated(lab: Lab, name: str, value: str) -> str:
         hint = f"For example: labctl config set {name} \"{setting.example}\"" if setting.example else None
         raise LabctlError(f"{name} {problem}", hint)
     return value
+
+
+def variables(lab: Lab, values: Mapping[str, str]) -> dict[str, str]:
+    """The settings the learner's app gets in its environment ({env name: value}), from effective values."""
+    return {s.env: values[name] for name, s in lab.settings.items() if s.env and name in values}
 
 
 def effective(lab: Lab, chosen: Mapping[str, str]) -> dict[str, str]:

@@ -83,8 +83,9 @@ class _Resolver:
     def lab(self) -> Lab:
         model = self.model
         services = self._services()
-        self.settings = {name: Setting(name, m.description.strip(), m.kind, m.default, m.example)
+        self.settings = {name: Setting(name, m.description.strip(), m.kind, m.default, m.example, m.env)
                          for name, m in model.settings.items()}
+        self._setting_variables(model)
         for name, setting in self.settings.items():
             if setting.default is not None:
                 problem = setting_problem(setting, setting.default)
@@ -237,6 +238,18 @@ class _Resolver:
             out[name] = LabProcess(name, m.command, m.url, m.description.strip())
         return out
 
+    def _setting_variables(self, model) -> None:
+        """A setting's environment variable is its own: no other setting's, and no secret's."""
+        seen: dict[str, str] = {}
+        for name, m in model.settings.items():
+            if m.env is None:
+                continue
+            if m.env in model.secrets:
+                raise LabFileError(self.path, f"settings.{name}.env", f"{m.env} is also the name of a secret")
+            if m.env in seen:
+                raise LabFileError(self.path, f"settings.{name}.env", f"{m.env} is also the variable of {seen[m.env]}")
+            seen[m.env] = name
+
     def _setting_name(self, name: str, field: str) -> None:
         if name not in self.settings:
             known = ", ".join(self.settings) or "none"
@@ -302,8 +315,13 @@ class _Resolver:
                 self._lab_path(value, f"{field}.{name}")
         for name in cls.setting_fields:
             value = getattr(check, name, None)
-            if value is not None:
-                self._setting_name(value, f"{field}.{name}")
+            for one in ([value] if isinstance(value, str) else value or ()):
+                self._setting_name(one, f"{field}.{name}")
+        for name in cls.seconds_setting_fields:
+            for one in getattr(check, name, None) or ():
+                self._setting_name(one, f"{field}.{name}")
+                if self.settings[one].kind != "seconds":
+                    raise LabFileError(self.path, f"{field}.{name}", f"setting {one!r} is not a seconds setting")
         return check
 
     def _near_misses(self, services: dict[str, ServiceSpec], task_ids: set[str]) -> tuple[NearMiss, ...]:

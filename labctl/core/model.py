@@ -104,9 +104,10 @@ class Setting:
 
     name: str
     description: str
-    kind: str  # text | command | url
+    kind: str  # text | command | url | seconds
     default: str | None = None
     example: str | None = None
+    env: str | None = None  # the environment variable the learner's app gets it in
 
 
 @dataclass(frozen=True, eq=False)

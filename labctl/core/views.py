@@ -50,6 +50,7 @@ class InstanceView:
         for view in self.services:
             out.update(view.urls)
         out.update(self.secrets)
+        out.update(instance_config.variables(self.lab, self.settings))
         if self.workspace:
             out["LABCTL_WORKSPACE"] = str(self.workspace)
         # Where the learner's app listens, as a launched app is told (PORT, HOST), so an app run by hand

@@ -7,6 +7,7 @@ import json
 import re
 import secrets
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -264,3 +265,75 @@ def test_the_curl_line_of_a_failing_step_carries_the_cookies_sent(app, tmp_path)
         {"path": "/me", "status": 401}]}, tmp_path)  # the app rightly answers 200: this step's expectation fails
     assert result.status.value == "failed"
     assert "-H 'Cookie: sid=s-" in result.message.split("Try it: ")[1], result.message
+
+
+class LockApp(BaseHTTPRequestHandler):
+    """POST /lock?seconds=N locks the door for N seconds; GET /door answers 429 while it is locked."""
+
+    locked_until = 0.0
+
+    def log_message(self, *args) -> None:
+        pass
+
+    def _send(self, status: int) -> None:
+        self.send_response(status)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def do_POST(self) -> None:
+        type(self).locked_until = time.monotonic() + float(self.path.partition("seconds=")[2])
+        self._send(200)
+
+    def do_GET(self) -> None:
+        self._send(429 if time.monotonic() < self.locked_until else 200)
+
+
+@pytest.fixture(scope="module")
+def lock_app():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), LockApp)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def run_with_settings(entry: dict, settings: dict[str, str], tmp_path):
+    params = dict(entry)
+    cls = registry.get(params.pop("type"))
+    check = cls.model_validate(params)
+    ctx = CheckContext(lab_path=tmp_path, services={}, workspace=None, timeout=5, settings=settings)
+    try:
+        return run_one(Task("t", "t", tmp_path, ("h",), (), (), ()), CheckSpec(cls.type_name, check, 0), ctx)
+    finally:
+        ctx.close()
+
+
+def cool_down(app: str, lock_seconds: int) -> dict:
+    """The app locks for lock_seconds; the lab says the cool-down is the cool_down setting."""
+    return {"type": "http.sequence", "url": app, "steps": [
+        {"method": "POST", "path": f"/lock?seconds={lock_seconds}", "status": 200},
+        {"path": "/door", "status": 429, "what": "while locked"},
+        {"path": "/door", "wait": "cool_down", "status": 200, "what": "once the cool-down is over"},
+    ]}
+
+
+def test_a_step_waits_out_the_labs_cool_down_and_the_lock_has_ended(lock_app, tmp_path):
+    result = run_with_settings(cool_down(lock_app, 1), {"cool_down": "1"}, tmp_path)
+    assert result.status.value == "passed", result.message
+    assert "sleep 2" in result.evidence
+
+
+def test_a_lock_longer_than_the_labs_cool_down_fails(lock_app, tmp_path):
+    result = run_with_settings(cool_down(lock_app, 6), {"cool_down": "1"}, tmp_path)
+    assert result.status.value == "failed"
+    assert result.message.startswith(f"step 3 (GET {lock_app}/door, once the cool-down is over): it answered 429; "
+                                     "expected 200")
+
+
+def test_a_cool_down_too_long_for_a_check_says_how_to_shorten_it(lock_app, tmp_path):
+    result = run_with_settings(cool_down(lock_app, 1), {"cool_down": "900"}, tmp_path)
+    assert result.status.value == "error"
+    assert "cool_down is 900 s, and a check waits 30 s at most" in result.message
+    assert "labctl config unset cool_down" in result.message

@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from labctl.core.errors import LabctlError, LabFileError
-from labctl.core.instance_config import effective, setting_problem, validated
+from labctl.core.instance_config import effective, setting_problem, validated, variables
 from labctl.core.instance_records import InstanceRecord, InstanceRecords
 from labctl.core.loader import load_lab_dir
 from labctl.core.model import Setting
@@ -26,6 +26,12 @@ TEST_LABS = Path(__file__).parents[1] / "labs"
     ("url", "http://10.1.2.3:8000", "traffic never leaves this machine"),
     ("url", "ftp://127.0.0.1/", "must start with http"),
     ("url", "http://127.0.0.1:99999", "not a valid URL"),
+    ("seconds", "5", None),
+    ("seconds", "86400", None),
+    ("seconds", "0", "whole number of seconds, from 1"),
+    ("seconds", "1.5", "whole number of seconds"),
+    ("seconds", "900s", "whole number of seconds"),
+    ("seconds", "86401", "whole number of seconds"),
 ])
 def test_setting_problem(kind, value, problem):
     found = setting_problem(Setting("x", "d", kind), value)
@@ -38,6 +44,34 @@ def test_effective_values_prefer_the_learners_choice():
     assert effective(lab, {"app_url": "http://127.0.0.1:9000", "stray": "x"}) == {"app_url": "http://127.0.0.1:9000"}
     with pytest.raises(LabctlError, match="has no setting 'port'"):
         validated(lab, "port", "1")
+
+
+def _with_cool_down(data: dict) -> None:
+    data["settings"]["cool_down"] = {"description": "a wait the lab teaches", "kind": "seconds", "default": "3",
+                                     "env": "COOL_DOWN_SECONDS"}
+
+
+def test_a_seconds_setting_reaches_the_app_in_its_variable(tmp_path):
+    lab = load_lab_dir(_broken_copy(tmp_path, "app-only", _with_cool_down))
+    assert lab.settings["cool_down"].env == "COOL_DOWN_SECONDS"
+    assert variables(lab, effective(lab, {})) == {"COOL_DOWN_SECONDS": "3"}
+    assert variables(lab, effective(lab, {"cool_down": "7"})) == {"COOL_DOWN_SECONDS": "7"}
+
+
+def _wait_on(setting: str):
+    def edit(data: dict) -> None:
+        _with_cool_down(data)
+        data["tasks"][0]["checks"][0] = {"type": "http.sequence", "setting": "app_url",
+                                         "steps": [{"path": "/hello", "wait": setting}]}
+    return edit
+
+
+def test_a_sequence_waits_only_on_a_declared_seconds_setting(tmp_path):
+    load_lab_dir(_broken_copy(tmp_path / "good", "app-only", _wait_on("cool_down")))
+    for name, text in (("app_url", "'app_url' is not a seconds setting"), ("nope", "'nope' is not a setting")):
+        with pytest.raises(LabFileError) as info:
+            load_lab_dir(_broken_copy(tmp_path / name, "app-only", _wait_on(name)))
+        assert info.value.field == "tasks[0].checks[0].waits" and text in info.value.message
 
 
 def test_records_round_trip_and_damage(tmp_path):
@@ -89,6 +123,12 @@ def _broken_copy(tmp_path: Path, lab: str, edit) -> Path:
      "tasks[0].solution[0].app.url-setting", "'nope' is not a setting"),
     ("app-only", lambda d: d["tasks"][0]["checks"][0].update(service="web"),
      "tasks[0].checks[0]", "only one of url, setting and service"),
+    ("app-only", lambda d: (_with_cool_down(d), d["settings"]["cool_down"].update(default="15m")),
+     "settings.cool_down.default", "whole number of seconds"),
+    ("app-only", lambda d: (_with_cool_down(d), d["settings"]["cool_down"].update(env="cool-down")),
+     "settings.cool_down.env", "should match pattern"),
+    ("app-only", lambda d: (_with_cool_down(d), d["settings"]["app_url"].update(env="COOL_DOWN_SECONDS")),
+     "settings.", "is also the variable of"),
 ])
 def test_loader_errors_name_file_and_field(tmp_path, lab, edit, field, text):
     folder = _broken_copy(tmp_path, lab, edit)

@@ -354,6 +354,22 @@ def test_a_labs_secrets_are_made_per_instance_and_reach_env_the_checks_and_the_a
     assert contained_env(one)["OAUTH_CLIENT_SECRET"] == one.secrets["OAUTH_CLIENT_SECRET"]  # a graded app too
 
 
+def test_a_seconds_setting_reaches_env_the_checks_and_a_contained_app_as_the_learner_sets_it(world, tmp_path):
+    labs = _lab_with_secrets(tmp_path)
+    lab_file = labs / "pg-only" / "lab.yaml"
+    if "COOL_DOWN" not in lab_file.read_text():
+        lab_file.write_text(lab_file.read_text() + "settings:\n  cool_down: {description: a wait, kind: seconds, "
+                            "default: '5', env: COOL_DOWN_SECONDS}\n")
+    manager = world.manager(lab_dirs=[labs])
+    manager.start("pg-only")
+    from labctl.core.contained import contained_env
+
+    view = manager.view("pg-only")
+    assert view.env()["COOL_DOWN_SECONDS"] == contained_env(view)["COOL_DOWN_SECONDS"] == "5"
+    manager.set_setting("pg-only", "cool_down", "9")
+    assert manager.view("pg-only").env()["COOL_DOWN_SECONDS"] == "9"
+
+
 def test_a_labs_secrets_survive_stop_start_and_reset_and_change_only_when_asked(world, tmp_path):
     manager = world.manager(lab_dirs=[_lab_with_secrets(tmp_path)])
     manager.start("pg-only")
