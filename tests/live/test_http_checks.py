@@ -6,10 +6,7 @@ from __future__ import annotations
 
 import json
 import socket
-import sys
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pydantic
 import pytest
@@ -19,34 +16,20 @@ from labctl.check_engine.context import CheckContext
 from labctl.core.access import ServiceAccess
 from labctl.check_engine.runner import run_check as run_one
 from labctl.core.model import CheckSpec, Task
+from tests.servers import AppHandler, base_url, serving
 
 
 BOOKS: dict[int, dict] = {}  # books the probe checks add (POST .../books)
 
 
-class Handler(BaseHTTPRequestHandler):
+class Handler(AppHandler):
     """The routes a learner's app might have: JSON, headers, a login with a cookie, a slow page, redirects."""
 
-    def log_message(self, *args) -> None:  # keep pytest's output clean
-        pass
-
     def _send(self, status: int, body: str | dict | list = "", *, content_type: str | None = None, headers=()) -> None:
-        data = json.dumps(body) if isinstance(body, (dict, list)) else body
-        self.send_response(status)
-        self.send_header("Content-Type", content_type or ("application/json" if isinstance(body, (dict, list)) else "text/plain"))
-        for name, value in headers:
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(data.encode())))
-        self.end_headers()
-        self.wfile.write(data.encode())
+        self.answer(status, body, content_type=content_type, headers=headers)
 
     def _body(self):
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length else b""
-        try:
-            return json.loads(raw) if raw else None
-        except ValueError:
-            return raw.decode()
+        return self.json_body()
 
     def do_GET(self) -> None:
         routes = {
@@ -107,24 +90,10 @@ class Handler(BaseHTTPRequestHandler):
             self._send(404, {"error": "not found"})
 
 
-class QuietServer(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def handle_error(self, request, client_address) -> None:
-        # A check that gave up on /slow closes its socket early; that is expected, not worth a traceback.
-        if not isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
-            super().handle_error(request, client_address)
-
-
 @pytest.fixture(scope="module")
 def server():
-    httpd = QuietServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}", httpd.server_address[1]
-    httpd.shutdown()
-    httpd.server_close()
-    thread.join(timeout=5)
+    with serving(Handler) as httpd:
+        yield base_url(httpd), httpd.server_address[1]
 
 
 @pytest.fixture

@@ -3,12 +3,9 @@
 changing at login, and an old cookie replayed after logout. No container: these run wherever pytest runs."""
 from __future__ import annotations
 
-import json
 import re
 import secrets
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -16,6 +13,7 @@ from labctl.check_engine import registry
 from labctl.check_engine.context import CheckContext
 from labctl.check_engine.runner import run_check as run_one
 from labctl.core.model import CheckSpec, Task
+from tests.servers import AppHandler, base_url, serving
 
 GOOD = "HttpOnly; SameSite=Lax; Secure; Path=/; Max-Age=3600"
 # mode -> (attributes of the login cookie, logout ends the session on the server, a new id at login)
@@ -31,21 +29,11 @@ MODES = {
 }
 
 
-class LoginApp(BaseHTTPRequestHandler):
+class LoginApp(AppHandler):
     sessions: dict[str, str] = {}  # session id -> user (None before login)
 
-    def log_message(self, *args) -> None:
-        pass
-
     def _send(self, status: int, body: dict, cookie: str | None = None) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        if cookie:
-            self.send_header("Set-Cookie", cookie)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        self.answer(status, body, headers=[("Set-Cookie", cookie)] if cookie else ())
 
     def _sid(self) -> str | None:
         for part in (self.headers.get("Cookie") or "").split(";"):
@@ -87,13 +75,8 @@ class LoginApp(BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def app():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), LoginApp)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with serving(LoginApp) as server:
+        yield base_url(server)
 
 
 def run(entry: dict, tmp_path):
@@ -173,23 +156,16 @@ def test_a_rule_for_a_named_cookie_the_answer_does_not_set(app, tmp_path):
 ADMIN_PASSWORD = "adm-" + secrets.token_urlsafe(12)
 
 
-class AdminApp(BaseHTTPRequestHandler):
+class AdminApp(AppHandler):
     """POST /login {email, password}: the admin's password is ADMIN_PASSWORD; GET /admin: 200 for the admin."""
 
     admins: set[str] = set()
 
-    def log_message(self, *args) -> None:
-        pass
-
     def _send(self, status: int, cookie: str | None = None) -> None:
-        self.send_response(status)
-        if cookie:
-            self.send_header("Set-Cookie", cookie)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
+        self.answer(status, headers=[("Set-Cookie", cookie)] if cookie else ())
 
     def do_POST(self) -> None:
-        body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
+        body = self.json_body() or {}
         if body.get("email") == "admin@example.com" and body.get("password") == ADMIN_PASSWORD:
             sid = secrets.token_hex(8)
             self.admins.add(sid)
@@ -203,13 +179,8 @@ class AdminApp(BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def admin_app():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), AdminApp)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with serving(AdminApp) as server:
+        yield base_url(server)
 
 
 ADMIN_LOGIN = {"type": "http.sequence",
@@ -267,36 +238,23 @@ def test_the_curl_line_of_a_failing_step_carries_the_cookies_sent(app, tmp_path)
     assert "-H 'Cookie: sid=s-" in result.message.split("Try it: ")[1], result.message
 
 
-class LockApp(BaseHTTPRequestHandler):
+class LockApp(AppHandler):
     """POST /lock?seconds=N locks the door for N seconds; GET /door answers 429 while it is locked."""
 
     locked_until = 0.0
 
-    def log_message(self, *args) -> None:
-        pass
-
-    def _send(self, status: int) -> None:
-        self.send_response(status)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
     def do_POST(self) -> None:
         type(self).locked_until = time.monotonic() + float(self.path.partition("seconds=")[2])
-        self._send(200)
+        self.answer(200)
 
     def do_GET(self) -> None:
-        self._send(429 if time.monotonic() < self.locked_until else 200)
+        self.answer(429 if time.monotonic() < self.locked_until else 200)
 
 
 @pytest.fixture(scope="module")
 def lock_app():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), LockApp)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with serving(LockApp) as server:
+        yield base_url(server)
 
 
 def run_with_settings(entry: dict, settings: dict[str, str], tmp_path):

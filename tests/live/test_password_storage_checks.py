@@ -7,13 +7,13 @@ import base64
 import hashlib
 import json
 import secrets
-import sys
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import argon2
 import bcrypt
 import pytest
+
+from tests.servers import AppHandler, QuietServer, serving
 
 pytestmark = pytest.mark.live
 
@@ -62,11 +62,8 @@ STORE = {
 }
 
 
-class RegisterApp(BaseHTTPRequestHandler):
+class RegisterApp(AppHandler):
     """POST /register {email, password}: stores the user as the server's mode says."""
-
-    def log_message(self, *args) -> None:
-        pass
 
     def do_POST(self) -> None:
         server: AppServer = self.server  # type: ignore[assignment]
@@ -103,23 +100,13 @@ class RegisterApp(BaseHTTPRequestHandler):
         self._send(201, {"email": email})
 
     def _send(self, status: int, payload: dict) -> None:
-        data = json.dumps(payload).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        self.answer(status, payload)
 
 
-class AppServer(ThreadingHTTPServer):
-    daemon_threads = True
+class AppServer(QuietServer):
     mode = "bcrypt-12"
     db = None
     lock = threading.Lock()
-
-    def handle_error(self, request, client_address) -> None:
-        if not isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
-            super().handle_error(request, client_address)
 
 
 @pytest.fixture(scope="module")
@@ -131,14 +118,8 @@ def app_server(shared_pg):
     ctx = manager.context(view)
     db = postgres.connect(ctx.service("postgres"), role="learner", timeout=30)
     ctx.close()
-    httpd = AppServer(("127.0.0.1", 0), RegisterApp)
-    httpd.db = db
-    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
-    thread.start()
-    yield httpd
-    httpd.shutdown()
-    httpd.server_close()
-    thread.join(timeout=5)
+    with serving(RegisterApp, AppServer, db=db) as httpd:
+        yield httpd
     db.close()
 
 
