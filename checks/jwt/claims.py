@@ -110,8 +110,13 @@ def expected_claims_problem(claims: dict[str, Any], expected: dict[str, Any]) ->
     from labctl.check_families.http.body import json_equal
 
     for name, value in expected.items():
+        if name == "sub" and not isinstance(value, str):
+            value = str(value)  # RFC 7519: the subject is a string, also when the user's id is a number
         if name not in claims:
             return f"it has no {name} claim; expected {json.dumps(value)}"
+        if name == "sub" and not isinstance(claims[name], str):
+            return (f"its sub claim is {json.dumps(claims[name])}, not a string; RFC 7519 makes the subject a string "
+                    f"(many libraries refuse anything else): {json.dumps(str(claims[name]))}")
         if not json_equal(claims[name], value):
             return f"its {name} claim is {json.dumps(claims[name])}; expected {json.dumps(value)}"
     return None

@@ -154,6 +154,10 @@ def test_expected_claims_compare_as_json():
     assert rules.expected_claims_problem({"n": 1.0, "ok": True}, {"n": 1, "ok": True}) is None
     assert rules.expected_claims_problem({"ok": 1}, {"ok": True}) == "its ok claim is 1; expected true"
     assert rules.expected_claims_problem({}, {"email": "a@b"}) == 'it has no email claim; expected "a@b"'
+    # The subject is a string (RFC 7519): a numeric user id is expected as its text, and a numeric sub is refused.
+    assert rules.expected_claims_problem({"sub": "7"}, {"sub": 7}) is None
+    assert rules.expected_claims_problem({"sub": "8"}, {"sub": 7}) == 'its sub claim is "8"; expected "7"'
+    assert rules.expected_claims_problem({"sub": 7}, {"sub": 7}).startswith("its sub claim is 7, not a string")
 
 
 @pytest.mark.parametrize("seconds, shown", [

@@ -54,6 +54,7 @@ BUGS = {
     "no-role-claim": "access tokens carry no role claim",
     "any-password": "POST /login never checks the password",
     "unknown-email-404": "POST /login answers 404 for an unknown email (and so tells who has an account)",
+    "numeric-sub": "the sub claim is the user's id as a number (RFC 7519 makes it a string)",
     # me
     "decode-only": "GET /me decodes the token without verifying its signature",
     "alg-none-accepted": "GET /me trusts a token whose header says alg none, unsigned",
@@ -66,6 +67,7 @@ BUGS = {
     "old-refresh-accepted": "POST /refresh gives a new refresh token but the old one keeps working",
     "refresh-is-access": "refresh tokens are long-lived JWTs like the access tokens, so GET /me accepts them",
     "refresh-any-jwt": "POST /refresh also takes a valid access token as a refresh token",
+    "refresh-lifetime-hard-coded": "refresh tokens last a week, written in the code, whatever $REFRESH_TOKEN_SECONDS says",
     # revoke
     "reuse-not-revoking": "a reused refresh token is refused, but the rest of its family keeps working",
     "reuse-revokes-next-only": "a reused refresh token revokes only the token it was exchanged for",
@@ -108,7 +110,10 @@ JWT_SECRET = "my-very-secret-key-1234567890-abcdef" if bug("hard-coded-key") els
 ISSUER, AUDIENCE = "tokens-101", "tokens-101-api"
 ALGORITHM = "HS256"
 ACCESS_LIFETIME = 86400 if bug("day-long-token") else 15 * 60   # seconds
-REFRESH_LIFETIME = 7 * 86400
+# A refresh token's lifetime: the lab gives it in $REFRESH_TOKEN_SECONDS (short, so that the checks see one
+# expire); a week on a real site.
+REFRESH_LIFETIME = 7 * 86400 if bug("refresh-lifetime-hard-coded") \
+    else int(os.environ.get("REFRESH_TOKEN_SECONDS", 7 * 86400))
 ADMIN_EMAIL = "admin@example.com"
 BCRYPT_COST = 10  # OWASP's minimum; each login and registration takes a few tens of milliseconds
 
@@ -191,7 +196,7 @@ def password_matches(password: str, stored: str) -> bool:
 def access_token(user_id: int, email: str, role: str, *, lifetime: int = ACCESS_LIFETIME) -> str:
     """A signed JWT: who the user is (sub, email, role), who made it for whom (iss, aud), and until when (exp)."""
     now = int(time.time())
-    claims = {"sub": str(user_id), "email": email, "role": role, "iat": now, "exp": now + lifetime,
+    claims = {"sub": user_id if bug("numeric-sub") else str(user_id), "email": email, "role": role, "iat": now, "exp": now + lifetime,
               "iss": ISSUER, "aud": AUDIENCE}
     if bug("no-exp"):
         del claims["exp"]
