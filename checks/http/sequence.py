@@ -343,10 +343,8 @@ def restart_app(ctx: CheckContext, process: str) -> str | None:
 
     launcher = ctx.launcher
     if launcher is None:
-        # A contained app (`labctl grade`, `check --contained`) runs in a sandbox, which labctl cannot restart yet.
-        raise CheckError(f"this check restarts your app's {process} process, and labctl cannot restart an app it "
-                         "runs in a sandbox (labctl grade, check --contained): check this task with `labctl check`, "
-                         "in launch mode")
+        raise CheckError(f"this check restarts your app's {process} process, and labctl does not run your app here: "
+                         "check this task with `labctl check`, in launch mode")
     if process not in launcher.lab.processes:
         raise CheckError(f"this check restarts your app's {process} process, which this lab does not declare")
     if launcher.command(process) is None:

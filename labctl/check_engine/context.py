@@ -11,6 +11,7 @@ from labctl.core.access import ServiceAccess
 from labctl.core.errors import CheckError
 
 if TYPE_CHECKING:
+    from labctl.core.host_apps import StartedAppControl
     from labctl.core.launcher import Launcher
 
 
@@ -28,8 +29,9 @@ class CheckContext:
     # How the learner's program runs: None on the host, in the workspace (check_engine/programs.py).
     program_runner: "ProgramRunner | None" = None
     # The learner's app processes when the lab declares some (core/launcher.py): a check can start, stop,
-    # kill, restart and count them (launch mode), or tell the learner that labctl could run them.
-    launcher: "Launcher | None" = None
+    # kill, restart and count them (launch mode), or tell the learner that labctl could run them. When labctl
+    # started the app itself (grading, in its sandbox or not), only a restart (core/host_apps.py).
+    launcher: "Launcher | StartedAppControl | None" = None
     # Facts a check learns that spare the next checks of this run work (e.g. "this program hangs").
     memo: dict[Any, Any] = field(default_factory=dict)
     _connections: dict[str, Any] = field(default_factory=dict, repr=False)

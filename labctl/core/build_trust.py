@@ -1,6 +1,6 @@
 """The certificate authorities the host trusts for HTTPS, handed to a local image build that fetches from a
-package registry (PyPI, npm) so it works behind a TLS-inspecting proxy exactly where the host's own pip and
-npm work.
+package registry (PyPI, npm), and to the install command of a graded submission's sandbox, so both work
+behind a TLS-inspecting proxy exactly where the host's own pip and npm work.
 
 A build context opts in by holding BUILD_CA_FILE (a placeholder in the repository); labctl sends the host's
 certificates in its place. They are public certificates, they never count towards the image's tag (the
@@ -47,3 +47,15 @@ def host_certificates(environ: Mapping[str, str] | None = None) -> bytes:
     except OSError:
         return b""
     return b"".join(match.group(0).replace(b"\r\n", b"\n") + b"\n" for match in _CERTIFICATE.finditer(data))
+
+
+# What the usual installers read for their certificate authorities: Python's ssl, pip, requests, curl, git,
+# Node and npm, Go (SSL_CERT_FILE). Given to a sandbox's install command only, never to the graded run.
+INSTALLER_TRUST_VARIABLES = ("SSL_CERT_FILE", "PIP_CERT", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "GIT_SSL_CAINFO",
+                             "NODE_EXTRA_CA_CERTS", "npm_config_cafile")
+
+
+def installer_trust(path: str, certificates: bytes) -> dict[str, str]:
+    """The environment that points every usual installer at the certificates placed at path ({} when there
+    are none: the image's own store then stands)."""
+    return {name: path for name in INSTALLER_TRUST_VARIABLES} if certificates else {}

@@ -53,7 +53,10 @@ class CheckSession:
                              exec_in if can_exec else None, settings=dict(view.settings), env=view.env(),
                              program_runner=contained.run_program if contained is not None else None)
         ctx.down = down
-        if view.lab.processes and contained is None:
+        started = self.apps.control(view) if view.lab.processes else None
+        if started is not None:  # an app labctl started itself (grading, contained or not; a self-test's app step)
+            ctx.launcher = started
+        elif view.lab.processes and contained is None:
             from labctl.core.launcher import launcher_for
             from labctl.core.settings import DEFAULT_READY_TIMEOUT
 

@@ -20,7 +20,8 @@ from labctl.core.holder import this_holder
 from labctl.core.runners import RUNNER_LIMITS, pick_runner
 from labctl.core.text import printable
 from labctl.core.views import InstanceView, render
-from labctl.runtime.base import Capability, Runtime, Sandbox, SandboxSpec
+from labctl.core.build_trust import host_certificates, installer_trust
+from labctl.runtime.base import INSTALL_CA_PATH, Capability, Runtime, Sandbox, SandboxSpec
 
 WORK = "/work"
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
@@ -87,11 +88,13 @@ class ContainedCode:
             versions_command = None
         self.image = image
         network = bool(self.view.lab.services) or publish
+        certificates = host_certificates() if self.containment.install else b""
         spec = SandboxSpec(
             instance=self.view.instance, lab=self.view.lab.id, image=image, files=workspace_archive(workspace),
             limits=RUNNER_LIMITS, env=contained_env(self.view), network=network,
             publish=APP_PORT if publish else None, install=self.containment.install,
             install_timeout=self.containment.install_timeout, holder=this_holder() if self.ephemeral else "",
+            install_ca=certificates, install_env=installer_trust(INSTALL_CA_PATH, certificates),
         )
         if self.containment.install:
             self.emit(Event(events.INFO, f"installing: {self.containment.install}"))
@@ -120,15 +123,31 @@ class ContainedCode:
 
     def serve_app(self, command: str, *, timeout: float) -> "ContainedApp":
         """Start the app in the sandbox, told its port in $PORT, and wait until it answers on 127.0.0.1."""
-        from labctl.core.app_process import answers
-
         sandbox = self.open(command, publish=True)
         assert sandbox.host_port is not None
-        url = f"http://127.0.0.1:{sandbox.host_port}"
-        sandbox.serve(command, env={**contained_env(self.view), "PORT": str(APP_PORT), "HOST": "0.0.0.0"})
-        app = ContainedApp(command, url, sandbox)
+        env = {**contained_env(self.view), "PORT": str(APP_PORT), "HOST": "0.0.0.0"}
+        app = ContainedApp(command, f"http://127.0.0.1:{sandbox.host_port}", sandbox, env)
+        app.serve(timeout)
+        return app
+
+
+@dataclass
+class ContainedApp:
+    """An app in a sandbox, as HostApps keeps apps: its URL on 127.0.0.1, whether it runs, its output."""
+
+    command: str
+    url: str
+    sandbox: Sandbox
+    env: Mapping[str, str]
+
+    def serve(self, timeout: float) -> None:
+        """Start the command in the sandbox and wait until it answers. Raises LabctlError with its output."""
+        from labctl.core.app_process import answers
+
+        sandbox, command = self.sandbox, self.command
+        sandbox.serve(command, env=self.env)
         deadline = time.monotonic() + timeout
-        while not (sandbox.listening(APP_PORT) and answers(url, timeout=0.2)):
+        while not (sandbox.listening(APP_PORT) and answers(self.url, timeout=0.2)):
             if not sandbox.serving():
                 tail = sandbox.logs()
                 code = sandbox.served_exit_code()
@@ -141,16 +160,12 @@ class ContainedCode:
                                            "Does it listen on the port in $PORT, on every interface (0.0.0.0)? "
                                            + ("Its last output:\n" + "\n".join(tail) if tail else "It printed nothing."))
             time.sleep(0.05)
-        return app
 
-
-@dataclass
-class ContainedApp:
-    """An app in a sandbox, as HostApps keeps apps: its URL on 127.0.0.1, whether it runs, its output."""
-
-    command: str
-    url: str
-    sandbox: Sandbox
+    def restart(self, timeout: float) -> None:
+        """Stop the app (SIGTERM, as a deployment would) and start it again in the same sandbox, with the same
+        files and database: what it kept only in memory is gone. Raises LabctlError when it does not come back."""
+        self.sandbox.stop_serving()
+        self.serve(timeout)
 
     def running(self) -> bool:
         return self.sandbox.serving()

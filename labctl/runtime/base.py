@@ -165,6 +165,9 @@ class ImageStore(Protocol):
         """Remove a local image (prune); refuses one a container uses."""
 
 
+INSTALL_CA_PATH = "/tmp/labctl-install-ca.pem"  # outside /work: never part of what the submission runs from
+
+
 @dataclass(frozen=True)
 class SandboxSpec:
     """Untrusted code (a submission being graded) in a container of its own: only a copy of its files in /work,
@@ -181,6 +184,10 @@ class SandboxSpec:
     publish: int | None = None  # a port inside to publish on 127.0.0.1 (an app)
     install: str | None = None  # a shell command run first in /work, with a network that reaches out
     install_timeout: float = 600.0
+    # The host's certificate authorities (PEM), put at INSTALL_CA_PATH for the install command alone, with
+    # install_env naming them to pip, npm and the rest: an install works behind a TLS-inspecting proxy.
+    install_ca: bytes = b""
+    install_env: Mapping[str, str] = field(default_factory=dict)
     holder: str = ""  # the process it belongs to (core/holder.py)
 
 
@@ -207,6 +214,10 @@ class Sandbox(Protocol):
 
     def served_exit_code(self) -> int | None:
         """The exit code of what serve() started, once it has ended (None while it runs, or when unknown)."""
+
+    def stop_serving(self, grace: float = 5.0) -> None:
+        """End what serve() started and everything it started (SIGTERM, then SIGKILL after grace seconds); the
+        sandbox stays, so serve() can start the app again (a check that restarts the app)."""
 
     def listening(self, port: int) -> bool:
         """Whether something in the sandbox listens on the port (on the host side, the published port accepts

@@ -89,9 +89,22 @@ def test_without_launch_mode_the_check_says_how_to_give_it(checked):
     assert "labctl must run it (launch mode): `labctl config set app" in result.message
 
 
-def test_a_contained_app_says_it_cannot_be_restarted_there(checked):
-    """Graded or checked --contained, the app runs in a sandbox and the checks get no launcher."""
+def test_an_app_labctl_does_not_run_says_where_the_task_can_be_checked(checked):
+    """No launcher at all (labctl neither launched nor started the app): the check says what to do."""
     result = checked("python3 app.py file", contained=True)
     assert result.status.value == "error"
-    assert "labctl cannot restart an app it runs in a sandbox (labctl grade, check --contained)" in result.message
+    assert "labctl does not run your app here: check this task with `labctl check`, in launch mode" in result.message
     assert "does not declare" not in result.message
+
+
+def test_an_app_labctl_started_itself_is_restarted_by_the_check(tmp_path):
+    """A self-test's (or `grade --host`'s) app step: the check restarts the app labctl started, as it was
+    started; sessions in a file survive, sessions in memory do not (the near miss)."""
+    from labctl.core.selftest import run_self_test
+    from tests.conftest import make_manager
+
+    manager = make_manager(tmp_path / "home", lab_dirs=[TEST_LABS])
+    report = run_self_test(manager, "restart-only")
+    assert report.error is None, report.error
+    assert [(c.name, c.ok) for c in report.cases if not c.ok] == []
+    assert len(report.cases) == 3

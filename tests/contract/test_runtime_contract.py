@@ -497,6 +497,13 @@ def test_a_sandbox_serves_an_app_on_loopback_and_close_removes_it(backend, insta
         _wait_for(lambda: _answers(opener, f"http://127.0.0.1:{box.host_port}/index.html"))
         with opener.open(f"http://127.0.0.1:{box.host_port}/index.html", timeout=5) as response:
             assert response.read() == b"served from the sandbox"
+        # A restart: what serve() started ends (its files stay), and serve() starts it again.
+        box.stop_serving(grace=5)
+        assert not box.serving() and not box.listening(8000)
+        box.serve("exec python3 -m http.server ${PORT:-8000}", env={"PORT": "8000"})
+        _wait_for(lambda: box.listening(8000))
+        _wait_for(lambda: _answers(opener, f"http://127.0.0.1:{box.host_port}/index.html"))
+        assert box.serving()
     finally:
         box.close()
     assert not _answers(urllib.request.build_opener(urllib.request.ProxyHandler({})),

@@ -115,7 +115,8 @@ def contained(tmp_path):
     workspace = tmp_path / "ws"
     manager.start("programming-101", name=name, workspace=workspace, ephemeral=True)
     (workspace / "facts.py").write_text(FACTS)
-    install = "mkdir -p .deps && echo from-the-install > .deps/marker && ls /sys/class/net > .deps/install-net"
+    install = ("mkdir -p .deps && echo from-the-install > .deps/marker && ls /sys/class/net > .deps/install-net"
+               " && grep -c 'BEGIN CERTIFICATE' \"$PIP_CERT\" > .deps/install-ca && env > .deps/install-env")
     code = manager.contain(name, Containment(install=install))
     code.open("python3 facts.py", publish=False)
     yield manager, name, code
@@ -139,6 +140,9 @@ FACTS = textwrap.dedent('''
         "files": sorted(os.listdir(".")),
         "installed": open(".deps/marker").read().strip(),
         "install_net": open(".deps/install-net").read().split(),
+        "install_ca": int(open(".deps/install-ca").read()),
+        "install_env": [line.partition("=")[0] for line in open(".deps/install-env")],
+        "run_trust_env": [k for k in ("SSL_CERT_FILE", "PIP_CERT", "NODE_EXTRA_CA_CERTS") if k in os.environ],
         "run_net": sorted(os.listdir("/sys/class/net")),
         "engine_socket": os.path.exists("/var/run/docker.sock") or os.path.exists("/run/docker.sock"),
         "processes": sorted(int(p) for p in os.listdir("/proc") if p.isdigit()),
@@ -158,6 +162,13 @@ def test_inside_the_sandbox_there_is_only_the_submission(contained):
     assert facts["cwd"] == "/work" and "facts.py" in facts["files"] and facts["workspace_env"] == "/work"
     assert facts["installed"] == "from-the-install"
     assert "eth0" in facts["install_net"] and facts["run_net"] == ["lo"]  # the install had a network, the run none
+    # The install trusts what the host trusts (a TLS-inspecting proxy's authority included); the run does not
+    # need to, and gets none of it.
+    from labctl.core.build_trust import host_certificates
+
+    assert facts["install_ca"] == host_certificates().count(b"BEGIN CERTIFICATE") > 0
+    assert {"SSL_CERT_FILE", "PIP_CERT", "NODE_EXTRA_CA_CERTS", "npm_config_cafile"} <= set(facts["install_env"])
+    assert facts["run_trust_env"] == []
     assert not facts["engine_socket"] and not facts["labctl_home"]
     assert max(facts["processes"]) < 1000 and len(facts["processes"]) < 15  # its own processes only
     assert facts["stdin"] == "hello"

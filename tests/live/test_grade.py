@@ -267,3 +267,21 @@ def test_a_lab_graded_from_the_live_services_only_is_refused(tmp_path):
     done = labctl("grade", "git-101", "--workspace", str(tmp_path))
     assert done.returncode == 1
     assert "does not say how to grade a submission" in done.stderr
+
+
+def test_a_check_restarts_the_graded_app_in_its_sandbox(tmp_path):
+    """A task whose check restarts the app (sessions must survive) is graded: labctl restarts the app it runs,
+    in its sandbox (and on this machine with --host); sessions kept in a file survive, in memory they do not."""
+    labs = Path(__file__).parents[1] / "labs"
+    env = {"LABCTL_LABS_DIR": str(labs)}
+    folder = tmp_path / "sub"
+    folder.mkdir()
+    (folder / "app.py").write_bytes((labs / "restart-only" / "solution" / "app.py").read_bytes())
+    for mode, extra, status in (("file", [], "pass"), ("memory", [], "fail"), ("file", ["--host"], "pass")):
+        results = tmp_path / f"{mode}{'-host' if extra else ''}.json"
+        labctl("grade", "restart-only", "--workspace", str(folder), "--app", f"python3 app.py {mode}", *extra,
+               "--json", str(results), env=env)
+        test = json.loads(results.read_text())["tests"][0]
+        assert test["status"] == status, (mode, extra, test)
+        if status == "fail":
+            assert "after a restart of the app): it answered 401; expected 200" in test["message"]

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import io
 import socket
+import tarfile
 import time
 from typing import Mapping
 
 from labctl.core import labels, naming
 from labctl.core.errors import LabctlError
-from labctl.runtime.base import SandboxRun, SandboxSpec
+from labctl.runtime.base import INSTALL_CA_PATH, SandboxRun, SandboxSpec
 from labctl.runtime.docker import ports as hostports
 from labctl.runtime.docker.client import translated
 
@@ -29,6 +30,9 @@ KEEPALIVE = ["sh", "-c", "trap 'exit 0' TERM; while :; do sleep 3600; done"]
 # run left behind, daemons that setsid'd away included.
 KILL_LEFTOVERS = ('for p in $(pgrep -u "$(id -u)"); do case "$p" in 1|"$1"|$$) ;; *) kill -9 "$p" 2>/dev/null;; '
                   'esac; done; true')
+TERM_LEFTOVERS = KILL_LEFTOVERS.replace("kill -9", "kill -TERM")
+# Whether anything but the keepalive (and this shell) still runs as the runner's user.
+ANY_LEFT = 'for p in $(pgrep -u "$(id -u)"); do case "$p" in 1|"$1"|$$) ;; *) exit 0;; esac; done; exit 1'
 ISOLATED = {"com.docker.network.bridge.enable_ip_masquerade": "false"}  # no route out of the machine
 
 
@@ -82,10 +86,20 @@ class DockerSandbox:
         return SandboxRun(None if code in (124, 137) else code, out.getvalue(), err.getvalue(), seconds)
 
     def serve(self, command: str, *, env: Mapping[str, str] = {}) -> None:
-        script = f'(sh -c "$0"; echo $? >{APP_EXIT}) >{APP_LOG} 2>&1 & echo $! >{APP_PID}'
+        script = f'rm -f {APP_EXIT}; (sh -c "$0"; echo $? >{APP_EXIT}) >>{APP_LOG} 2>&1 & echo $! >{APP_PID}'
         code, output = self._exec(["sh", "-c", script, command], env=env, timeout=30)
         if code != 0:
             raise LabctlError(f"the app could not be started in its sandbox: {output.strip()[:300]}")
+
+    def stop_serving(self, grace: float = 5.0) -> None:
+        self._exec(["sh", "-c", TERM_LEFTOVERS, "sh", self.keepalive], timeout=10)
+        deadline = time.monotonic() + grace
+        while time.monotonic() < deadline:
+            code, _ = self._exec(["sh", "-c", ANY_LEFT, "sh", self.keepalive], timeout=10)
+            if code != 0:
+                return
+            time.sleep(0.1)
+        self._exec(["sh", "-c", KILL_LEFTOVERS, "sh", self.keepalive], timeout=10)
 
     def serving(self) -> bool:
         code, _ = self._exec(["sh", "-c", f'kill -0 "$(cat {APP_PID})" 2>/dev/null'], timeout=10)
@@ -157,8 +171,12 @@ def open_sandbox(runtime, spec: SandboxSpec) -> DockerSandbox:
         _, found = box._exec(["pgrep", "-o", "-P", "1"], timeout=10)
         box.keepalive = found.strip()
         if spec.install:
+            if spec.install_ca:
+                with translated("handing the host's certificate authorities to the install"):
+                    if not api.put_archive(created["Id"], "/", _one_file(INSTALL_CA_PATH, spec.install_ca)):
+                        raise LabctlError("the certificate authorities could not be copied into the sandbox")
             code, output = box._exec(["timeout", "-k", "5", f"{spec.install_timeout:g}", "sh", "-c", spec.install],
-                                     env=spec.env, timeout=spec.install_timeout + 10)
+                                     env={**spec.env, **spec.install_env}, timeout=spec.install_timeout + 10)
             box.install_output = output
             if code != 0:
                 tail = "\n".join(output.strip().splitlines()[-15:])
@@ -173,6 +191,16 @@ def open_sandbox(runtime, spec: SandboxSpec) -> DockerSandbox:
     except BaseException:
         box.close()
         raise
+
+
+def _one_file(path: str, data: bytes) -> bytes:
+    """A tar of one readable file at path (relative to /)."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as archive:
+        member = tarfile.TarInfo(path.lstrip("/"))
+        member.size, member.mode = len(data), 0o644
+        archive.addfile(member, io.BytesIO(data))
+    return buffer.getvalue()
 
 
 def _published_port(api, container_id: str, port: int | None) -> int | None:

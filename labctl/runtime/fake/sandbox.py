@@ -50,9 +50,26 @@ class FakeSandbox:
             return SandboxRun(None, exc.stdout or b"", exc.stderr or b"", time.monotonic() - started)
 
     def serve(self, command: str, *, env=None) -> None:
-        self._log = open(f"{self.folder}.log", "wb")
+        self._log = open(f"{self.folder}.log", "ab")
         self._served = subprocess.Popen(["/bin/sh", "-c", command], cwd=self.folder, env=self._env(env or {}),
                                         stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
+
+    def stop_serving(self, grace: float = 5.0) -> None:
+        import os
+        import signal
+
+        if self._served is None:
+            return
+        for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 5.0)):
+            try:
+                os.killpg(self._served.pid, sig)
+            except (ProcessLookupError, PermissionError):
+                break
+            try:
+                self._served.wait(timeout=wait)
+                break
+            except subprocess.TimeoutExpired:
+                continue
 
     def serving(self) -> bool:
         return self._served is not None and self._served.poll() is None
