@@ -57,6 +57,14 @@ def write_submission(lab: Lab, target: Path, *, near_miss: str | None = None, va
         for step in steps:
             counter += 1
             _write_step(lab, step, target, counter, plan)
+    if replaced is not None:
+        # How the near miss (or variant) runs is its own: a later task's solution, which sets the same setting
+        # or starts the reference app again, must not hand in the reference instead.
+        for step in replaced.steps:
+            if step.action == "config":
+                plan.settings.update(step.values)
+            elif step.action == "app" and step.app is not None:
+                plan.app_command = step.app.command
     return plan
 
 
