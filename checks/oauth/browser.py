@@ -92,8 +92,13 @@ class Browser:
                                             timeout=self.timeout)
         except requests.Timeout:
             raise NoAnswer(f"nothing answered {method} {url} within {self.timeout:g}s", curl) from None
-        except requests.RequestException:
-            raise NoAnswer(f"nothing is answering at {url}: is it running?", curl) from None
+        except requests.ConnectionError as exc:
+            if "refused" in str(exc).lower() or "NewConnectionError" in str(exc):
+                raise NoAnswer(f"nothing is answering at {url}: is it running?", curl) from None
+            raise NoAnswer(f"{url} closed the connection without an answer: did it crash on this request? Its log "
+                           "says why", curl) from None
+        except requests.RequestException as exc:
+            raise NoAnswer(f"the request to {url} failed: {str(exc).splitlines()[0][:200]}", curl) from None
         self.jar.take(response)
         location = response.headers.get("Location")
         hop = Hop(method, url, response.status_code, urljoin(url, location) if location else None,

@@ -260,6 +260,13 @@ class Handler(BaseHTTPRequestHandler):
         self.answer(status, {"error": message})
 
     def do_GET(self):
+        try:
+            self.route_get()
+        except Exception as exc:  # noqa: BLE001 - as a framework does: a 500, and the error in the log
+            sys.stderr.write(f"error: {exc!r}\n")
+            self.answer(500, {"error": "internal error"})
+
+    def route_get(self):
         parts = urlsplit(self.path)
         query = {k: v[0] for k, v in parse_qs(parts.query).items()}
         if parts.path == "/health":
