@@ -1,8 +1,9 @@
 """oauth-101, a second right answer written apart from the reference: a WSGI app on wsgiref, urllib for the
 server-to-server calls, the provider's endpoints read from its discovery document, the client authenticated
 with client_secret_post, the login's state/nonce/verifier kept in an HMAC-signed cookie (nothing on the
-server until the login ends), the ID token verified by hand with cryptography's RSA (no JWT library), and
-sessions stored by the SHA-256 of their id. POST /logout answers 303 to /.
+server until the login ends), the ID token verified by hand (RS256 is a modular power and a
+comparison: Python's standard library alone, no JWT or crypto library), and sessions stored by the SHA-256
+of their id. POST /logout answers 303 to /.
 
 Reads OIDC_ISSUER, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET, HOST and PORT from its environment.
 """
@@ -22,10 +23,6 @@ import urllib.parse
 import urllib.request
 from http.cookies import SimpleCookie
 from wsgiref.simple_server import WSGIServer, make_server
-
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 ISSUER = os.environ["OIDC_ISSUER"].rstrip("/")
 CLIENT_ID, CLIENT_SECRET = os.environ["OIDC_CLIENT_ID"], os.environ["OIDC_CLIENT_SECRET"]
@@ -76,9 +73,20 @@ def unsign(value: str) -> dict | None:
     return payload if payload.get("until", 0) > time.time() else None
 
 
-def rsa_key(jwk: dict) -> rsa.RSAPublicKey:
+# RS256 is RSASSA-PKCS1-v1_5 with SHA-256 (RFC 8017 8.2.2): the signature, raised to e mod n, must be this
+# prefix, then the DigestInfo of SHA-256, then the digest itself.
+SHA256_DIGEST_INFO = bytes.fromhex("3031300d060960864801650304020105000420")
+
+
+def rs256_valid(jwk: dict, signed: bytes, signature: bytes) -> bool:
     n, e = (int.from_bytes(b64d(jwk[k]), "big") for k in ("n", "e"))
-    return rsa.RSAPublicNumbers(e, n).public_key()
+    size = (n.bit_length() + 7) // 8
+    if len(signature) != size or n.bit_length() < 2048:
+        return False
+    encoded = pow(int.from_bytes(signature, "big"), e, n).to_bytes(size, "big")
+    suffix = SHA256_DIGEST_INFO + hashlib.sha256(signed).digest()
+    expected = b"\x00\x01" + b"\xff" * (size - len(suffix) - 3) + b"\x00" + suffix
+    return hmac.compare_digest(encoded, expected)
 
 
 def verify_id_token(token: str, nonce: str) -> dict:
@@ -94,10 +102,8 @@ def verify_id_token(token: str, nonce: str) -> dict:
     jwk = next((k for k in keys if k.get("kid") == header.get("kid")), None)
     if jwk is None:
         raise ValueError("unknown key id")
-    try:
-        rsa_key(jwk).verify(b64d(sig_b64), f"{head_b64}.{body_b64}".encode(), padding.PKCS1v15(), hashes.SHA256())
-    except InvalidSignature:
-        raise ValueError("bad signature") from None
+    if not rs256_valid(jwk, f"{head_b64}.{body_b64}".encode(), b64d(sig_b64)):
+        raise ValueError("bad signature")
     audiences = claims.get("aud") if isinstance(claims.get("aud"), list) else [claims.get("aud")]
     if claims.get("iss") != ISSUER or CLIENT_ID not in audiences:
         raise ValueError("wrong issuer or audience")
