@@ -127,6 +127,12 @@ class BrowserJar:
     def clear(self) -> None:
         self._cookies.clear()
 
+    def copy(self) -> "BrowserJar":
+        """Another jar holding the same cookies (a second browser a cookie was copied into)."""
+        other = BrowserJar()
+        other._cookies = dict(self._cookies)
+        return other
+
     def names(self) -> list[str]:
         return sorted({name for name, _ in self._cookies})
 

@@ -237,4 +237,5 @@ def _resolve(path: Path, catalog: str, name: str, service: ComposeService, compo
         limits=limits,
         secrets=secrets,
         legacy=dict(meta.legacy),
+        sandbox_loopback=tuple(meta.sandbox_loopback),
     )

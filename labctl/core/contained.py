@@ -19,9 +19,9 @@ from labctl.core.events import Emit, Event
 from labctl.core.holder import this_holder
 from labctl.core.runners import RUNNER_LIMITS, pick_runner
 from labctl.core.text import printable
-from labctl.core.views import InstanceView, render
 from labctl.core.build_trust import host_certificates, installer_trust
-from labctl.runtime.base import INSTALL_CA_PATH, Capability, Runtime, Sandbox, SandboxSpec
+from labctl.core.views import InstanceView, render
+from labctl.runtime.base import INSTALL_CA_PATH, Capability, LoopbackForward, Runtime, Sandbox, SandboxSpec
 
 WORK = "/work"
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
@@ -59,6 +59,7 @@ class ContainedCode:
         self.versions = ""
         self.image = ""
         self.language = ""
+        self.app_port = APP_PORT  # $PORT inside the sandbox
 
     # -- the sandbox
 
@@ -88,13 +89,18 @@ class ContainedCode:
             versions_command = None
         self.image = image
         network = bool(self.view.lab.services) or publish
+        forwards = loopback_forwards(self.view) if network else ()
+        if forwards and publish:
+            # The app's own URL is then the same string inside and out (an OAuth redirect_uri built from $PORT).
+            self.app_port = free_loopback_port({f.listen_port for f in forwards})
         certificates = host_certificates() if self.containment.install else b""
         spec = SandboxSpec(
             instance=self.view.instance, lab=self.view.lab.id, image=image, files=workspace_archive(workspace),
             limits=RUNNER_LIMITS, env=contained_env(self.view), network=network,
-            publish=APP_PORT if publish else None, install=self.containment.install,
+            publish=self.app_port if publish else None, install=self.containment.install,
             install_timeout=self.containment.install_timeout, holder=this_holder() if self.ephemeral else "",
             install_ca=certificates, install_env=installer_trust(INSTALL_CA_PATH, certificates),
+            forwards=forwards, same_port=bool(forwards),
         )
         if self.containment.install:
             self.emit(Event(events.INFO, f"installing: {self.containment.install}"))
@@ -125,8 +131,8 @@ class ContainedCode:
         """Start the app in the sandbox, told its port in $PORT, and wait until it answers on 127.0.0.1."""
         sandbox = self.open(command, publish=True)
         assert sandbox.host_port is not None
-        env = {**contained_env(self.view), "PORT": str(APP_PORT), "HOST": "0.0.0.0"}
-        app = ContainedApp(command, f"http://127.0.0.1:{sandbox.host_port}", sandbox, env)
+        env = {**contained_env(self.view), "PORT": str(self.app_port), "HOST": "0.0.0.0"}
+        app = ContainedApp(command, f"http://127.0.0.1:{sandbox.host_port}", sandbox, env, self.app_port)
         app.serve(timeout)
         return app
 
@@ -139,6 +145,7 @@ class ContainedApp:
     url: str
     sandbox: Sandbox
     env: Mapping[str, str]
+    port: int = APP_PORT  # $PORT inside the sandbox
 
     def serve(self, timeout: float) -> None:
         """Start the command in the sandbox and wait until it answers. Raises LabctlError with its output."""
@@ -147,7 +154,7 @@ class ContainedApp:
         sandbox, command = self.sandbox, self.command
         sandbox.serve(command, env=self.env)
         deadline = time.monotonic() + timeout
-        while not (sandbox.listening(APP_PORT) and answers(self.url, timeout=0.2)):
+        while not (sandbox.listening(self.port) and answers(self.url, timeout=0.2)):
             if not sandbox.serving():
                 tail = sandbox.logs()
                 code = sandbox.served_exit_code()
@@ -179,17 +186,45 @@ class ContainedApp:
 
 def contained_env(view: InstanceView) -> dict[str, str]:
     """The connection settings as code inside the instance's network sees them: services by name, on the
-    ports they listen on inside (DATABASE_URL=postgresql://...@postgres:5432/lab)."""
+    ports they listen on inside (DATABASE_URL=postgresql://...@postgres:5432/lab); a service with a
+    sandbox-loopback command as on the host (127.0.0.1 and its published port: loopback_forwards)."""
     out: dict[str, str] = {}
     for sv in view.services:
         if sv.spec is None:
             continue
-        inside = replace(sv.status, host=sv.spec.name, ports={p: p for p in sv.spec.ports})
+        inside = sv.status if sv.spec.sandbox_loopback and sv.status.ports else \
+            replace(sv.status, host=sv.spec.name, ports={p: p for p in sv.spec.ports})
         for key, template in sv.spec.urls.items():
             out[key] = render(template, sv.spec, inside)
     out.update(view.secrets)
     out.update(instance_config.variables(view.lab, view.settings))
     return out
+
+
+def loopback_forwards(view: InstanceView) -> tuple[LoopbackForward, ...]:
+    """The forwarders a sandbox needs so that 127.0.0.1:<published port> inside reaches each service that asks
+    for it (x-labctl sandbox-loopback), from the service's own image."""
+    found = []
+    for sv in view.services:
+        spec, status = sv.spec, sv.status
+        main = spec.main_port if spec is not None else None
+        if spec is None or not spec.sandbox_loopback or main is None or main not in status.ports or not status.image:
+            continue
+        found.append(LoopbackForward(status.image, spec.sandbox_loopback, status.ports[main], spec.name, main))
+    return tuple(found)
+
+
+def free_loopback_port(avoid: set[int]) -> int:
+    """A port no one listens on at 127.0.0.1 here, outside `avoid`."""
+    import socket
+
+    for _ in range(50):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        if port not in avoid:
+            return port
+    raise LabctlError("no free port on 127.0.0.1 for the app", "Close some programs and try again.")
 
 
 def workspace_archive(folder: Path) -> bytes:

@@ -47,6 +47,12 @@ class ComposeLabctl(_Strict):
                                                "docker compose alone.")
     legacy: dict[str, str] = Field({}, description="The values of those variables in instances made before labctl "
                                                    "made them, so such instances keep working.")
+    sandbox_loopback: list[str] = Field([], alias="sandbox-loopback",
+                                        description="A command, run from the service's own image beside a graded app "
+                                                    "(in the app's sandbox's network), that makes 127.0.0.1:<published "
+                                                    "port> there reach the service (its environment: LISTEN_PORT, "
+                                                    "TARGET_HOST, TARGET_PORT), so the service's URLs are the same "
+                                                    "string in the sandbox as on the host (an OpenID issuer).")
 
 
 class ResourceLimitsModel(_Strict):

@@ -69,6 +69,9 @@ class ServiceSpec:
     limits: ResourceLimits = ResourceLimits()
     secrets: tuple[str, ...] = ()  # environment variables made per instance (core/instance_secrets.py)
     legacy: Mapping[str, str] = field(default_factory=dict)  # their values in instances made before that
+    # A command from the service's image that forwards 127.0.0.1:<published port> inside a graded app's sandbox
+    # to the service (x-labctl sandbox-loopback); empty: the sandbox reaches the service by name.
+    sandbox_loopback: tuple[str, ...] = ()
 
     @property
     def main_port(self) -> int | None:

@@ -189,6 +189,21 @@ class SandboxSpec:
     install_ca: bytes = b""
     install_env: Mapping[str, str] = field(default_factory=dict)
     holder: str = ""  # the process it belongs to (core/holder.py)
+    forwards: tuple["LoopbackForward", ...] = ()  # services reached on 127.0.0.1 inside, as on the host
+    same_port: bool = False  # publish `publish` on the same port number of 127.0.0.1 (the app's URL is one string)
+
+
+@dataclass(frozen=True)
+class LoopbackForward:
+    """A helper beside a sandbox, sharing its network: it listens on 127.0.0.1:listen_port there and forwards to a
+    service of the instance (target_host:target_port on the instance's network). Run from the service's own
+    image (`image`, with `command`; LISTEN_PORT, TARGET_HOST and TARGET_PORT in its environment)."""
+
+    image: str
+    command: tuple[str, ...]
+    listen_port: int
+    target_host: str
+    target_port: int
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,8 @@ def _probe_sql(lab_yaml: dict) -> list[str]:
     found = []
     for task in lab_yaml.get("tasks", []):
         for check in task.get("checks", []):
-            found += [p["sql"] for p in check.get("probes", [])]
+            # SQL checks' probes hold rows; other families' probes are names (oauth.login, rest.resource).
+            found += [p["sql"] for p in check.get("probes", []) if isinstance(p, dict) and "sql" in p]
             if check.get("setup"):
                 found.append(check["setup"])
     return found

@@ -7,7 +7,7 @@ import tarfile
 
 import pytest
 
-from labctl.core.contained import contained_env, workspace_archive
+from labctl.core.contained import contained_env, loopback_forwards, workspace_archive
 from labctl.core.errors import LabctlError
 from labctl.core.runners import pick_runner, runners
 from tests.unit.test_manager import World
@@ -66,6 +66,28 @@ def test_contained_code_reaches_services_by_name_on_their_own_ports(tmp_path):
     assert env["DATABASE_URL"].endswith("@postgres:5432/lab")
     assert re.fullmatch(r"redis://default:[\w-]{20,}@redis:6379/0", env["REDIS_URL"])
     assert "127.0.0.1" not in " ".join(env.values())
+
+
+def test_a_service_with_sandbox_loopback_keeps_its_host_urls_and_gets_a_forwarder(tmp_path):
+    from labctl.core import resources
+
+    manager = World(tmp_path).manager(lab_dirs=(resources.labs_dir(),))
+    manager.start("oauth-101", name="oauth")
+    view = manager.view("oauth")
+    status = next(s.status for s in view.services if s.spec.name == "oidc")
+    published = status.ports[9400]
+    env = contained_env(view)
+    assert env["OIDC_ISSUER"] == view.env()["OIDC_ISSUER"] == f"http://127.0.0.1:{published}"
+    [forward] = loopback_forwards(view)
+    assert (forward.listen_port, forward.target_host, forward.target_port) == (published, "oidc", 9400)
+    assert forward.image == status.image and forward.command == ("python3", "/opt/oidc/forward.py")
+    assert "LABCTL_CONTROL_TOKEN" not in env  # the provider's control token never reaches the app
+
+
+def test_services_without_it_get_no_forwarder(tmp_path):
+    manager = World(tmp_path).manager()
+    manager.start("four-services")
+    assert loopback_forwards(manager.view("four-services")) == ()
 
 
 def test_a_contained_grade_runs_the_program_through_the_sandbox(tmp_path):

@@ -19,6 +19,7 @@ from labctl.core.errors import LabctlError
 from labctl.runtime.base import INSTALL_CA_PATH, SandboxRun, SandboxSpec
 from labctl.runtime.docker import ports as hostports
 from labctl.runtime.docker.client import translated
+from labctl.runtime.docker.forwards import start_forwards
 
 MAX_OUTPUT = 1 << 20  # bytes of stdout and stderr kept per run
 WORK = "/work"
@@ -46,6 +47,7 @@ class DockerSandbox:
         self.host_port, self.install_output = host_port, install_output
         self.keepalive = ""  # the pid of the shell that keeps the container up
         self.own_network: str | None = None  # a network made for this sandbox alone, removed with it
+        self.helpers: list[str] = []  # loopback forwarders beside it (forwards.py), removed with it
 
     def _exec(self, argv: list[str], *, env: Mapping[str, str] | None = None, timeout: float = 60.0) -> tuple[int, str]:
         api = self.client.api
@@ -122,6 +124,11 @@ class DockerSandbox:
     def close(self) -> None:
         import docker.errors
 
+        for helper in self.helpers:
+            try:
+                self.client.api.remove_container(helper, force=True)
+            except docker.errors.NotFound:
+                pass
         try:
             self.client.api.remove_container(self.id, force=True)
         except docker.errors.NotFound:
@@ -150,7 +157,8 @@ def open_sandbox(runtime, spec: SandboxSpec) -> DockerSandbox:
         host_config = api.create_host_config(
             network_mode=first_network,
             # A port chosen here, as for services: an empty host port is not published by every engine.
-            port_bindings={f"{spec.publish}/tcp": (hostports.LOOPBACK, hostports.any_free(set()))}
+            port_bindings={f"{spec.publish}/tcp": (hostports.LOOPBACK,
+                                                   spec.publish if spec.same_port else hostports.any_free(set()))}
             if spec.publish and first_network != "none" else None,
             mem_limit=spec.limits.memory_bytes, memswap_limit=spec.limits.memory_bytes,
             nano_cpus=int(spec.limits.cpus * 1e9), pids_limit=spec.limits.pids,
@@ -187,6 +195,8 @@ def open_sandbox(runtime, spec: SandboxSpec) -> DockerSandbox:
                 if network:
                     api.connect_container_to_network(created["Id"], network, aliases=["app"])
         box.host_port = _published_port(api, created["Id"], spec.publish)
+        if spec.forwards:
+            start_forwards(box, spec, sandbox_labels)
         return box
     except BaseException:
         box.close()
