@@ -24,6 +24,7 @@ REGISTERED: dict[str, tuple[str, str]] = {
     "mongodb": ("labctl.services.mongodb", "MongoDriver"),
     "linuxbox": ("labctl.services.linuxbox", "LinuxboxDriver"),
     "practice-http": ("labctl.services.practice_http", "PracticeHttpDriver"),
+    "practice-api": ("labctl.services.practice_api", "PracticeApiDriver"),
 }
 
 
