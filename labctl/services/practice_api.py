@@ -58,6 +58,11 @@ def deploy(access: ServiceAccess, variant: str) -> str:
     return _call(access, "POST", "deployments", {"variant": variant}).json()["prefix"]
 
 
+def deployment_count(access: ServiceAccess) -> int:
+    """How many deployments exist (labctl removes its own after each run)."""
+    return int(_call(access, "GET", "deployments").json()["deployments"])
+
+
 def remove(access: ServiceAccess, prefix: str) -> None:
     """Remove a deployment (one already gone, expired or forgotten by a restart, is no error)."""
     _call(access, "DELETE", "deployments/" + prefix.lstrip("/"))

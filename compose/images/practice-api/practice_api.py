@@ -13,6 +13,7 @@ without it), so a learner's tests, which never see the secret, cannot call them.
 
   GET    /_labctl/variants              {"reference": "reference", "mutants": [{name, description, hint}]}
   POST   /_labctl/deployments           {"variant": NAME} -> 201 {"prefix": "/<random>"}
+  GET    /_labctl/deployments           {"deployments": how many exist}
   DELETE /_labctl/deployments/<random>  204 (404 if there is none)
   POST   /_labctl/reset                 forgets every deployment and empties the playground
 
@@ -144,6 +145,10 @@ class Handler(BaseHTTPRequestHandler):
             if variant not in NAMES:
                 return self._answer(400, {}, {"error": f"variant must be one of {', '.join(NAMES)}"})
             return self._answer(201, {}, {"prefix": "/" + deploy(variant)})
+        if route == "deployments" and self.command == "GET":
+            with lock:
+                _forget_idle()
+                return self._answer(200, {}, {"deployments": len(deployments)})
         if route.startswith("deployments/") and self.command == "DELETE":
             with lock:
                 gone = deployments.pop(route[len("deployments/"):], None)
