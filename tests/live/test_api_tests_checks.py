@@ -209,3 +209,28 @@ def test_contained_the_tests_reach_the_service_by_its_name(lab):
     finally:
         code.close()
         manager.release(name)
+
+
+def test_labctl_grade_runs_the_tests_contained(tmp_path):
+    """`labctl grade`: the submission's tests run in the node runner against the lab's own practice API."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    (tmp_path / "sub" / "api-tests").mkdir(parents=True)
+    shutil.copyfile(LAB / "variant/api-tests/todo.test.mjs", tmp_path / "sub/api-tests/todo.test.mjs")
+    report = tmp_path / "grade.json"
+
+    def grade(command: str) -> dict:
+        done = subprocess.run([sys.executable, "-m", "labctl", "grade", "api-tests-only", "--workspace",
+                               str(tmp_path / "sub"), "--set", f"api_tests={command}", "--json", str(report)],
+                              capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL,
+                              env=dict(os.environ, LABCTL_LABS_DIR=str(TEST_LABS)))
+        assert done.returncode in (0, 3), done.stdout + done.stderr
+        return json.loads(report.read_text())
+
+    good = grade("node --test api-tests/todo.test.mjs")
+    assert good["tests"][0]["status"] == "pass", good
+    swallowed = grade("node --test api-tests/todo.test.mjs || true")
+    assert swallowed["tests"][0]["status"] == "fail" and "caught 0 of" in swallowed["tests"][0]["message"]
