@@ -17,7 +17,6 @@ from labctl.check_engine.registry import register
 from labctl.check_engine.result import Outcome, failed, passed
 from labctl.core.errors import CheckError
 from labctl.services.practice_api import Mutant, mutants
-from labctl.services.practice_http import base_url
 
 from ..program.run import tail
 from .runs import Run, run_once, with_url
@@ -37,7 +36,7 @@ class ApiTestsCatch(Check):
     mutants: list[str] | None = Field(None, min_length=1, description="Which mutants of the practice API to run "
                                       "them against (names from compose/images/practice-api/variants.py); "
                                       "all of them by default.")
-    time_limit: float = Field(60.0, gt=0, le=300, description="Seconds one run of the tests may take.")
+    time_limit: float = Field(30.0, gt=0, le=300, description="Seconds one run of the tests may take.")
     placeholder: str = Field("{url}", min_length=1, description="Replaced in the command by the API's base URL "
                                                                 "(also given as $API_URL).")
 
@@ -57,21 +56,23 @@ class ApiTestsCatch(Check):
         access = ctx.service(self.service or "practice-api")
         chosen = self._chosen(mutants(access))
 
-        def once(variant: str) -> Run:
+        def once(variant: str, keep_if_failed: bool = False) -> Run:
             try:
-                return run_once(ctx, access, variant, command, self.placeholder, self.time_limit)
+                return run_once(ctx, access, variant, command, self.placeholder, self.time_limit,
+                                keep_if_failed=keep_if_failed)
             except OSError as exc:
                 raise CheckError(f"cannot run `{command}`: {exc.strerror or exc}") from exc
 
-        first = once("reference")
-        problem = self._reference_problem(first, command, access, again=False)
+        # On the learner's machine, a correct API their tests fail against stays up for them to try.
+        first = once("reference", keep_if_failed=ctx.program_runner is None)
+        problem = self._reference_problem(first, command, again=False)
         if problem is not None:
             return problem
         order = list(chosen)
         random.SystemRandom().shuffle(order)
         missed = [(m, run) for m in order if not (run := once(m.name)).failed]
         last = once("reference")
-        again = self._reference_problem(last, command, access, again=True)
+        again = self._reference_problem(last, command, again=True)
         if again is not None:
             return again
         caught = len(chosen) - len(missed)
@@ -82,6 +83,10 @@ class ApiTestsCatch(Check):
         missed.sort(key=lambda pair: names.index(pair[0].name))
         lines = "\n".join(f"  - {m.description}{self._how(run)}.\n    A test that catches it: {m.hint}."
                           for m, run in missed)
+        if caught == 0:
+            lines += (f"\nThey caught none: do they call the API at the URL labctl gives (`{self.placeholder}` in "
+                      f"the command, or $API_URL), not a fixed address? And does the command exit with a non-zero "
+                      f"code when a test fails (no `|| true`, no `; exit 0` after it)?")
         return failed(f"your tests caught {caught} of {len(chosen)} bugs. Against these mutants of the API, each "
                       f"with one bug, they did not fail:\n{lines}\nAdd those tests, check that they still pass "
                       f"against the correct API, and run `labctl check` again.",
@@ -101,14 +106,13 @@ class ApiTestsCatch(Check):
             raise CheckError(f"the practice API has no mutant {unknown[0]!r}; it has {', '.join(by_name)}")
         return [by_name[name] for name in self.mutants]
 
-    def _reference_problem(self, run: Run, command: str, access, *, again: bool) -> Outcome | None:
+    def _reference_problem(self, run: Run, command: str, *, again: bool) -> Outcome | None:
         """The failure to report when a run against the correct API did not pass, else None."""
         result = run.result
         if result.exit_code == 0:
             return None
-        try_it = (f"Try them yourself against the correct API (its playground, at {base_url(access)}): "
-                  f"`API_URL={base_url(access)} {with_url(command, self.placeholder, base_url(access))}`."
-                  if run.url.startswith("http://127.0.0.1") else "")
+        try_it = (f"This correct API stays up for 15 minutes, for you to run them against it yourself: "
+                  f"`API_URL={run.url} {with_url(command, self.placeholder, run.url)}`." if run.kept else "")
         said = tail(result.stderr + "\n" + result.stdout, 8) or "    (nothing)"
         if result.timed_out:
             return failed(f"against the correct API, your tests were still running after {self.time_limit:g}s. "

@@ -22,6 +22,7 @@ class Run:
     variant: str
     url: str
     result: ProgramRun
+    kept: bool = False  # the deployment stays up (it expires 15 minutes after its last request)
 
     @property
     def passed(self) -> bool:
@@ -49,10 +50,12 @@ def with_url(command: str, placeholder: str, url: str) -> str:
 
 
 def run_once(ctx: CheckContext, access: ServiceAccess, variant: str, command: str, placeholder: str,
-             time_limit: float) -> Run:
-    """Deploy `variant` at a fresh prefix, run the command against it, remove the deployment.
+             time_limit: float, *, keep_if_failed: bool = False) -> Run:
+    """Deploy `variant` at a fresh prefix, run the command against it, remove the deployment (unless the run
+    did not pass and `keep_if_failed`: the learner may then try their tests against it by hand).
     Raises OSError when the command cannot be started; LabctlError when the service does not answer."""
     prefix = deploy(access, variant)
+    kept = False
     try:
         url = service_root(ctx, access) + prefix
         made = {"API_URL": url}
@@ -70,6 +73,8 @@ def run_once(ctx: CheckContext, access: ServiceAccess, variant: str, command: st
             no_proxy = ",".join(filter(None, [os.environ.get("NO_PROXY", ""), "127.0.0.1", "localhost", "::1"]))
             env["NO_PROXY"] = env["no_proxy"] = no_proxy
             result = run_program(full, ctx.workspace, b"", time_limit=time_limit, env=env)
-        return Run(variant, url, result)
+        kept = keep_if_failed and result.exit_code != 0
+        return Run(variant, url, result, kept)
     finally:
-        remove(access, prefix)
+        if not kept:
+            remove(access, prefix)

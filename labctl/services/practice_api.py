@@ -86,5 +86,5 @@ class PracticeApiDriver(ServiceDriver):
         raise LabctlError("the practice Todo API runs no steps: labctl deploys its reference and mutants itself")
 
     def restore(self, access: ServiceAccess, seed: list[Step] | None = None) -> None:
-        """Forget every deployment and empty the playground (`labctl reset`)."""
+        """Forget every deployment (`labctl reset`)."""
         _call(access, "POST", "reset")

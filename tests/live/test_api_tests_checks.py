@@ -154,7 +154,18 @@ def test_a_suite_failing_against_the_correct_api_is_said_first_with_its_output(l
     assert result.status is Status.FAILED
     assert "fail against the correct API" in result.message
     assert "assert 403 == 404" in result.message  # the tail of the output says which test
-    assert "API_URL=http://127.0.0.1:" in result.message  # and how to try it by hand
+    assert "stays up for 15 minutes" in result.message and "API_URL=http://127.0.0.1:" in result.message
+    kept = result.message.split("`API_URL=")[1].split(" ")[0]  # the correct API it failed against, kept
+    with session() as s:
+        assert s.post(kept + "/register", json={"email": "c@example.com", "password": "long-enough"},
+                      timeout=10).status_code == 201
+
+
+def test_nothing_is_served_at_the_root(access):
+    with session() as s:
+        answer = s.post(base_url(access) + "/register", json={"email": "d@example.com", "password": "long-enough"},
+                        timeout=10)
+    assert answer.status_code == 404 and answer.json()["error"]
 
 
 def test_a_suite_passing_only_its_first_run_is_caught_by_the_last_run(lab):
@@ -175,6 +186,16 @@ def test_the_url_placeholder_and_a_missing_command(lab):
     assert result.status is Status.PASSED, result.message
     unset = run_check(lab, {"type": "api_tests.catch"}, files={}, command=None)
     assert unset.status is Status.FAILED and "labctl config set api_tests" in unset.message
+
+
+def test_the_tests_get_the_url_and_never_the_control_secret(lab, access):
+    manager, name, workspace = lab
+    result = run_check(lab, {"type": "api_tests.catch", "mutants": FEW[:1]}, files={},
+                       command="env > seen-env.txt; echo {url} > seen-url.txt; exit 1")
+    assert result.status is Status.FAILED and "fail against the correct API" in result.message
+    seen, url = (workspace / "seen-env.txt").read_text(), (workspace / "seen-url.txt").read_text().strip()
+    assert url.startswith(base_url(access) + "/") and f"API_URL={url}\n" in seen
+    assert access.environment[SECRET] not in seen and SECRET not in seen
 
 
 def test_a_hanging_suite_is_stopped_at_its_time_limit(lab):

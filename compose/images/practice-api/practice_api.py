@@ -6,7 +6,10 @@ Everything is in memory: a restart forgets every deployment (labctl makes a new 
 
   GET  /health                          200 {"status": "ok"}
   /<prefix>/...                         a deployment: the Todo API (todo_app.py) with its own empty store
-  /...  (any other path)                the playground: the reference, with one store, to try by hand
+  /...  (any other path)                404 {"error": ...}
+
+There is no deployment at the root on purpose: a correct API the learner's tests could always reach would
+let them compare each answer with it and "catch" every mutant without testing anything.
 
 Control endpoints, for labctl only: each needs the header X-Labctl-Control with LABCTL_CONTROL_SECRET (403
 without it), so a learner's tests, which never see the secret, cannot call them.
@@ -15,7 +18,7 @@ without it), so a learner's tests, which never see the secret, cannot call them.
   POST   /_labctl/deployments           {"variant": NAME} -> 201 {"prefix": "/<random>"}
   GET    /_labctl/deployments           {"deployments": how many exist}
   DELETE /_labctl/deployments/<random>  204 (404 if there is none)
-  POST   /_labctl/reset                 forgets every deployment and empties the playground
+  POST   /_labctl/reset                 forgets every deployment
 
 A deployment expires 15 minutes after its last request; at most 32 exist at once (the least recently used
 goes first). Nothing in an answer tells a deployment's variant: same headers, same texts but for the bug.
@@ -47,7 +50,6 @@ SECRET = os.environ.get("LABCTL_CONTROL_SECRET", "")
 
 lock = threading.Lock()
 deployments: dict[str, tuple[TodoApp, list[float]]] = {}  # random -> (app, [last used])
-playground = [TodoApp()]
 
 
 def deploy(variant: str) -> str:
@@ -116,12 +118,11 @@ class Handler(BaseHTTPRequestHandler):
             return self._answer(200, {}, {"status": "ok"})
         if path.startswith(CONTROL):
             return self._control(path[len(CONTROL):], body)
-        app, inner = playground[0], path
         match = PREFIX.match(path)
-        if match:
-            found = find(match.group(1))
-            if found is not None:
-                app, inner = found, match.group(2) or "/"
+        app = find(match.group(1)) if match else None
+        if app is None:
+            return self._answer(404, {}, {"error": f"no route {path}"})
+        inner = match.group(2) or "/"
         headers = {name.lower(): value for name, value in self.headers.items()}
         status, extra, value = app.handle(self.command, inner, parts.query, headers, body)
         self._answer(status, extra, value)
@@ -135,7 +136,6 @@ class Handler(BaseHTTPRequestHandler):
         if route == "reset" and self.command == "POST":
             with lock:
                 deployments.clear()
-                playground[0] = TodoApp()
             return self._answer(200, {}, {"reset": True})
         if route == "deployments" and self.command == "POST":
             try:
