@@ -255,3 +255,22 @@ def test_labctl_grade_runs_the_tests_contained(tmp_path):
     assert good["tests"][0]["status"] == "pass", good
     swallowed = grade("node --test api-tests/todo.test.mjs || true")
     assert swallowed["tests"][0]["status"] == "fail" and "caught 0 of" in swallowed["tests"][0]["message"]
+
+
+def test_a_postman_collection_run_by_newman_is_accepted(lab, tmp_path_factory):
+    """The command of the issue itself: `newman run ... --env-var base_url={url}`, newman installed from npm."""
+    import subprocess
+
+    folder = tmp_path_factory.mktemp("newman")
+    npm = shutil.which("npm")
+    if npm is None:
+        pytest.skip("npm is not installed here")
+    done = subprocess.run([npm, "install", "--no-audit", "--no-fund", "newman@6"], cwd=folder, capture_output=True,
+                          text=True, timeout=300, stdin=subprocess.DEVNULL)
+    if done.returncode != 0:
+        pytest.skip(f"newman cannot be installed from npm here: {done.stderr[-300:]}")
+    newman = folder / "node_modules" / ".bin" / "newman"
+    result = run_check(lab, {"type": "api_tests.catch"},
+                       files={"variant/api-tests/todo.postman_collection.json": "api-tests/todo.postman_collection.json"},
+                       command=f"{newman} run api-tests/todo.postman_collection.json --env-var base_url={{url}}")
+    assert result.status is Status.PASSED, result.message
