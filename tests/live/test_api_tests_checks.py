@@ -4,7 +4,6 @@ are run against the reference and the mutants, on the host and contained as grad
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import pytest
 import requests
@@ -103,7 +102,7 @@ def test_a_mutant_answers_like_the_reference_but_for_its_bug(access):
     (ref_bad, ref_made), (mut_bad, mut_made) = answers["reference"], answers["create-200"]
     assert (ref_bad.status_code, ref_bad.text) == (mut_bad.status_code, mut_bad.text) == (
         400, '{"error": "title must not be empty"}')
-    same = lambda r: {k: v for k, v in r.headers.items() if k != "Date"}  # noqa: E731
+    same = lambda r: {k: v for k, v in r.headers.items() if k != "Date"}
     assert same(ref_bad) == same(mut_bad)
     assert ref_made.status_code == 201 and mut_made.status_code == 200
     assert ref_made.json() == mut_made.json() == {"id": 1, "title": "milk", "done": False, "due": None}
@@ -169,7 +168,7 @@ def test_nothing_is_served_at_the_root(access):
 
 
 def test_a_suite_passing_only_its_first_run_is_caught_by_the_last_run(lab):
-    manager, name, workspace = lab
+    _, _, workspace = lab
     (workspace / ".api-tests-cache.json").unlink(missing_ok=True)
     result = run_check(lab, {"type": "api_tests.catch", "mutants": FEW[:1]},
                        files={"near-miss/api-tests/test_cached_login.py": "api-tests/test_cached.py"},
@@ -189,7 +188,7 @@ def test_the_url_placeholder_and_a_missing_command(lab):
 
 
 def test_the_tests_get_the_url_and_never_the_control_secret(lab, access):
-    manager, name, workspace = lab
+    _, _, workspace = lab
     result = run_check(lab, {"type": "api_tests.catch", "mutants": FEW[:1]}, files={},
                        command="env > seen-env.txt; echo {url} > seen-url.txt; exit 1")
     assert result.status is Status.FAILED and "fail against the correct API" in result.message
@@ -246,7 +245,7 @@ def test_labctl_grade_runs_the_tests_contained(tmp_path):
     def grade(command: str) -> dict:
         done = subprocess.run([sys.executable, "-m", "labctl", "grade", "api-tests-only", "--workspace",
                                str(tmp_path / "sub"), "--set", f"api_tests={command}", "--json", str(report)],
-                              capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL,
+                              capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL, check=False,
                               env=dict(os.environ, LABCTL_LABS_DIR=str(TEST_LABS)))
         assert done.returncode in (0, 3), done.stdout + done.stderr
         return json.loads(report.read_text())
@@ -266,7 +265,7 @@ def test_a_postman_collection_run_by_newman_is_accepted(lab, tmp_path_factory):
     if npm is None:
         pytest.skip("npm is not installed here")
     done = subprocess.run([npm, "install", "--no-audit", "--no-fund", "newman@6"], cwd=folder, capture_output=True,
-                          text=True, timeout=300, stdin=subprocess.DEVNULL)
+                          text=True, timeout=300, stdin=subprocess.DEVNULL, check=False)
     if done.returncode != 0:
         pytest.skip(f"newman cannot be installed from npm here: {done.stderr[-300:]}")
     newman = folder / "node_modules" / ".bin" / "newman"

@@ -13,8 +13,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "compose" / "images" / "practice-api"))
 
-from todo_app import TodoApp  # noqa: E402
-from variants import MUTANTS  # noqa: E402
+from todo_app import TodoApp
+from variants import MUTANTS
 
 
 def session(app: TodoApp) -> list:

@@ -28,7 +28,7 @@ def call(method, path, token=None, json_body=None, raw=None):
 
 
 def new_user():
-    email = "py-%s@example.com" % uuid.uuid4().hex
+    email = f"py-{uuid.uuid4().hex}@example.com"
     assert call("POST", "/register", json_body={"email": email, "password": "correct-horse-4"})[0] == 201
     status, _, body = call("POST", "/login", json_body={"email": email, "password": "correct-horse-4"})
     assert status == 200
@@ -49,7 +49,7 @@ class TodoApiTests(unittest.TestCase):
 
     def test_create_and_location(self):
         head, todo = self.create()
-        self.assertTrue((head.get("Location") or "").endswith("/todos/%d" % todo["id"]))
+        self.assertTrue((head.get("Location") or "").endswith(f"/todos/{todo['id']}"))
 
     def test_auth_required(self):
         self.assertEqual(call("GET", "/todos")[0], 401)
@@ -61,17 +61,17 @@ class TodoApiTests(unittest.TestCase):
     def test_other_users_todo(self):
         _, todo = self.create()
         _, other = new_user()
-        self.assertEqual(call("GET", "/todos/%d" % todo["id"], other)[0], 403)
+        self.assertEqual(call("GET", f"/todos/{todo['id']}", other)[0], 403)
 
     def test_put_resets_missing_fields(self):
         _, todo = self.create(done=True)
-        status, _, body = call("PUT", "/todos/%d" % todo["id"], self.token, {"title": "again"})
+        status, _, body = call("PUT", f"/todos/{todo['id']}", self.token, {"title": "again"})
         self.assertEqual((status, body["done"], body["due"]), (200, False, None))
 
     def test_delete(self):
         _, todo = self.create()
-        self.assertEqual(call("DELETE", "/todos/%d" % todo["id"], self.token)[0], 204)
-        self.assertEqual(call("GET", "/todos/%d" % todo["id"], self.token)[0], 404)
+        self.assertEqual(call("DELETE", f"/todos/{todo['id']}", self.token)[0], 204)
+        self.assertEqual(call("GET", f"/todos/{todo['id']}", self.token)[0], 404)
 
     def test_pagination_and_filter(self):
         ids = [self.create(done=n == 1)[1]["id"] for n in range(3)]
