@@ -21,9 +21,11 @@ class ProgramRun:
 
 
 class ProgramRunner(Protocol):
-    def __call__(self, command: str, stdin: bytes, *, time_limit: float, env: Mapping[str, str]) -> ProgramRun:
+    def __call__(self, command: str, stdin: bytes, *, time_limit: float, env: Mapping[str, str],
+                 pass_env: Mapping[str, str] | None = None) -> ProgramRun:
         """Run a shell command in the learner's files with stdin; everything it started ends at the time limit.
-        Raises OSError when it cannot be started at all."""
+        `pass_env`: variables the check made that mean the same where the command runs (a sandbox's own
+        service URL). Raises OSError when it cannot be started at all."""
 
 
 def decoded(data: bytes) -> str:

@@ -120,10 +120,13 @@ class ContainedCode:
 
     # -- what the checks and the app use
 
-    def run_program(self, command: str, stdin: bytes, *, time_limit: float, env: Mapping[str, str]) -> ProgramRun:
-        """The program checks' runner (check_engine/programs.py): the command in the sandbox, in /work."""
+    def run_program(self, command: str, stdin: bytes, *, time_limit: float, env: Mapping[str, str],
+                    pass_env: Mapping[str, str] | None = None) -> ProgramRun:
+        """The program checks' runner (check_engine/programs.py): the command in the sandbox, in /work.
+        `env` is the host's view and is not passed in (its URLs point at the host); `pass_env` are variables a
+        check made for the inside (API_URL at a service's name), passed as they are."""
         sandbox = self.open(command, publish=False)
-        inside = {**contained_env(self.view), "LABCTL_WORKSPACE": WORK}
+        inside = {**contained_env(self.view), **(pass_env or {}), "LABCTL_WORKSPACE": WORK}
         done = sandbox.run(command, stdin=stdin, time_limit=time_limit, env=inside)
         return ProgramRun(done.exit_code, decoded(done.stdout), decoded(done.stderr), done.seconds)
 

@@ -25,6 +25,7 @@ REGISTERED: dict[str, tuple[str, str]] = {
     "linuxbox": ("labctl.services.linuxbox", "LinuxboxDriver"),
     "practice-http": ("labctl.services.practice_http", "PracticeHttpDriver"),
     "oidc": ("labctl.services.oidc", "OidcDriver"),
+    "practice-api": ("labctl.services.practice_api", "PracticeApiDriver"),
 }
 
 

@@ -1,6 +1,7 @@
 """Live: what labctl asks the engine for, read back from the engine's own inspect data.
 
-Every service that builds here (four-services: postgres, redis, rabbitmq, linuxbox; http-101: practice-http)
+Every service that builds here (four-services: postgres, redis, rabbitmq, linuxbox; http-101: practice-http;
+api-tests-only: practice-api)
 runs at once; each labctl container must publish only on 127.0.0.1, run unprivileged, on its own network,
 without the engine's socket, extra capabilities, or the host's PID/IPC/user namespaces.
 """
@@ -15,15 +16,15 @@ from tests.conftest import make_manager, new_instance_name
 
 pytestmark = pytest.mark.live
 
-LABS = ("four-services", "http-101")
-EXPECTED_SERVICES = {"postgres", "redis", "rabbitmq", "linuxbox", "practice-http"}
+LABS = ("four-services", "http-101", "api-tests-only")
+EXPECTED_SERVICES = {"postgres", "redis", "rabbitmq", "linuxbox", "practice-http", "practice-api"}
 # Capabilities a service may add beyond the engine's default set; labctl adds none today.
 ALLOWED_CAP_ADD: set[str] = set()
 
 
 @pytest.fixture(scope="module")
 def inspected(engine, tmp_path_factory):
-    """{service: inspect data} of every container of the two labs, started at once; removed afterwards."""
+    """{service: inspect data} of every container of the labs, started at once; removed afterwards."""
     manager = make_manager(tmp_path_factory.mktemp("security-home"))
     names = {lab: new_instance_name(f"sec-{lab[:4]}") for lab in LABS}
     client = docker.from_env(timeout=120)

@@ -24,7 +24,8 @@ def test_every_catalog_entry_has_a_registered_driver():
 
 
 def test_kinds_come_from_the_registry():
-    assert set(kinds()) == {"postgres", "mariadb", "redis", "rabbitmq", "mongodb", "linuxbox", "practice-http", "oidc"}
+    assert set(kinds()) == {"postgres", "mariadb", "redis", "rabbitmq", "mongodb", "linuxbox", "practice-http", "oidc",
+                            "practice-api"}
 
 
 def test_a_compose_file_naming_an_unknown_kind_is_refused(tmp_path):
