@@ -2,7 +2,8 @@
 
 It fetches the document, says clearly when it is missing or not a valid OpenAPI 3.0/3.1 document, requires
 the operations the lab names, then makes real requests as a fresh user (its sign-up and login, a create, a
-read, the list, invalid input, an id nobody has, no login, a delete) and judges every answer against the
+read, the list, a PUT and a PATCH where the lab gives them, invalid input, an id nobody has, no login, a
+delete) and judges every answer against the
 document: the status must be listed for that operation and the body must fit the schema given for it.
 """
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pydantic import Field, field_validator
 
 from labctl.check_engine.registry import register
 
+from ..http import fresh
 from ..http.request import METHODS
 from .api import RestApi
 from .client import Client, Made, Reply, RestRuleError
@@ -30,6 +32,10 @@ class OpenApi(RestApi):
     invalid: dict[str, Any] | None = Field(None, description="An invalid new item, sent to the collection to see "
                                            "that the refusal is documented (e.g. {title: ''}); none: not sent.")
     list_query: str = Field("", description="A query for the list request, without ?, e.g. page=1&limit=2.")
+    update: dict[str, Any] | None = Field(None, description="A whole item sent with PUT to the new item (${id} is "
+                                          "its id); none: no PUT.")
+    patch: dict[str, Any] | None = Field(None, description="Some fields sent with PATCH to the new item; none: no "
+                                         "PATCH.")
 
     @field_validator("operations")
     @classmethod
@@ -48,7 +54,8 @@ class OpenApi(RestApi):
         return value
 
     def templates(self) -> list[tuple[Any, set[str]]]:
-        return [(self.create, set()), *([(self.invalid, set())] if self.invalid is not None else [])]
+        bodies = [(self.invalid, set()), (self.update, {"id"}), (self.patch, {"id"})]
+        return [(self.create, set()), *[(body, more) for body, more in bodies if body is not None]]
 
     def describe(self) -> str:
         return f"GET {self.document} describes what the API really answers"
@@ -100,6 +107,11 @@ class OpenApi(RestApi):
         settle()
         client.send(owner, "GET", f"{self.collection}?{self.list_query}" if self.list_query else self.collection)
         settle()
+        for method, template in (("PUT", self.update), ("PATCH", self.patch)):
+            if template is not None:
+                client.send(owner, method, path, json_body=fresh.fill(template, {**owner.values, "id": item_id},
+                                                                      generate=True))
+                settle()
         if self.invalid is not None:
             reply = client.send(owner, "POST", self.collection, json_body=fill_for(owner, self.invalid))
             self.keep_track(reply, owner, made)

@@ -47,7 +47,8 @@ DOCUMENT = {
         "/todos": {"get": {"responses": {"200": _json("Page"), "400": ERROR, "401": ERROR}},
                    "post": {"responses": {"201": _json("Todo"), "400": ERROR, "401": ERROR}}},
         "/todos/{id}": {"parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}],
-                        "get": {"responses": ITEM}, "put": {"responses": ITEM}, "patch": {"responses": ITEM},
+                        "get": {"responses": dict(ITEM)}, "put": {"responses": dict(ITEM)},
+                        "patch": {"responses": dict(ITEM)},
                         "delete": {"responses": {"204": {"description": "gone"}, "401": ERROR, "403": ERROR,
                                                  "404": ERROR}}},
     },
@@ -101,6 +102,8 @@ def document(modes: set[str]) -> object:
         del paths["/todos/{id}"]["delete"]
     if "doc-no-404" in modes:
         del paths["/todos/{id}"]["get"]["responses"]["404"]
+    if "doc-put-201" in modes:
+        paths["/todos/{id}"]["put"]["responses"]["201"] = paths["/todos/{id}"]["put"]["responses"].pop("200")
     if "doc-204-body" in modes:
         paths["/todos/{id}"]["delete"]["responses"]["204"] = _json("Todo")
     if "swagger" in modes:
@@ -184,6 +187,9 @@ class TodoApi(BaseHTTPRequestHandler):
                 if method == "DELETE":
                     del TODOS[rest[1]]
                     return self._send(204)
+                if method in ("PUT", "PATCH") and isinstance(body, dict):
+                    fresh = {"done": False, "due": None} if method == "PUT" else {}
+                    todo.update({**fresh, **{k: body[k] for k in ("title", "done", "due") if k in body}})
                 return self._send(200, self._shown(todo, modes))
             self._send(404, {"error": "no such route"})
 
@@ -242,7 +248,8 @@ OPERATIONS = ["POST /register", "POST /login", "GET /todos", "POST /todos", "GET
 def entry(app: str, mode: str = "good", **more) -> dict:
     return {"type": "rest.openapi", "url": f"{app}/{mode}", "collection": "/todos", "auth": AUTH,
             "create": {"title": "Doc ${random}", "due": "2031-0${int:1-9}-1${int:0-9}"}, "invalid": {"title": ""},
-            "operations": OPERATIONS, **more}
+            "operations": OPERATIONS, "update": {"title": "Redo ${random}", "done": True}, "patch": {"done": False},
+            **more}
 
 
 def said(result) -> str:
@@ -266,9 +273,10 @@ def test_a_document_that_tells_the_truth_passes(app, mode, tmp_path):
     assert result.status.value == "passed", result.message
     version = "3.1" if "openapi-31" in mode else "3.0"
     assert result.message.startswith(f"GET /openapi.json is a valid OpenAPI {version} document describing the API's "
-                                     "answers: 9 live answers fit it (POST /register 201, POST /login 200, POST "
+                                     "answers: 11 live answers fit it (POST /register 201, POST /login 200, POST "
                                      "/todos 201, GET /todos/"), result.message
     assert "POST /todos 400" in result.message and "DELETE /todos/" in result.message
+    assert "PUT /todos/" in result.message and "PATCH /todos/" in result.message
     assert owned() == before, "the check left todos behind"
 
 
@@ -308,6 +316,8 @@ def test_a_missing_or_invalid_document_fails_saying_what_to_do(app, mode, messag
                    "(it lists 200, 401, 403)"),
     ("invalid-500", "POST /todos answered 500 Internal Server Error, which the document does not list for POST "
                     "/todos (it lists 201, 400, 401)"),
+    ("doc-put-201", "PUT /todos/{id} answered 200 OK, which the document does not list for PUT /todos/{id} (it "
+                    "lists 201, 401, 403, 404)"),
     ("doc-204-body", "DELETE /todos/{id} answered 204 No Content with no body, yet the document describes a body "
                      "for 204 (application/json)"),
     ("errors-as-default+doc-create-200", "POST /todos answered 201 Created, which the document does not list for "
