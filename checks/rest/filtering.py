@@ -24,7 +24,7 @@ def show_fields(fields: dict[str, Any]) -> str:
     return ", ".join(f"{k} {json.dumps(v)}" for k, v in fields.items())
 
 
-def check_filters(check: "Pagination", client: Client, user: User, made: Made, reading: "Reading",
+def check_filters(check: Pagination, client: Client, user: User, made: Made, reading: Reading,
                   whole: int) -> int:
     """Reads every filter of the lab; raises RestRuleError at the first wrong page. Returns the items made.
     `whole` is the unfiltered list's total before the check made the filters' items."""
@@ -45,7 +45,7 @@ def check_filters(check: "Pagination", client: Client, user: User, made: Made, r
     return sum(len(v) for v in ids.values())
 
 
-def _read_filtered(check: "Pagination", client: Client, reading: "Reading", query: str, fields: dict[str, Any],
+def _read_filtered(check: Pagination, client: Client, reading: Reading, query: str, fields: dict[str, Any],
                    expected: int, ids: list[Any], holds: str, whole: int) -> None:
     limit, noun = check.per_page, check.noun
     pages = max(1, math.ceil(expected / limit))
@@ -90,5 +90,5 @@ def _unlike(fields: dict[str, Any], entry: Any) -> str | None:
     return None
 
 
-def _id(check: "Pagination", entry: Any) -> Any:
+def _id(check: Pagination, entry: Any) -> Any:
     return json_at(entry, check.id)[1]

@@ -57,7 +57,7 @@ class Document:
         self.base = self._base_path()
 
     @classmethod
-    def load(cls, data: Any) -> "Document":
+    def load(cls, data: Any) -> Document:
         if not isinstance(data, dict):
             raise SpecProblem("is not a JSON object; an OpenAPI document is an object that starts "
                               '{"openapi": "3.0.3", "info": {...}, "paths": {...}}')

@@ -6,9 +6,9 @@ the first part of the URL path (/MODE/todos, MODE = good or names joined by +). 
 from __future__ import annotations
 
 import copy
-import re
 import itertools
 import json
+import re
 import secrets
 import sys
 import threading

@@ -102,7 +102,7 @@ class Handler(BaseHTTPRequestHandler):
             status, body = exc.status, {"error": exc.message}
             if exc.allow:
                 headers = {"Allow": exc.allow}
-        except Exception as exc:  # a bug in a handler: 500, and keep serving
+        except Exception as exc:  # noqa: BLE001 - a bug in a handler: 500, and keep serving
             print(f"error: {type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
             status, body = 500, {"error": "internal server error"}
         data = json.dumps(body).encode() if body is not None else b""

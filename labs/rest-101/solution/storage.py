@@ -6,7 +6,6 @@ from datetime import date
 from typing import Any
 
 import psycopg
-
 from options import bug, required_env
 
 DATABASE_URL = required_env("DATABASE_URL")

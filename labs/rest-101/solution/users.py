@@ -6,7 +6,6 @@ import hashlib
 import secrets
 
 import bcrypt
-
 import storage
 from errors import HttpError
 from options import bug
