@@ -130,8 +130,9 @@ class OpenApi(RestApi):
         reply = client.send(client.user(""), "GET", self.document)
         where = f"GET {self.document}"
         if reply.status != 200:
-            raise RestRuleError(f"{where} answered {reply.status}; serve the API's OpenAPI document there, as JSON "
-                                '({"openapi": "3.0.3", "info": ..., "paths": ...})', reply.curl,
+            anyone = " to anyone, without a token" if reply.status in (401, 403) else ""
+            raise RestRuleError(f"{where} answered {reply.status}; serve the API's OpenAPI document there{anyone}, "
+                                'as JSON ({"openapi": "3.0.3", "info": ..., "paths": ...})', reply.curl,
                                 found={"status": reply.status})
         data, not_json = reply.json()
         if not_json:

@@ -146,6 +146,8 @@ class TodoApi(BaseHTTPRequestHandler):
             if rest == ["openapi.json"]:
                 if "no-document" in modes:
                     return self._send(404, {"error": "not found"})
+                if "document-behind-login" in modes and not self.headers.get("Authorization"):
+                    return self._send(401, {"error": "log in"})
                 if "html-document" in modes:
                     return self._send(200, raw=b"<html>docs</html>", kind="text/html")
                 return self._send(200, document(modes))
@@ -284,6 +286,8 @@ def test_a_document_that_tells_the_truth_passes(app, mode, tmp_path):
 
 @pytest.mark.parametrize("mode, message", [
     ("no-document", "GET /openapi.json answered 404; serve the API's OpenAPI document there, as JSON"),
+    ("document-behind-login", "GET /openapi.json answered 401; serve the API's OpenAPI document there to anyone, "
+                              "without a token, as JSON"),
     ("html-document", "GET /openapi.json answered 200 without JSON; the document should be JSON"),
     ("swagger", "the document at /openapi.json is a Swagger 2.0 document; write an OpenAPI 3.0 or 3.1 document"),
     ("openapi-2", 'the document at /openapi.json says "openapi": "2.0"; this lab reads OpenAPI 3.0 or 3.1'),
