@@ -92,27 +92,36 @@ class Document:
 
     # ---- operations ------------------------------------------------------------------------------
 
+    def bases(self) -> list[str]:
+        """The path prefixes the document's paths may be served under: the first server's path, and none (a
+        document may name its production server while the app under test serves at the root)."""
+        return [self.base, ""] if self.base else [""]
+
     def operations(self) -> dict[tuple[str, str], str]:
-        """{(METHOD, template key): 'METHOD /template'} for every operation the document describes, with the
-        servers' base path."""
+        """{(METHOD, template key): 'METHOD /template'} for every operation the document describes, with and
+        without the servers' base path."""
         found = {}
         for template, item in (self.data.get("paths") or {}).items():
             item = self.resolve(item)[0] if isinstance(item, dict) else {}
             for method in METHODS:
                 if isinstance(item.get(method), dict):
-                    found[(method.upper(), template_key(self.base + template))] = f"{method.upper()} {self.base}{template}"
+                    for base in self.bases():
+                        found[(method.upper(), template_key(base + template))] = f"{method.upper()} {base}{template}"
         return found
 
     def find(self, method: str, path: str) -> tuple[str, dict, list[str]] | str:
         """(template, operation, its pointer) for a request, or a problem saying what the document lacks."""
-        matches = []
-        for template, item in (self.data.get("paths") or {}).items():
-            pattern = re.escape(self.base + template.rstrip("/"))
-            pattern = re.sub(r"\\\{[^}/]*\\\}", "[^/]+", pattern)
-            if re.fullmatch(pattern + "/?", path):
-                literal = len(re.sub(r"\{[^}/]*\}", "", template))
-                matches.append((literal, template, item))
-        if not matches:
+        for base in self.bases():
+            matches = []
+            for template, item in (self.data.get("paths") or {}).items():
+                pattern = re.escape(base + template.rstrip("/"))
+                pattern = re.sub(r"\\\{[^}/]*\\\}", "[^/]+", pattern)
+                if re.fullmatch(pattern + "/?", path):
+                    literal = len(re.sub(r"\{[^}/]*\}", "", template))
+                    matches.append((literal, template, item))
+            if matches:
+                break
+        else:
             return f"the document has no path that {path} matches"
         _, template, item = max(matches, key=lambda m: m[0])
         item, where = self.resolve(item, ["paths", template])
