@@ -83,12 +83,15 @@ def test_a_body_where_none_is_described_is_not_judged_but_a_missing_one_is():
         document, "DELETE", "/x", 200, {"id": 1}, kind="text/html")
 
 
-def test_nullable_in_30_and_null_in_31():
+def test_nullable_in_30_and_null_in_31_either_way():
     nullable = {"type": "object", "properties": {"due": {"type": "string", "format": "date", "nullable": True}}}
     typed = {"type": "object", "properties": {"due": {"type": ["string", "null"], "format": "date"}}}
+    any_of = {"type": "object", "properties": {"due": {"anyOf": [{"type": "string", "format": "date"},
+                                                                  {"type": "null"}]}}}  # as FastAPI writes it
     three_oh = Document.load(doc({"/x": {"get": {"responses": {"200": answer(200, nullable)}}}}))
     three_one = Document.load({**doc({"/x": {"get": {"responses": {"200": answer(200, typed)}}}}), "openapi": "3.1.0"})
-    for document in (three_oh, three_one):
+    fastapi = Document.load({**doc({"/x": {"get": {"responses": {"200": answer(200, any_of)}}}}), "openapi": "3.1.0"})
+    for document in (three_oh, three_one, fastapi):
         assert problem(document, "GET", "/x", 200, {"due": None}) is None
         assert problem(document, "GET", "/x", 200, {"due": "2031-01-02"}) is None
         assert "is not a 'date'" in problem(document, "GET", "/x", 200, {"due": "02/01/2031"})
