@@ -334,7 +334,8 @@ def application(environ, start_response):
         body = {"error": refusal.message, **({"field": refusal.field} if refusal.field else {})}
     data = b"" if body is None else json.dumps(body).encode()
     names = {200: "OK", 201: "Created", 204: "No Content", 400: "Bad Request", 401: "Unauthorized",
-             403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed", 409: "Conflict", 422: "Unprocessable Entity"}
+             403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed", 409: "Conflict",
+             422: "Unprocessable Entity"}
     out = [(k, v) for k, v in headers.items()]
     if body is not None:
         out.append(("Content-Type", "application/json; charset=utf-8"))
