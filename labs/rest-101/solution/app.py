@@ -29,13 +29,12 @@ import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-from options import OPTIONS, bug, done  # parses the command line first
-
 import openapi
 import storage
 import todos
 import users
 from errors import HttpError
+from options import OPTIONS, bug, done  # the command line, parsed when options is first imported
 
 
 def unsupported(allowed: list[str]) -> HttpError:
