@@ -3,8 +3,8 @@
 It fetches the document, says clearly when it is missing or not a valid OpenAPI 3.0/3.1 document, requires
 the operations the lab names, then makes real requests as a fresh user (its sign-up and login, a create, a
 read, the list, a PUT and a PATCH where the lab gives them, invalid input, an id nobody has, no login, a
-delete) and judges every answer against the
-document: the status must be listed for that operation and the body must fit the schema given for it.
+delete) and judges every answer against the document: the status must be listed for that operation and the
+body must fit the schema given for it.
 """
 from __future__ import annotations
 
