@@ -97,9 +97,11 @@ class RestApi(Target):
 
     # ---- creating ----------------------------------------------------------------------------
 
-    def create_item(self, client: Client, user: User, made: Made) -> tuple[Any, Any, dict, Reply]:
-        """(id, item, body sent, answer) of a new item, the create answer judged. Raises RestRuleError."""
-        body = fill_for(user, self.create)
+    def create_item(self, client: Client, user: User, made: Made,
+                    template: dict[str, Any] | None = None) -> tuple[Any, Any, dict, Reply]:
+        """(id, item, body sent, answer) of a new item (from `template`, by default the create one), the create
+        answer judged. Raises RestRuleError."""
+        body = fill_for(user, self.create if template is None else template)
         reply = client.send(user, "POST", self.collection, json_body=body)
         self.keep_track(reply, user, made)
         wanted = _statuses(self.create_status)

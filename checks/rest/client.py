@@ -87,6 +87,7 @@ class Client:
         self.last_curl = ""
         self.sessions: list[Any] = []
         self.share = 1.0  # the share of the budget requests may use now (the rest is kept for cleaning up)
+        self.on_reply: Any = None  # called with each answer (rest.openapi judges them all against the document)
 
     def user(self, label: str, headers: dict[str, str] | None = None, values: dict[str, Any] | None = None) -> User:
         session = self.check.session()
@@ -125,7 +126,10 @@ class Client:
                                 f"{self.budget * self.share:g}s of the check's {self.budget:g}s", curl)
         if response is None:
             raise RestRuleError(f"{request.method} {path}{' ' + user.label if user.label else ''}: {elapsed}", curl)
-        return Reply(response, request.method, path, url, curl)
+        reply = Reply(response, request.method, path, url, curl)
+        if self.on_reply is not None:
+            self.on_reply(reply)
+        return reply
 
     def close(self) -> None:
         for session in self.sessions:

@@ -14,9 +14,11 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from labctl.check_engine.registry import register
 
+from ..http import fresh
 from ..http.body import json_at, json_equal, parse_path, show_path
 from .api import RestApi, _statuses
 from .client import Client, Made, Reply, RestRuleError, User
+from .filtering import check_filters
 from .rules import error_body_problem, id_in_path, last_page_size, page_plan, statuses_text
 
 MAX_PAGES = 12  # pages read one by one; a longer list is read at its first and last page only
@@ -80,6 +82,11 @@ class Pagination(RestApi):
                                        "refuse with invalid_status and a JSON error, e.g. ['limit=0', 'limit=-1', "
                                        "'page=0', 'limit=ten'].")
     invalid_status: int | list[int] = Field([400, 422], description="How a bad query is refused.")
+    filters: dict[str, dict[str, Any]] = Field(default_factory=dict, max_length=4, description="{query: fields}: "
+                                               "filters the list takes and the fields of the items each keeps, "
+                                               "e.g. {'done=true': {done: true}, 'done=false': {done: false}}; "
+                                               "the check makes items with those fields and reads each filtered "
+                                               "list (its total, only matching items, page by page).")
     past_end_status: int | list[int] = Field(200, description="How a page past the end answers: 200 (with an "
                                              "empty list), or also 404 with [200, 404].")
 
@@ -89,6 +96,16 @@ class Pagination(RestApi):
         for query in value:
             if not query or query.startswith(("?", "&")) or "#" in query or " " in query:
                 raise ValueError(f"{query!r}: give the query without ?, e.g. limit=0")
+        return value
+
+    @field_validator("filters")
+    @classmethod
+    def _filters(cls, value: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        for query, fields in value.items():
+            if not query or query.startswith(("?", "&")) or "#" in query or " " in query or "=" not in query:
+                raise ValueError(f"{query!r}: give the filter as a query without ?, e.g. done=true")
+            if not fields or any("${" in text for text in fresh.names_in(fields)):
+                raise ValueError(f"{query!r}: give the fields its items have, as constants, e.g. {{done: true}}")
         return value
 
     @model_validator(mode="after")
@@ -137,8 +154,13 @@ class Pagination(RestApi):
             reading.above_max(self.page_path(0, self.max_limit + 1), total)
         for query in self.invalid_queries:
             reading.refused(f"{self.collection}?{query}")
+        filtered = ""
+        if self.filters:
+            reading.known = None
+            check_filters(self, client, user, made, reading, total)
+            filtered = f", each filter ({', '.join(self.filters)}) right"
         return (f"GET {self.collection} pages its list right: {pages} pages of {limit} for {total} "
-                f"{self.noun}s, the last partial, past the end empty ({client.sent} requests)")
+                f"{self.noun}s, the last partial, past the end empty{filtered} ({client.sent} requests)")
 
 
 class Page:

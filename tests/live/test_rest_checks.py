@@ -224,10 +224,23 @@ class TodoApi(BaseHTTPRequestHandler):
         if "page-overlap" in self.modes:
             start = max(0, start - 1)
         items = self._mine(who)
+        every = len(items)
+        flag = self.query.get("done")
+        if flag is not None:
+            if flag not in ("true", "false"):
+                return self._send(400, {"error": "done must be true or false"})
+            if "filter-ignored" not in self.modes:
+                keep = (flag == "true") != ("filter-inverted" in self.modes)
+                items = [t for t in items if t["done"] == keep]
         if start >= len(items) and start > 0 and "past-end-404" in self.modes:
             return self._send(404, {"error": "no such page"})
         page = items if "ignore-limit" in self.modes else items[start:start + limit]
+        if flag is not None and "filter-leaks" in self.modes and page:  # one item of the other kind slips in
+            other = [t for t in self._mine(who) if t not in items]
+            page = other[:1] + page[1:] if other else page
         total = len(items) + (1 if "wrong-total" in self.modes else 0)
+        if "filter-total-unfiltered" in self.modes:
+            total = every
         envelope = {"data": [self._wrap(t) if "wrapped" not in self.modes else self._wrap(t)["data"] for t in page],
                     "limit": limit, "total": total, "pages": -(-total // limit) if limit else 0}
         envelope.update({"offset": start} if offset_text is not None else {"page": int(page_text)})
@@ -572,3 +585,68 @@ def test_a_limit_above_the_maximum_must_be_refused_where_the_lab_says_so(app, tm
     result = run(pages(app, above_max="reject"), tmp_path)
     assert result.status.value == "failed"
     assert said(result).startswith("GET /todos?page=1&limit=21 answered 200; a limit above 20 should be refused")
+
+
+# ---- rest.pagination: filters ---------------------------------------------------------------------------
+
+FILTERS = {"done=true": {"done": True}, "done=false": {"done": False}}
+
+
+def test_right_filters_pass_and_leave_nothing_behind(app, tmp_path):
+    before = todos_of("good")
+    result = run(pages(app, filters=FILTERS, invalid_queries=["done=maybe"]), tmp_path)
+    assert result.status.value == "passed", result.message
+    assert ", each filter (done=true, done=false) right (" in result.message
+    assert todos_of("good") == before
+
+
+def test_filters_on_a_shared_list_that_already_holds_items_pass(app, tmp_path):
+    open_pages = {k: v for k, v in pages(app, filters=FILTERS).items() if k != "auth"} | {"url": f"{app}/open/good"}
+    with LOCK:
+        for n in range(3):
+            TODOS[f"seed-f{n}"] = {"id": f"seed-f{n}", "title": f"seed {n}", "done": n == 0, "tags": [],
+                                   "owner": ANYONE, "mode": "open/good", "version": 1}
+    try:
+        result = run(open_pages, tmp_path)
+    finally:
+        with LOCK:
+            for n in range(3):
+                TODOS.pop(f"seed-f{n}")
+    assert result.status.value == "passed", result.message
+
+
+@pytest.mark.parametrize("mode, message", [
+    ("filter-ignored", "GET /todos?page=1&limit=3&done=true: the total is 12 (that counts the whole list: the total "
+                       "should count the filtered list only); it was 7 before the check made 2 todos with done true "
+                       "and 3 todos with done false, so it should be 9"),
+    ("filter-inverted", "GET /todos?page=1&limit=3&done=true: the total is 10; it was 7 before the check made 2 todos "
+                        "with done true and 3 todos with done false, so it should be 9"),
+    ("filter-total-unfiltered", "GET /todos?page=1&limit=3&done=true: the total is 7, yet this page is not full (0 "
+                                "of 3), so the list holds 0"),
+])
+def test_each_filter_mistake_fails_with_its_own_rule(app, mode, message, tmp_path):
+    before = todos_of(mode)
+    result = run(pages(app, mode, filters=FILTERS), tmp_path)
+    assert result.status.value == "failed", result.message
+    assert said(result).startswith(message), said(result)
+    assert todos_of(mode) == before, "the check left todos behind"
+
+
+def test_a_filter_that_lets_another_item_through_names_the_field(app, tmp_path):
+    """The totals are right, but a page lists an item without the filter's value."""
+    result = run(pages(app, "filter-leaks", filters=FILTERS), tmp_path)
+    assert result.status.value == "failed"
+    assert said(result).startswith("GET /todos?page=1&limit=3&done=true lists a todo whose done is false; done=true "
+                                   "should list only todos with done true"), said(result)
+
+
+@pytest.mark.parametrize("filters, error", [
+    ({"?done=true": {"done": True}}, "give the filter as a query without ?"),
+    ({"done": {"done": True}}, "give the filter as a query without ?"),
+    ({"done=true": {}}, "give the fields its items have, as constants"),
+    ({"done=true": {"title": "t ${random}"}}, "give the fields its items have, as constants"),
+])
+def test_a_filter_that_does_not_parse_is_refused(app, filters, error):
+    params = {k: v for k, v in pages(app, filters=filters).items() if k != "type"}
+    with pytest.raises(ValueError, match=re.escape(error)):
+        registry.get("rest.pagination").model_validate(params)
