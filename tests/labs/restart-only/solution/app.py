@@ -6,7 +6,8 @@ import secrets
 import sys
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
-STORE = "sessions.json"
+# In the workspace labctl gives (never the lab's own folder, where a self-test's app step runs), else here.
+STORE = os.path.join(os.environ.get("LABCTL_WORKSPACE", "."), "sessions.json")
 keep = sys.argv[1] == "file"
 sessions = json.load(open(STORE)) if keep and os.path.exists(STORE) else {}
 
