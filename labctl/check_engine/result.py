@@ -43,6 +43,9 @@ class CheckResult:
     found: Any = None
     evidence: str | None = None
     service: str | None = None  # the lab service the check talks to, if any
+    # The check could not run because a service refused, never accepted or did not answer in time (not a
+    # check that needs another mode, or a broken lab): `labctl check` then says to look at the services.
+    service_silent: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

@@ -29,7 +29,7 @@ def run_check(task: Task, spec: CheckSpec, ctx: CheckContext) -> CheckResult:
     silent = ctx.memo.get((NO_ANSWER, check.service)) if check.service else None
     if silent is not None:
         # A service that did not answer one check will not answer the next: one timeout per run, not per check.
-        return CheckResult(task.id, spec.type, description, Status.ERROR, silent, 0.0)
+        return CheckResult(task.id, spec.type, description, Status.ERROR, silent, 0.0, service_silent=True)
     result, unanswered = _run_check(task, spec, ctx, check, timeout, description)
     # Messages carry what the learner's work said (a database error, a file name): never raw control characters.
     result = replace(result, message=printable(result.message),
@@ -65,7 +65,7 @@ def _run_check(task: Task, spec: CheckSpec, ctx: CheckContext, check, timeout: f
             (f"the {check.service} service did not answer within {timeout:g}s; "
              "it may be paused, overloaded or down (run `labctl status`)") if check.service else
             f"the check did not finish within {timeout:g}s",
-            time.monotonic() - started,
+            time.monotonic() - started, service_silent=check.service is not None,
         ), False  # a slow answer, maybe: the next check may well get through
     duration = time.monotonic() - started
     if kind == "ok":
@@ -86,7 +86,8 @@ def _run_check(task: Task, spec: CheckSpec, ctx: CheckContext, check, timeout: f
         message = str(exc)
     else:
         message = f"the check itself failed ({type(exc).__name__}: {exc}); this is a bug in the lab or in labctl"
-    return CheckResult(task.id, spec.type, description, Status.ERROR, message, duration), unanswered
+    return CheckResult(task.id, spec.type, description, Status.ERROR, message, duration,
+                       service_silent=unanswered), unanswered
 
 
 def run_tasks(

@@ -159,6 +159,18 @@ def task_header(console: Console, lab: Lab, task: Task, done: bool = False) -> N
     console.rule(f"[bold]Task {number} of {len(lab.tasks)}: {escape(task.title)}[/]{mark}", align="left")
 
 
+COMMAND_CUES = (" Try it: ", " See it: ")
+
+
+def split_command(message: str) -> tuple[str, str | None]:
+    """A check's message without the command at its end ("... Try it: curl -i ..."), and that command."""
+    for cue in COMMAND_CUES:
+        prose, found, command = message.rpartition(cue)
+        if found and command.strip():
+            return f"{prose} {cue.strip()}", command.strip()
+    return message, None
+
+
 def check_results(console: Console, results: Iterable["TaskResult"], verbose: bool = False,
                   focus: bool = False) -> None:
     """Each task's mark and its problems. With focus, only the first unfinished task's problems are
@@ -181,7 +193,12 @@ def check_results(console: Console, results: Iterable["TaskResult"], verbose: bo
                 repeated = True
                 continue
             said.add(check.message)
-            console.print(f"    {MARK[check.status.value]} {escape(check.message)}")
+            prose, command = split_command(check.message)
+            console.print(f"    {MARK[check.status.value]} {escape(prose)}")
+            if command:
+                # A command to paste goes on a line of its own, never wrapped: a line break inside a token or a
+                # cookie would break it (the terminal still wraps it on screen, and copies it whole).
+                console.print(Text(f"      {command}", style="cyan"), soft_wrap=True)
             if check.status.value != "passed" and check.expected is not None and verbose:
                 console.print(f"      [dim]expected:[/] {escape(str(check.expected))}")
                 console.print(f"      [dim]found:   [/] {escape(str(check.found))}")

@@ -64,3 +64,48 @@ def test_env_gives_an_app_run_by_hand_the_port_a_launched_one_gets(run, tmp_path
     run("config", "set", "app_url", "http://localhost:3000")
     out = run("env")
     assert "export PORT=3000" in out and "export HOST=127.0.0.1" in out
+
+
+def test_a_task_that_needs_launch_mode_says_so_and_names_the_next_step(run, tmp_path):  # noqa: F811
+    """URL mode (the learner runs the app): a check that must restart the app cannot run. That is no service
+    down (exit 3, not 5), and the closing lines still say which task is next."""
+    import subprocess
+    import sys
+
+    from labctl.core.app_process import answers, free_port
+
+    workspace = tmp_path / "ws"
+    run("start", "restart-only", "--workspace", str(workspace))
+    port = free_port()
+    app = subprocess.Popen([sys.executable, str(TEST_LABS / "restart-only" / "solution" / "app.py"), "file"],
+                           env={**os.environ, "PORT": str(port), "LABCTL_WORKSPACE": str(workspace)},
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        import time
+
+        deadline = time.monotonic() + 10
+        while not answers(f"http://127.0.0.1:{port}") and time.monotonic() < deadline:
+            time.sleep(0.05)
+        run("config", "set", "app_url", f"http://127.0.0.1:{port}")
+        out = run("check", code=3)
+    finally:
+        app.terminate()
+        app.wait(timeout=10)
+    assert "labctl must run it (launch mode): `labctl config set app" in out
+    assert "Some checks could not run here; their messages above say how to run them." in out
+    assert "If a service is down" not in out
+    assert "Next: Sessions survive a restart." in out
+
+
+def test_the_command_to_try_is_a_line_of_its_own_never_wrapped(run, tmp_path):  # noqa: F811
+    """A failing request's curl line is printed whole on its own line, however long (the output is 80 columns
+    here), so it pastes as it is."""
+    from labctl.core.app_process import free_port
+
+    run("start", "app-only", "--workspace", str(tmp_path / "ws"))
+    base = f"http://127.0.0.1:{free_port()}/" + "a" * 120
+    run("config", "set", "app_url", base)
+    lines = run("check", code=3).splitlines()
+    said = next(i for i, line in enumerate(lines) if line.rstrip().endswith("Try it:"))
+    command = lines[said + 1]
+    assert command.startswith("      curl ") and f"{base}/hello" in command and len(command) > 130

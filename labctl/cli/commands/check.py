@@ -31,10 +31,11 @@ def _contain(app: App, instance: str, app_command: str | None, containment) -> N
 
 
 def exit_code_for(results) -> ExitCode:
-    statuses = {r.status for r in results}
-    if Status.ERROR in statuses:
+    """5 when a service did not answer; 3 when a task does not pass (a check that could not run for another
+    reason, such as one that needs launch mode, included); else 0."""
+    if any(c.service_silent for r in results for c in r.checks):
         return ExitCode.SERVICE_NOT_READY
-    if Status.FAILED in statuses:
+    if any(r.status is not Status.PASSED for r in results):
         return ExitCode.CHECKS_FAILED
     return ExitCode.OK
 
@@ -53,7 +54,8 @@ def check(app: App, task_ids: tuple[str, ...], name: str | None, as_json: bool, 
           app_command: str | None, runner: str | None, image: str | None, install: str | None) -> None:
     """Check every task (or the TASKs named) against the live services.
 
-    Exit 0 when all pass, 3 when some fail, 5 when a service did not answer.
+    Exit 0 when all pass, 3 when some do not (a check that needs another mode included), 5 when a service
+    did not answer.
     """
     instance = app.manager.resolve_instance(name)
     if (app_command or runner or image or install) and not contained:
@@ -71,7 +73,8 @@ def check(app: App, task_ids: tuple[str, ...], name: str | None, as_json: bool, 
     if as_json:
         app.print_json({
             "instance": view.instance, "lab": view.lab.id,
-            "status": {ExitCode.OK: "passed", ExitCode.CHECKS_FAILED: "failed"}.get(code, "error"),
+            "status": "error" if any(r.status is Status.ERROR for r in results)
+            else "failed" if code is ExitCode.CHECKS_FAILED else "passed",
             "passed": sum(r.status is Status.PASSED for r in results), "total": len(results),
             "tasks": [r.to_dict() for r in results],
         })
@@ -87,7 +90,10 @@ def check(app: App, task_ids: tuple[str, ...], name: str | None, as_json: bool, 
         console.print("Some checks could not run; their messages above say why. If a service is down: "
                       f"[cyan]labctl status[/], then [cyan]labctl start {view.lab.id}[/].")
     elif code is ExitCode.CHECKS_FAILED:
-        failing = next(r for r in results if r.status is Status.FAILED)
+        if any(r.status is Status.ERROR for r in results):
+            console.print("Some checks could not run here; their messages above say how to run them.")
+        failing = next((r for r in results if r.status is Status.FAILED), None) or \
+            next(r for r in results if r.status is Status.ERROR)
         task = view.lab.task(failing.task)
         console.print(f"Next: [bold]{escape(task.title)}[/]. Read it with [cyan]labctl task {task.id}[/]; "
                       f"stuck? [cyan]labctl hint {task.id}[/]. [cyan]labctl check -v[/] shows every check in detail.")
