@@ -166,6 +166,17 @@ class Launcher:
         """The copies that still run (of `name`, or of every process), by process and copy."""
         return self.copies.running(name)
 
+    def edited_since_started(self) -> list[tuple[Launched, str]]:
+        """The copies the learner started (labctl app start) that run code older than the workspace's: each
+        with the source file changed after it started (the newest one)."""
+        from labctl.core.source_changes import newest_source
+
+        mine = [r for r in self.running() if r.by == BY_LEARNER]
+        newest = newest_source(self.workspace) if mine and self.workspace is not None else None
+        if newest is None:
+            return []
+        return [(r, newest[1]) for r in mine if newest[0] > r.started + 1]
+
     def count(self, name: str) -> int:
         return len(self.running(name))
 

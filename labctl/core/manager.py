@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Mapping
 
 from labctl.core import events
 from labctl.core import workspace as workspaces
-from labctl.core.errors import EngineUnavailableError, InstanceNotFoundError, LabctlError
+from labctl.core.errors import EngineUnavailableError, InstanceNotFoundError, LabctlError, ServiceNotReadyError
 from labctl.core.events import Emit, Event
 from labctl.core.host_apps import HostApps
 from labctl.core.instance_directory import InstanceDirectory
@@ -93,8 +93,21 @@ class LabManager:
               ephemeral: bool = False, labels: Mapping[str, str] | None = None,
               emit: Emit = events.discard) -> "StartReport":
         """Start (or resume) a lab instance and wait until every service answers. Keeps existing data."""
-        return self.starter.start(lab_id, name=name, workspace=workspace, ephemeral=ephemeral, labels=labels,
-                                  emit=emit)
+        from labctl.core.errors import UnknownLabError
+
+        try:
+            return self.starter.start(lab_id, name=name, workspace=workspace, ephemeral=ephemeral, labels=labels,
+                                      emit=emit)
+        except UnknownLabError:
+            # `labctl start NAME`, with an instance's name where the lab's id goes: say the right spelling.
+            try:
+                named = next((s for s in self.directory.all() if s.instance == lab_id), None)
+            except LabctlError:
+                named = None  # no engine to ask: the unknown lab is the error to show
+            if named is None or name is not None:
+                raise
+            raise LabctlError(f"{lab_id} is an instance of {named.lab}, not a lab",
+                              f"Start it with: labctl start {named.lab} --name {lab_id}") from None
 
     def view(self, instance: str, lab: Lab | None = None) -> InstanceView:
         """What the learner sees of the instance. Raises InstanceNotFoundError when it does not exist."""
@@ -207,6 +220,13 @@ class LabManager:
         view = self.view(instance)
         # A contained instance (grading, check --contained) runs the app in its sandbox, never on this machine.
         launcher = self.launcher(view) if view.lab.processes and instance not in self.apps.contained else None
+        if launcher is not None and launcher.configured() and not view.ready:
+            # The app would start against stopped services and crash: say what is really wrong.
+            down = ", ".join(f"{sv.status.service} {sv.status.state.value}" for sv in view.services
+                             if sv.status.state is not ServiceState.RUNNING)
+            named = "" if instance == view.lab.id else f" --name {instance}"
+            raise ServiceNotReadyError(f"{instance} is not running ({down}), so your app cannot start",
+                                       f"Start it: labctl start {view.lab.id}{named}")
         if launcher is not None:
             try:
                 launcher.ensure(by=BY_CHECK)

@@ -109,3 +109,27 @@ def test_the_command_to_try_is_a_line_of_its_own_never_wrapped(run, tmp_path):  
     said = next(i for i, line in enumerate(lines) if line.rstrip().endswith("Try it:"))
     command = lines[said + 1]
     assert command.startswith("      curl ") and f"{base}/hello" in command and len(command) > 130
+
+
+def test_check_says_when_the_app_the_learner_started_runs_older_code(run, tmp_path):  # noqa: F811
+    from labctl.core.app_process import free_port
+
+    workspace = tmp_path / "ws"
+    run("start", "app-only", "--workspace", str(workspace))
+    shutil.copy(TEST_LABS / "app-only" / "solution" / "app.py", workspace / "app.py")
+    run("config", "set", "app_url", f"http://127.0.0.1:{free_port()}")
+    run("config", "set", "app", "python3 app.py")
+    run("app", "start")
+    try:
+        assert "changed after that" not in run("check")
+        import time
+
+        later = time.time() + 30  # an edit after the app started
+        (workspace / "notes.json").write_text("{}")  # what an app writes as it runs is no edit
+        os.utime(workspace / "notes.json", (later + 5, later + 5))
+        os.utime(workspace / "app.py", (later, later))
+        out = run("check")
+        assert "Your app's app process has run since" in out and "app.py changed after that" in out
+        assert "labctl app restart runs the new one" in " ".join(out.split())
+    finally:
+        run("app", "stop")

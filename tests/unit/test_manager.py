@@ -395,3 +395,32 @@ def test_a_secret_name_must_be_an_environment_variable_of_the_lab(tmp_path, name
     lab_file.write_text(lab_file.read_text().replace("JWT_SECRET:", f"{name}:"))
     with pytest.raises(LabFileError, match="secret name"):
         load_lab_dir(labs / "pg-only")
+
+
+def test_starting_an_instance_by_its_name_says_the_right_spelling(world):
+    manager = world.manager()
+    manager.start("pg-only", name="mine")
+    with pytest.raises(LabctlError) as info:
+        manager.start("mine")
+    assert info.value.message == "mine is an instance of pg-only, not a lab"
+    assert info.value.hint == "Start it with: labctl start pg-only --name mine"
+
+
+def test_check_in_launch_mode_on_a_stopped_lab_says_the_lab_is_stopped(world, tmp_path):
+    """The app would start against stopped services and crash: the error is the stopped lab, not the crash."""
+    import shutil
+
+    labs = tmp_path / "labs"
+    shutil.copytree(TEST_LABS / "pg-only", labs / "pg-only")
+    lab_file = labs / "pg-only" / "lab.yaml"
+    lab_file.write_text(lab_file.read_text() + "settings:\n  app_url: {description: where, kind: url, default: "
+                        "'http://127.0.0.1:8000'}\n  app: {description: how, kind: command}\n"
+                        "processes:\n  app: {command: app, url: app_url}\n")
+    manager = world.manager(lab_dirs=[labs])
+    manager.start("pg-only", name="mine")
+    manager.set_setting("mine", "app", "python3 app.py")
+    manager.stop("mine")
+    with pytest.raises(ServiceNotReadyError) as info:
+        manager.check("mine")
+    assert info.value.message.startswith("mine is not running (postgres ")
+    assert info.value.hint == "Start it: labctl start pg-only --name mine"

@@ -1,6 +1,8 @@
 """labctl check: verify the learner's work against the live services, task by task."""
 from __future__ import annotations
 
+import time
+
 import click
 from rich.markup import escape
 
@@ -82,6 +84,12 @@ def check(app: App, task_ids: tuple[str, ...], name: str | None, as_json: bool, 
     console = app.console
     ui.check_results(console, results, verbose=verbose, focus=not task_ids)
     console.print()
+    if view.lab.processes and not contained:
+        for launched, changed in app.manager.launcher(view).edited_since_started():
+            since = time.strftime("%H:%M:%S", time.localtime(launched.started))
+            console.print(f"[yellow]Your app's {escape(launched.process)} process has run since {since}, and "
+                          f"{escape(changed)} changed after that: these checks saw the old code. "
+                          f"[cyan]labctl app restart[/] runs the new one.[/]")
     for task_id in newly:
         console.print(f"[green]★ {escape(view.lab.task(task_id).title)}: done for the first time.[/]")
     passed_now = sum(r.status is Status.PASSED for r in results)
