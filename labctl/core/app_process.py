@@ -105,7 +105,8 @@ def start_app(command: str, folder: Path, url: str, *, env: Mapping[str, str] | 
 
 
 def _group_gone(process: subprocess.Popen, timeout: float) -> bool:
-    """Wait until no process of the app's group is left (the shell may exit before its children)."""
+    """Wait until no live process of the app's group is left (the shell may exit before its children; a child
+    left a zombie is gone, whenever the system's init gets round to reaping it)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         process.poll()  # reap the shell, or it lingers as a zombie in the group
@@ -115,7 +116,22 @@ def _group_gone(process: subprocess.Popen, timeout: float) -> bool:
             return True
         except PermissionError:
             return False
+        if not group_has_live_member(process.pid):
+            return True
         time.sleep(POLL / 5)
+    return False
+
+
+def group_has_live_member(pgid: int) -> bool:
+    """Whether a process of the group other than a zombie remains."""
+    import psutil
+
+    for found in psutil.process_iter(["pid"]):
+        try:
+            if os.getpgid(found.pid) == pgid and found.status() != psutil.STATUS_ZOMBIE:
+                return True
+        except (ProcessLookupError, PermissionError, psutil.Error):
+            continue
     return False
 
 

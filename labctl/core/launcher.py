@@ -23,7 +23,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Mapping
 
-from labctl.core.app_process import answers, free_port
+from labctl.core.app_process import answers, free_port, group_has_live_member
 from labctl.core.errors import LabctlError, ServiceNotReadyError
 from labctl.core.loopback import port_of
 from labctl.core.model import Lab, LabProcess
@@ -107,7 +107,7 @@ class LaunchedCopies:
             os.killpg(record.pid, 0)
         except (ProcessLookupError, PermissionError):
             return False
-        return _group_has_live_member(record.pid)
+        return group_has_live_member(record.pid)
 
     def end(self, record: Launched, sig: int) -> None:
         _signal_group(record.pid, sig)
@@ -337,19 +337,6 @@ def _is_zombie(pid: int) -> bool:
         return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
     except (psutil.NoSuchProcess, psutil.AccessDenied):
         return True
-
-
-def _group_has_live_member(pgid: int) -> bool:
-    """Whether a process of the group other than a zombie remains."""
-    import psutil
-
-    for process in psutil.process_iter(["pid"]):
-        try:
-            if os.getpgid(process.pid) == pgid and process.status() != psutil.STATUS_ZOMBIE:
-                return True
-        except (ProcessLookupError, PermissionError, psutil.Error):
-            continue
-    return False
 
 
 def _signal_group(pgid: int, sig: int) -> None:
