@@ -7,7 +7,7 @@ import time
 
 from common import Bench, log, machine
 
-SECTIONS = ("start", "three", "cli", "reset", "memory", "scale", "authoring")
+SECTIONS = ("start", "three", "cli", "reset", "memory", "scale", "authoring", "apps")
 TITLES = {
     "start": "1. labctl start databases-101 against its floor",
     "three": "2. PostgreSQL + Redis + RabbitMQ in one lab against the slowest alone",
@@ -16,6 +16,7 @@ TITLES = {
     "memory": "5. Memory",
     "scale": "6. Many instances at once",
     "authoring": "7. labctl lab mutate against labctl lab test, per lab",
+    "apps": "8. The learner's app started and stopped by labctl against its floor",
 }
 
 
@@ -63,6 +64,7 @@ def main(argv=None) -> int:
     from lab_bench import bench_memory, bench_reset, bench_start, bench_three
     from authoring_bench import bench_authoring
     from scale_bench import bench_scale
+    from app_bench import bench_apps
 
     bench = Bench()
     floors: dict[str, float] = {}
@@ -74,6 +76,7 @@ def main(argv=None) -> int:
         "memory": lambda: bench_memory(bench, args.rounds),
         "scale": lambda: bench_scale(bench, args.scale),
         "authoring": lambda: bench_authoring(bench, _labs(args.labs)),
+        "apps": lambda: bench_apps(max(args.rounds, 5)),
     }
     failed = []
     began = time.monotonic()
