@@ -4,6 +4,7 @@ are run against the reference and the mutants, on the host and contained as grad
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import pytest
 import requests
@@ -19,6 +20,7 @@ from tests.conftest import TEST_LABS, make_manager, new_instance_name
 pytestmark = pytest.mark.live
 
 LAB = TEST_LABS / "api-tests-only"
+SUITES = Path(__file__).parents[2] / "labs" / "rest-101"  # the reference, near-miss and variant suites
 PYTEST = '"$LABCTL_PYTHON" -m pytest -q -p no:cacheprovider'
 FEW = ["create-200", "other-user-readable", "delete-keeps"]  # enough to tell caught from missed, quickly
 
@@ -51,7 +53,7 @@ def run_check(lab, entry: dict, *, files: dict[str, str], command: str | None):
         shutil.rmtree(workspace / "api-tests", ignore_errors=True)
     for source, target in files.items():
         (workspace / target).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(LAB / source, workspace / target)
+        shutil.copyfile(SUITES / source, workspace / target)
     manager.set_setting(name, "api_tests", command)
     view = manager.view(name)
     params = dict(entry)
@@ -217,7 +219,7 @@ def test_contained_the_tests_reach_the_service_by_its_name(lab):
     manager, name, workspace = lab
     shutil.rmtree(workspace / "api-tests", ignore_errors=True)
     (workspace / "api-tests").mkdir()
-    shutil.copyfile(LAB / "variant/api-tests/todo.test.mjs", workspace / "api-tests/todo.test.mjs")
+    shutil.copyfile(SUITES / "variant/api-tests/todo.test.mjs", workspace / "api-tests/todo.test.mjs")
     code = manager.contain(name, Containment())
     try:
         result = run_check(lab, {"type": "api_tests.catch", "mutants": FEW}, files={},
@@ -239,7 +241,7 @@ def test_labctl_grade_runs_the_tests_contained(tmp_path):
     import sys
 
     (tmp_path / "sub" / "api-tests").mkdir(parents=True)
-    shutil.copyfile(LAB / "variant/api-tests/todo.test.mjs", tmp_path / "sub/api-tests/todo.test.mjs")
+    shutil.copyfile(SUITES / "variant/api-tests/todo.test.mjs", tmp_path / "sub/api-tests/todo.test.mjs")
     report = tmp_path / "grade.json"
 
     def grade(command: str) -> dict:
