@@ -15,10 +15,9 @@ import json
 import os
 import re
 import secrets
-import sys
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 
@@ -26,6 +25,7 @@ from labctl.check_engine import registry
 from labctl.check_engine.context import CheckContext
 from labctl.check_engine.runner import run_check as run_one
 from labctl.core.model import CheckSpec, Task
+from tests.servers import QuietServer
 
 AUDIENCE, ISSUER = "labs-api", "https://auth.labs.example"
 HASHES = {"HS256": hashlib.sha256, "HS384": hashlib.sha384, "HS512": hashlib.sha512}
@@ -180,14 +180,6 @@ class Handler(BaseHTTPRequestHandler):
         if user is None:
             return self._send(403 if "forbidden-403" in app.bugs else 401, {"error": "invalid token"})
         self._send(200, {"id": user["id"], "email": user["email"], "role": claims.get("role")})
-
-
-class QuietServer(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def handle_error(self, request, client_address) -> None:
-        if not isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
-            super().handle_error(request, client_address)
 
 
 @pytest.fixture

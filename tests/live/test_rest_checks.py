@@ -7,12 +7,11 @@ import itertools
 import json
 import re
 import secrets
-import sys
 import threading
 import time
 import uuid
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -21,6 +20,7 @@ from labctl.check_engine import registry
 from labctl.check_engine.context import CheckContext
 from labctl.check_engine.runner import run_check as run_one
 from labctl.core.model import CheckSpec, Task
+from tests.servers import base_url, serving
 
 USERS: dict[str, str] = {}  # name -> password
 TOKENS: dict[str, str] = {}  # token -> name
@@ -286,23 +286,10 @@ class TodoApi(BaseHTTPRequestHandler):
         self._send(200, self._wrap(todo))
 
 
-class QuietServer(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def handle_error(self, request, client_address) -> None:
-        if not isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
-            super().handle_error(request, client_address)
-
-
 @pytest.fixture(scope="module")
 def app():
-    server = QuietServer(("127.0.0.1", 0), TodoApi)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=5)
+    with serving(TodoApi) as server:
+        yield base_url(server)
 
 
 def run(entry: dict, tmp_path, timeout: float = 10):
