@@ -60,9 +60,7 @@ def run_once(ctx: CheckContext, access: ServiceAccess, variant: str, command: st
         url = service_root(ctx, access) + prefix
         made = {"API_URL": url}
         full = with_url(command, placeholder, url)
-        if ctx.program_runner is not None:
-            # The runner images' Python is python3: a command written for labctl's own interpreter runs there too.
-            made["LABCTL_PYTHON"] = "python3"
+        if ctx.program_runner is not None:  # contained: the sandbox gives $LABCTL_PYTHON its own python3
             result = ctx.program_runner(full, b"", time_limit=time_limit, env=ctx.env, pass_env=made)
         else:
             if ctx.workspace is None or not ctx.workspace.is_dir():

@@ -27,6 +27,9 @@ WORK = "/work"
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 APP_PORT = 8000  # the port a contained app listens on inside its sandbox ($PORT)
 RUNNER_UID = 1000  # the runner images' user: the files it gets are its own
+# A command written for labctl's own interpreter ("$LABCTL_PYTHON" app.py: a lab's reference solutions) runs
+# on the runner's Python inside a sandbox.
+SANDBOX_ENV = {"LABCTL_PYTHON": "python3"}
 SKIPPED = {".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv", "venv", ".mypy_cache", ".pytest_cache"}
 MAX_FILES_BYTES = 200 * 1024 * 1024
 
@@ -126,7 +129,7 @@ class ContainedCode:
         `env` is the host's view and is not passed in (its URLs point at the host); `pass_env` are variables a
         check made for the inside (API_URL at a service's name), passed as they are."""
         sandbox = self.open(command, publish=False)
-        inside = {**contained_env(self.view), **(pass_env or {}), "LABCTL_WORKSPACE": WORK}
+        inside = {**SANDBOX_ENV, **contained_env(self.view), **(pass_env or {}), "LABCTL_WORKSPACE": WORK}
         done = sandbox.run(command, stdin=stdin, time_limit=time_limit, env=inside)
         return ProgramRun(done.exit_code, decoded(done.stdout), decoded(done.stderr), done.seconds)
 
@@ -134,7 +137,7 @@ class ContainedCode:
         """Start the app in the sandbox, told its port in $PORT, and wait until it answers on 127.0.0.1."""
         sandbox = self.open(command, publish=True)
         assert sandbox.host_port is not None
-        env = {**contained_env(self.view), "PORT": str(self.app_port), "HOST": "0.0.0.0"}
+        env = {**SANDBOX_ENV, **contained_env(self.view), "PORT": str(self.app_port), "HOST": "0.0.0.0"}
         app = ContainedApp(command, f"http://127.0.0.1:{sandbox.host_port}", sandbox, env, self.app_port)
         app.serve(timeout)
         return app

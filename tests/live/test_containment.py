@@ -148,6 +148,7 @@ FACTS = textwrap.dedent('''
         "processes": sorted(int(p) for p in os.listdir("/proc") if p.isdigit()),
         "labctl_home": any("labctl" in k or "LABCTL_HOME" == k for k in os.environ if k != "LABCTL_WORKSPACE"),
         "workspace_env": os.environ.get("LABCTL_WORKSPACE"),
+        "labctl_python": os.environ.get("LABCTL_PYTHON"),
         "stdin": sys.stdin.read(),
     }))
 ''')
@@ -160,6 +161,7 @@ def test_inside_the_sandbox_there_is_only_the_submission(contained):
     facts = json.loads(run.stdout)
     assert facts["uid"] != 0 and facts["cap_eff"] == "0000000000000000" and facts["no_new_privs"] == "1"
     assert facts["cwd"] == "/work" and "facts.py" in facts["files"] and facts["workspace_env"] == "/work"
+    assert facts["labctl_python"] == "python3"  # a reference's "$LABCTL_PYTHON" app.py runs on the runner's Python
     assert facts["installed"] == "from-the-install"
     assert "eth0" in facts["install_net"] and facts["run_net"] == ["lo"]  # the install had a network, the run none
     # The install trusts what the host trusts (a TLS-inspecting proxy's authority included); the run does not
