@@ -70,6 +70,7 @@ class CheckSession:
             unknown = [t for t in task_ids if view.lab.task(t) is None]
             if unknown:
                 raise LabctlError(f"{view.lab.id} has no task {unknown[0]!r}", "Run `labctl tasks` to see its tasks.")
+            task_ids = [view.lab.task(t).id for t in task_ids]  # numbers as ids
         view.lab.validate_checks()
         ctx = self.context(view)
         try:

@@ -28,13 +28,17 @@ class InstanceDirectory:
 
     # -- which instance a command means
 
-    def resolve(self, name: str | None) -> str:
-        """The instance a command means: the one named, else the only one, else the last started."""
+    def resolve(self, name: str | None, cwd: Path | None = None) -> str:
+        """The instance a command means: the one named, else the only one, else the one whose workspace holds
+        the current folder (two instances of a lab, one per workspace), else the last started."""
         if name:
             return naming.validate_instance(name)
         existing = self._for_resolving()
         if len(existing) == 1:
             return existing[0].instance
+        here = _inside_workspace(existing, cwd or Path.cwd())
+        if here is not None:
+            return here
         current = self.current()
         if current and any(i.instance == current for i in existing):
             return current
@@ -143,3 +147,21 @@ class InstanceDirectory:
     def chosen_settings(self, instance: str) -> dict[str, str]:
         record = self.records.get(instance)
         return dict(record.settings) if record else {}
+
+
+def _inside_workspace(instances: list[InstanceSummary], folder: Path) -> str | None:
+    """The instance whose workspace holds folder (the deepest, if workspaces nest), or None."""
+    try:
+        here = folder.resolve()
+    except OSError:
+        return None
+    best: tuple[int, str] | None = None
+    for summary in instances:
+        if not summary.workspace:
+            continue
+        workspace = Path(summary.workspace).resolve()
+        if here == workspace or workspace in here.parents:
+            depth = len(workspace.parts)
+            if best is None or depth > best[0]:
+                best = (depth, summary.instance)
+    return best[1] if best else None

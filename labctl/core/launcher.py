@@ -206,9 +206,12 @@ class Launcher:
                               "Start the lab again with --workspace DIR.")
         url = self._url(spec, copy)
         if url is not None and answers(url):
+            other = f"http://127.0.0.1:{free_port()}"
+            move = (f" If something else uses that port (another lab's app), give this one another: "
+                    f"`labctl config set {spec.url_setting} {other}`." if spec.url_setting and copy == 0 else "")
             raise LabctlError(f"something already answers at {url}, so {name} cannot listen there",
                               f"Is your app already running by hand? Stop it (labctl then runs it), or run "
-                              f"`labctl config unset {spec.command_setting}` to keep running it yourself.")
+                              f"`labctl config unset {spec.command_setting}` to keep running it yourself.{move}")
         self.folder.mkdir(parents=True, exist_ok=True)
         log = self.log_path(name, copy)
         env = dict(os.environ)

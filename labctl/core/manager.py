@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from labctl.core.app_process import AppProcess
     from labctl.core.check_session import CheckSession
     from labctl.core.contained import ContainedCode, Containment
-    from labctl.core.launcher import Launcher
+    from labctl.core.launcher import Launched, Launcher
     from labctl.core.starting import Starter, StartReport
     from labctl.services import Drivers
 
@@ -238,6 +238,17 @@ class LabManager:
         finally:
             if launcher is not None:
                 launcher.stop(by=BY_CHECK)
+
+    def edited_apps(self, view: InstanceView, task_ids: list[str] | None = None) -> list[tuple["Launched", str]]:
+        """The app copies the learner started that run older code than their workspace's (each with the source
+        file changed since), when the tasks checked call the app: a task that runs the learner's own tests
+        against the lab's API does not."""
+        served = {p.url_setting for p in view.lab.processes.values() if p.url_setting}
+        wanted = {view.lab.task(t).id for t in task_ids if view.lab.task(t)} if task_ids else None
+        tasks = [t for t in view.lab.tasks if wanted is None or t.id in wanted]
+        if not served or not any(getattr(c.check, "setting", None) in served for t in tasks for c in t.checks):
+            return []
+        return self.launcher(view).edited_since_started()
 
     def apply_steps(self, view: InstanceView, steps: tuple[Step, ...]) -> None:
         self.session.apply_steps(view, steps)

@@ -244,7 +244,11 @@ class Lab:
     grading: Grading | None = None  # None: a lab with services cannot grade a submission
 
     def task(self, task_id: str) -> Task | None:
-        return next((t for t in self.tasks if t.id == task_id), None)
+        """A task by its id, or by its number as `labctl tasks` shows it (1 for the first)."""
+        found = next((t for t in self.tasks if t.id == task_id), None)
+        if found is None and task_id.isdigit() and 1 <= int(task_id) <= len(self.tasks):
+            return self.tasks[int(task_id) - 1]
+        return found
 
     def validate_checks(self) -> "Lab":
         """Validate every check's parameters now. Raises LabFileError naming the file and field."""

@@ -61,6 +61,7 @@ def run_mutation(manager: LabManager, lab_id: str, *, tasks: tuple[str, ...] = (
     unknown = [t for t in tasks if lab.task(t) is None]
     if unknown:
         raise LabctlError(f"{lab.id} has no task {unknown[0]!r}", f"Its tasks: {', '.join(t.id for t in lab.tasks)}.")
+    tasks = tuple(lab.task(t).id for t in tasks)  # numbers as ids
     report = MutationReport(lab.id)
     instance = trial_name("mutate", lab)
     began = time.monotonic()

@@ -129,7 +129,7 @@ def test_check_says_when_the_app_the_learner_started_runs_older_code(run, tmp_pa
         os.utime(workspace / "notes.json", (later + 5, later + 5))
         os.utime(workspace / "app.py", (later, later))
         out = run("check")
-        assert "Your app's app process has run since" in out and "app.py changed after that" in out
+        assert "Your app has run since" in out and "app.py changed after that" in out
         assert "labctl app restart runs the new one" in " ".join(out.split())
     finally:
         run("app", "stop")

@@ -137,3 +137,10 @@ def test_loader_errors_name_file_and_field(tmp_path, lab, edit, field, text):
     assert info.value.path == folder / "lab.yaml"
     assert info.value.field.startswith(field), info.value.field
     assert text in info.value.message
+
+
+def test_a_task_is_found_by_its_id_or_by_its_number():
+    lab = load_lab_dir(TEST_LABS / "program-only")
+    assert lab.task("1") is lab.tasks[0] and lab.task(str(len(lab.tasks))) is lab.tasks[-1]
+    assert lab.task(lab.tasks[1].id) is lab.tasks[1]
+    assert lab.task("0") is None and lab.task(str(len(lab.tasks) + 1)) is None

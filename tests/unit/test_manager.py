@@ -424,3 +424,13 @@ def test_check_in_launch_mode_on_a_stopped_lab_says_the_lab_is_stopped(world, tm
         manager.check("mine")
     assert info.value.message.startswith("mine is not running (postgres ")
     assert info.value.hint == "Start it: labctl start pg-only --name mine"
+
+
+def test_with_two_instances_a_command_means_the_one_whose_workspace_it_runs_in(world, tmp_path):
+    manager = world.manager()
+    manager.start("pg-only", name="first", workspace=tmp_path / "a")
+    manager.start("pg-only", name="second", workspace=tmp_path / "b")
+    (tmp_path / "a" / "src").mkdir(parents=True)
+    assert manager.directory.resolve(None, cwd=tmp_path / "a" / "src") == "first"
+    assert manager.directory.resolve(None, cwd=tmp_path / "b") == "second"
+    assert manager.directory.resolve(None, cwd=tmp_path) == "second"  # elsewhere: the last started

@@ -24,6 +24,8 @@ import hmac
 import json
 import os
 import secrets
+import signal
+import sys
 import threading
 import time
 from pathlib import Path
@@ -395,5 +397,8 @@ def forget_expired():
 
 
 if __name__ == "__main__":
+    # PID 1 in its container: without a handler SIGTERM is ignored, and `labctl stop` waits out the engine's
+    # grace period (10 s) before SIGKILL.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     threading.Thread(target=forget_expired, daemon=True).start()
     app.run(host="0.0.0.0", port=PORT, threaded=True)

@@ -85,11 +85,11 @@ def check(app: App, task_ids: tuple[str, ...], name: str | None, as_json: bool, 
     ui.check_results(console, results, verbose=verbose, focus=not task_ids)
     console.print()
     if view.lab.processes and not contained:
-        for launched, changed in app.manager.launcher(view).edited_since_started():
+        for launched, changed in app.manager.edited_apps(view, list(task_ids) or None):
             since = time.strftime("%H:%M:%S", time.localtime(launched.started))
-            console.print(f"[yellow]Your app's {escape(launched.process)} process has run since {since}, and "
-                          f"{escape(changed)} changed after that: these checks saw the old code. "
-                          f"[cyan]labctl app restart[/] runs the new one.[/]")
+            who = "Your app" if launched.process == "app" else f"Your app's {escape(launched.process)} process"
+            console.print(f"[yellow]{who} has run since {since}, and {escape(changed)} changed after that: these "
+                          f"checks saw the old code. [cyan]labctl app restart[/] runs the new one.[/]")
     for task_id in newly:
         console.print(f"[green]★ {escape(view.lab.task(task_id).title)}: done for the first time.[/]")
     passed_now = sum(r.status is Status.PASSED for r in results)
