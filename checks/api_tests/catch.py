@@ -8,6 +8,7 @@ reference, the mutants in a random order, the reference again (a suite that pass
 from __future__ import annotations
 
 import random
+import re
 
 from pydantic import Field
 
@@ -20,6 +21,24 @@ from labctl.services.practice_api import Mutant, mutants
 
 from ..program.run import tail
 from .runs import Run, run_once, with_url
+
+# Lines that say which test failed, in the usual tools' reports: TAP (node --test, tape), pytest, Jest and
+# Vitest, Mocha, Newman, unittest, Go, JUnit.
+FAILURE_LINE = re.compile(r"^\s*(not ok\b|FAIL(ED)?\b|ERROR\b|✖|✗|×|✕|\d+\) |#\s+failure|--- FAIL|AssertionError|"
+                          r"assert(ion)?\b|E\s{2,}|Expected|Received|expected\b)", re.IGNORECASE)
+SHOWN_FAILURES = 10
+
+
+def failing_lines(output: str) -> str:
+    """What a test run printed about its failures (the lines that name a failing test or an assertion, up to
+    ten), then its last lines: a summary alone does not say which test failed."""
+    lines = [line for line in output.splitlines() if line.strip()]
+    last_lines = lines[-6:]
+    marked = [line for line in lines[:-6] if FAILURE_LINE.match(line)][:SHOWN_FAILURES]
+    last = tail("\n".join(last_lines), 6)
+    shown = tail("\n".join(marked), SHOWN_FAILURES) if marked else ""
+    return "\n".join(part for part in (shown, "    ..." if shown else "", last) if part)
+
 
 SHELL_NOT_FOUND = 127
 EXAMPLE = "newman run todo.postman_collection.json --env-var base_url={url}"
@@ -111,12 +130,13 @@ class ApiTestsCatch(Check):
         result = run.result
         if result.exit_code == 0:
             return None
-        try_it = (f"This correct API stays up for 15 minutes, for you to run them against it yourself: "
-                  f"`API_URL={run.url} {with_url(command, self.placeholder, run.url)}`." if run.kept else "")
-        said = tail(result.stderr + "\n" + result.stdout, 8) or "    (nothing)"
+        # Last, so that the command is printed on a line of its own (the CLI splits at "Try it:").
+        try_it = (f"\nThis correct API stays up for 15 minutes, for you to run them against it yourself. Try it: "
+                  f"API_URL={run.url} {with_url(command, self.placeholder, run.url)}" if run.kept else "")
+        said = failing_lines(result.stderr + "\n" + result.stdout) or "    (nothing)"
         if result.timed_out:
             return failed(f"against the correct API, your tests were still running after {self.time_limit:g}s. "
-                          f"Does a request wait without a timeout, or does the command wait for input? {try_it}",
+                          f"Does a request wait without a timeout, or does the command wait for input?{try_it}",
                           evidence=command)
         if result.exit_code == SHELL_NOT_FOUND and "not found" in result.stderr:
             return failed(f"`{command}` could not be started: {result.stderr.strip().splitlines()[-1]}. Check the "
@@ -126,9 +146,9 @@ class ApiTestsCatch(Check):
             return failed(f"your tests passed against the correct API on the first run but failed on the last one "
                           f"(exit code {result.exit_code}): they depend on something an earlier run left behind (a file "
                           f"they wrote, a saved token or id, a snapshot). Each run gets a fresh, empty API: make "
-                          f"every run register its own users and create its own todos. {try_it} Their last output:\n{said}",
+                          f"every run register its own users and create its own todos. Their output:\n{said}{try_it}",
                           evidence=command)
         return failed(f"your tests fail against the correct API (exit code {result.exit_code}), so they cannot tell "
                       f"a bug from a right answer yet: fix them first (or the command: `labctl config get "
-                      f"{self.setting}`), then they are run against the mutants. {try_it} Their last output:\n{said}",
+                      f"{self.setting}`), then they are run against the mutants. Their output:\n{said}{try_it}",
                       evidence=command)

@@ -156,7 +156,11 @@ def test_a_suite_failing_against_the_correct_api_is_said_first_with_its_output(l
     assert "fail against the correct API" in result.message
     assert "assert 403 == 404" in result.message  # the tail of the output says which test
     assert "stays up for 15 minutes" in result.message and "API_URL=http://127.0.0.1:" in result.message
-    kept = result.message.split("`API_URL=")[1].split(" ")[0]  # the correct API it failed against, kept
+    from labctl.cli.ui import split_command
+
+    prose, command = split_command(result.message)  # the command to try, last, on a line of its own
+    assert prose.endswith("Try it:") and command.startswith("API_URL=http://127.0.0.1:")
+    kept = command.split("API_URL=")[1].split(" ")[0]  # the correct API it failed against, kept
     with session() as s:
         assert s.post(kept + "/register", json={"email": "c@example.com", "password": "long-enough"},
                       timeout=10).status_code == 201

@@ -77,3 +77,15 @@ def test_every_mutant_answers_differently_from_the_reference(bug):
 def test_at_least_ten_mutants_each_described_with_a_hint():
     assert len(MUTANTS) >= 10
     assert all(description and hint for description, hint in MUTANTS.values())
+
+
+def test_a_failing_run_shows_which_test_failed_not_only_its_summary():
+    from labctl.check_families.api_tests.catch import failing_lines
+
+    tap = "\n".join(["TAP version 13", "ok 1 - create answers 201", "not ok 2 - another user's todo is 403",
+                     "  error: '404 !== 403'", "1..2", "# tests 2", "# pass 1", "# fail 1", "# cancelled 0",
+                     "# skipped 0", "# todo 0", "# duration_ms 100"])
+    shown = failing_lines(tap)
+    assert "not ok 2 - another user's todo is 403" in shown and "# fail 1" in shown
+    assert "ok 1 - create answers 201" not in shown
+    assert failing_lines("1 passed\n") == "    1 passed"
