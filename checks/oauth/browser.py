@@ -94,7 +94,7 @@ class Browser:
             raise NoAnswer(f"nothing answered {method} {url} within {self.timeout:g}s", curl) from None
         except requests.ConnectionError as exc:
             if "refused" in str(exc).lower() or "NewConnectionError" in str(exc):
-                raise NoAnswer(f"nothing is answering at {url}: is it running?", curl) from None
+                raise NoAnswer(f"nothing is answering at {url} (is it running, on that port?)", curl) from None
             raise NoAnswer(f"{url} closed the connection without an answer: did it crash on this request? Its log "
                            "says why", curl) from None
         except requests.RequestException as exc:
