@@ -51,8 +51,11 @@ def test_launch_mode_from_config_to_check(run, tmp_path):  # noqa: F811
 
 
 def test_an_app_that_fails_to_start_fails_the_check_with_its_output(run, tmp_path):  # noqa: F811
+    from labctl.core.app_process import free_port
+
     workspace = tmp_path / "ws"
     run("start", "app-only", "--workspace", str(workspace))
+    run("config", "set", "app_url", f"http://127.0.0.1:{free_port()}")  # never the lab's 8000, which may be taken
     (workspace / "app.py").write_text("raise SystemExit('no module named flask')\n")
     run("config", "set", "app", "python3 app.py")
     out = run("check", code=1)
