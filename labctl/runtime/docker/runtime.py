@@ -18,7 +18,7 @@ from labctl.runtime.docker import ports as hostports
 from labctl.runtime.docker.client import connect, translated
 from labctl.runtime.docker.containers import (apply_limits, claimed_ports, create_service_container,
                                               instance_labels)
-from labctl.runtime.docker.removal import remove_volumes_and_networks
+from labctl.runtime.docker.removal import remove_kept_images, remove_volumes_and_networks
 from labctl.runtime.docker.summaries import status_of
 from labctl.runtime.docker.unix_reader import reader_for
 
@@ -144,11 +144,15 @@ class DockerRuntime:
             except LabctlError as exc:
                 if not hostports.is_port_conflict(str(exc)):
                     raise
-                # Its port was taken while it was stopped: re-create the container on a free port.
-                # The data lives in the named volume, so nothing is lost.
+                # Its port was taken while it was stopped: re-create the container on a free port. The volumes
+                # stay; a service whose container's own file system is state (a Linux box's /etc, its users)
+                # is committed first and re-created from that image, not from the recipe's.
                 emit(Event(events.WARNING, f"{name}'s port is taken now; re-creating it on a free port (data kept)", service))
+                kept = self._keep_filesystem(spec, service, existing, emit) if svc.keep_filesystem else None
                 with translated(f"removing {name}"):
                     client.api.remove_container(existing["Id"], force=True)
+                if kept is not None:
+                    return self._create(spec, service, kept, network, mounts, emit)
         # An image is chosen (pulled, built) only for a new container: an existing one keeps its own.
         with translated(f"preparing the image for {service}"):
             image = self.images.resolve(svc, self.settings.image_source, emit)
@@ -191,6 +195,19 @@ class DockerRuntime:
             return self._status_by_name(name)
         raise LabctlError(f"could not find a free port for {service}: {last_error}",
                           "Free some ports on 127.0.0.1 (`labctl list` shows running labs) and try again.")
+
+    def _keep_filesystem(self, spec: InstanceSpec, service: str, container: dict, emit: Emit) -> str:
+        """Commit the (stopped) container to the instance's own image, labelled like the instance so that destroy
+        and reset remove it; that image's reference. Committing again moves the tag: the older commit stays
+        only as the newer one's parent layer."""
+        ref = naming.kept_image(spec.instance, service)
+        repository, tag = ref.rsplit(":", 1)
+        kept_labels = {**instance_labels(spec, self.owner), labels.SERVICE: service, labels.KEPT_FILESYSTEM: service}
+        emit(Event(events.CONTAINER_CREATING, f"keeping {container['Name'].lstrip('/')}'s file system in {ref}",
+                   service))
+        with translated(f"keeping {service}'s file system"):
+            self.client.api.commit(container["Id"], repository=repository, tag=tag, conf={"Labels": kept_labels})
+        return ref
 
     def _ensure_network(self, spec: InstanceSpec) -> str:
         name = naming.network(spec.instance)
@@ -299,7 +316,8 @@ class DockerRuntime:
         with translated("listing throwaway instances"):
             resources = [*self.client.api.containers(all=True, filters=selector),
                          *self.client.api.networks(filters=selector),
-                         *(self.client.api.volumes(filters=selector).get("Volumes") or [])]
+                         *(self.client.api.volumes(filters=selector).get("Volumes") or []),
+                         *self.client.api.images(filters=selector)]
         for resource in resources:
             found_labels = resource.get("Labels") or {}
             if self._mine(found_labels) and found_labels.get(labels.INSTANCE):
@@ -345,6 +363,8 @@ class DockerRuntime:
         if remove:
             with translated(f"removing {instance}'s volumes and network"):
                 done.extend(remove_volumes_and_networks(client, selector, self._mine, emit))
+            with translated(f"removing {instance}'s kept file systems"):
+                done.extend(remove_kept_images(client, selector, self._mine, emit))
         return done
 
     # -- exec, endpoints, logs

@@ -1,0 +1,95 @@
+"""Live: the Linux box's whole file system (/etc, users made with useradd), not only /home/learner, survives
+stop/start, a restart of its container and the re-create on a free port after its port was taken; reset puts it
+back to its starting state."""
+from __future__ import annotations
+
+import socket
+
+import docker
+import pytest
+
+from labctl.core import events, labels, naming
+from tests.conftest import make_manager, new_instance_name
+
+pytestmark = pytest.mark.live
+SERVICE = "linuxbox"
+LAB = "linuxbox-only"
+MARK = "/etc/labctl-box-state.conf"
+USER = "deployer"
+
+
+@pytest.fixture
+def box(engine, tmp_path):
+    """(manager, instance name) of a running linuxbox-only instance, with a file in /etc and a user of its own."""
+    manager = make_manager(tmp_path / "home")
+    name = new_instance_name("box")
+    manager.start(LAB, name=name, workspace=tmp_path / "ws", ephemeral=True)
+    root(manager, name, f"echo listen=8080 > {MARK} && useradd --create-home {USER}")
+    assert kept(manager, name)
+    yield manager, name
+    manager.runtime.down(name, remove=True, emit=events.discard)
+
+
+def root(manager, name: str, command: str) -> str:
+    result = manager.runtime.exec(name, SERVICE, ["bash", "-c", command], user="root", timeout=30)
+    assert result.exit_code == 0, f"{command!r} exited {result.exit_code}: {result.output}"
+    return result.output
+
+
+def kept(manager, name: str) -> bool:
+    """Whether the file in /etc and the user are both there."""
+    result = manager.runtime.exec(name, SERVICE, ["bash", "-c", f"cat {MARK} && id -u {USER} && ls -d ~{USER}"],
+                                  user="root", timeout=30)
+    return result.exit_code == 0 and "listen=8080" in result.output
+
+
+def container_id(name: str) -> str:
+    return docker.from_env().api.inspect_container(naming.container(name, SERVICE))["Id"]
+
+
+def test_stop_and_start_keep_the_file_system(box):
+    manager, name = box
+    before = container_id(name)
+    manager.stop(name)
+    manager.start(LAB, name=name)
+    assert container_id(name) == before, "stop/start keeps the container itself"
+    assert kept(manager, name)
+
+
+def test_a_restart_of_the_container_keeps_the_file_system(box):
+    manager, name = box
+    docker.from_env().containers.get(naming.container(name, SERVICE)).restart(timeout=5)
+    assert kept(manager, name)
+    assert manager.view(name).ready
+
+
+def test_the_re_create_after_its_port_was_taken_keeps_the_file_system(box):
+    """Its host port is taken while it is stopped: the container is committed to the instance's own image and
+    re-created from it on a free port; destroy removes that image."""
+    manager, name = box
+    port = manager.view(name).services[0].status.ports[22]
+    before = container_id(name)
+    manager.stop(name)
+    blocker = socket.socket()
+    blocker.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # the readiness probes' closed connections
+    blocker.bind(("127.0.0.1", port))
+    blocker.listen()
+    collector = events.Collector()
+    try:
+        view = manager.start(LAB, name=name, emit=collector).view
+    finally:
+        blocker.close()
+    assert container_id(name) != before, "the container was re-created"
+    assert view.services[0].status.ports[22] != port
+    assert any("re-creating it on a free port" in e.message for e in collector.events)
+    assert kept(manager, name)
+    assert view.ready
+    client = docker.from_env()
+    image = client.images.get(naming.kept_image(name, SERVICE))
+    assert image.labels[labels.INSTANCE] == name and image.labels[labels.KEPT_FILESYSTEM] == SERVICE
+    assert image.labels[labels.OWNER] == manager.runtime.owner
+    assert client.api.inspect_container(naming.container(name, SERVICE))["Image"] == image.id
+
+    done = manager.destroy(name)
+    assert f"removed image {naming.kept_image(name, SERVICE)}" in done
+    assert not client.api.images(name=naming.kept_image(name, SERVICE).split(":")[0])
