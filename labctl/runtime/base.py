@@ -262,6 +262,10 @@ class Runtime(Protocol):
     def down(self, instance: str, *, remove: bool, emit: Emit) -> list[str]:
         """Stop the instance (remove=False keeps everything) or remove it with its data. Returns what it did."""
 
+    def discard(self, instance: str, service: str, emit: Emit) -> list[str]:
+        """Remove one service's container and what was kept of its own file system (keep-filesystem), never its
+        volumes: the next `up` makes it afresh from the current image. Returns what it did."""
+
     def status(self, instance: str) -> list[ServiceStatus]:
         """Each service's state; empty when the instance does not exist."""
 

@@ -93,3 +93,40 @@ def test_the_re_create_after_its_port_was_taken_keeps_the_file_system(box):
     done = manager.destroy(name)
     assert f"removed image {naming.kept_image(name, SERVICE)}" in done
     assert not client.api.images(name=naming.kept_image(name, SERVICE).split(":")[0])
+
+
+def test_reset_after_a_re_create_removes_the_kept_image(box):
+    manager, name = box
+    port = manager.view(name).services[0].status.ports[22]
+    manager.stop(name)
+    blocker = socket.socket()
+    blocker.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    blocker.bind(("127.0.0.1", port))
+    blocker.listen()
+    try:
+        manager.start(LAB, name=name)
+    finally:
+        blocker.close()
+    client = docker.from_env()
+    assert client.api.images(name=naming.kept_image(name, SERVICE).split(":")[0])
+    manager.reset(name)
+    assert not kept(manager, name)
+    assert not client.api.images(name=naming.kept_image(name, SERVICE).split(":")[0])
+    assert root(manager, name, "cat /etc/labctl-seed.txt") == "seeded by labctl\n"
+
+
+def test_reset_makes_the_box_afresh_from_the_current_image(box):
+    """reset: the kept image goes, the box comes back from the recipe's image (no /etc file, no user), seeded
+    again; the learner's home volume stays."""
+    manager, name = box
+    root(manager, name, "echo mine > /home/learner/notes.txt")
+    recipe = docker.from_env().api.inspect_container(naming.container(name, SERVICE))["Image"]
+    manager.reset(name)
+    assert not kept(manager, name)
+    assert root(manager, name, f"test ! -e {MARK} && ! id {USER} >/dev/null 2>&1 && cat /home/learner/notes.txt") \
+        == "mine\n"
+    assert docker.from_env().api.inspect_container(naming.container(name, SERVICE))["Image"] == recipe
+    view = manager.view(name)
+    assert view.ready
+    assert "learner" in root(manager, name, "id learner")
+    assert root(manager, name, "cat /etc/labctl-seed.txt") == "seeded by labctl\n", "the seed ran again"

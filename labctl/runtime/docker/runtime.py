@@ -367,6 +367,27 @@ class DockerRuntime:
                 done.extend(remove_kept_images(client, selector, self._mine, emit))
         return done
 
+    def discard(self, instance: str, service: str, emit: Emit) -> list[str]:
+        import docker.errors
+
+        name = naming.container(instance, service)
+        found = self._find_container(name)
+        done: list[str] = []
+        if found is not None:
+            self._assert_ours(found, "container", name)
+            emit(Event(events.REMOVING, f"removing {name}", service))
+            with translated(f"removing {name}"):
+                try:
+                    self.client.api.remove_container(found["Id"], force=True)
+                except docker.errors.NotFound:
+                    pass
+            done.append(f"removed container {name}")
+        selector = {"label": [f"{labels.MANAGED}=true", f"{labels.INSTANCE}={instance}",
+                              f"{labels.KEPT_FILESYSTEM}={service}"]}
+        with translated(f"removing what was kept of {name}'s file system"):
+            done.extend(remove_kept_images(self.client, selector, self._mine, emit))
+        return done
+
     # -- exec, endpoints, logs
 
     def _running_container(self, instance: str, service: str) -> str:

@@ -210,6 +210,18 @@ class FakeRuntime:
                             done.append(f"removed {kind} {name}")
         return done
 
+    def discard(self, instance: str, service: str, emit: Emit) -> list[str]:
+        self._answering()
+        name = naming.container(instance, service)
+        with self.engine.lock:
+            found = self.engine.containers.get(name)
+            if found is None:
+                return []
+            self._assert_ours(found.labels, "container", name)
+            emit(Event(events.REMOVING, f"removing {name}", service))
+            del self.engine.containers[name]
+            return [f"removed container {name}"]
+
     # -- exec, logs, shells
 
     def _container(self, instance: str, service: str, *, running: bool) -> FakeContainer:
