@@ -84,6 +84,8 @@ class ServiceStatus:
     ports: Mapping[int, int] = field(default_factory=dict)
     container: str = ""
     image: str = ""
+    # The recipe's image its file system started from, when it runs a kept copy of it (keep-filesystem).
+    origin: str = ""
     detail: str = ""  # e.g. "exited with code 1"
     workspace: str = ""
     ephemeral: bool = False

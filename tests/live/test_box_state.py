@@ -63,32 +63,43 @@ def test_a_restart_of_the_container_keeps_the_file_system(box):
     assert manager.view(name).ready
 
 
-def test_the_re_create_after_its_port_was_taken_keeps_the_file_system(box):
-    """Its host port is taken while it is stopped: the container is committed to the instance's own image and
-    re-created from it on a free port; destroy removes that image."""
-    manager, name = box
+def start_with_its_port_taken(manager, name: str, emit=events.discard):
+    """Stop the box, hold its host port with a plain socket, and start it again: the view after the start."""
     port = manager.view(name).services[0].status.ports[22]
-    before = container_id(name)
     manager.stop(name)
     blocker = socket.socket()
     blocker.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # the readiness probes' closed connections
     blocker.bind(("127.0.0.1", port))
     blocker.listen()
-    collector = events.Collector()
     try:
-        view = manager.start(LAB, name=name, emit=collector).view
+        view = manager.start(LAB, name=name, emit=emit).view
     finally:
         blocker.close()
-    assert container_id(name) != before, "the container was re-created"
     assert view.services[0].status.ports[22] != port
-    assert any("re-creating it on a free port" in e.message for e in collector.events)
-    assert kept(manager, name)
-    assert view.ready
+    return view
+
+
+def test_the_re_create_after_its_port_was_taken_keeps_the_file_system(box):
+    """Its host port is taken while it is stopped: the container is committed to the instance's own image and
+    re-created from it on a free port, twice in a row; destroy removes that image."""
+    manager, name = box
+    recipe = manager.view(name).services[0].status.image
     client = docker.from_env()
-    image = client.images.get(naming.kept_image(name, SERVICE))
-    assert image.labels[labels.INSTANCE] == name and image.labels[labels.KEPT_FILESYSTEM] == SERVICE
-    assert image.labels[labels.OWNER] == manager.runtime.owner
-    assert client.api.inspect_container(naming.container(name, SERVICE))["Image"] == image.id
+    for round in (1, 2):
+        before = container_id(name)
+        collector = events.Collector()
+        view = start_with_its_port_taken(manager, name, collector)
+        assert container_id(name) != before, "the container was re-created"
+        assert any("re-creating it on a free port" in e.message for e in collector.events)
+        assert kept(manager, name), f"round {round}"
+        assert view.ready
+        image = client.images.get(naming.kept_image(name, SERVICE))
+        assert image.labels[labels.INSTANCE] == name and image.labels[labels.KEPT_FILESYSTEM] == SERVICE
+        assert image.labels[labels.OWNER] == manager.runtime.owner
+        assert client.api.inspect_container(naming.container(name, SERVICE))["Image"] == image.id
+        assert image.labels[labels.KEPT_FROM] == recipe
+        box = manager.view(name).services[0]
+        assert box.made_from == recipe and box.newer_image() is None, "a kept copy counts as the recipe's image"
 
     done = manager.destroy(name)
     assert f"removed image {naming.kept_image(name, SERVICE)}" in done
@@ -97,16 +108,7 @@ def test_the_re_create_after_its_port_was_taken_keeps_the_file_system(box):
 
 def test_reset_after_a_re_create_removes_the_kept_image(box):
     manager, name = box
-    port = manager.view(name).services[0].status.ports[22]
-    manager.stop(name)
-    blocker = socket.socket()
-    blocker.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    blocker.bind(("127.0.0.1", port))
-    blocker.listen()
-    try:
-        manager.start(LAB, name=name)
-    finally:
-        blocker.close()
+    start_with_its_port_taken(manager, name)
     client = docker.from_env()
     assert client.api.images(name=naming.kept_image(name, SERVICE).split(":")[0])
     manager.reset(name)

@@ -202,7 +202,10 @@ class DockerRuntime:
         only as the newer one's parent layer."""
         ref = naming.kept_image(spec.instance, service)
         repository, tag = ref.rsplit(":", 1)
-        kept_labels = {**instance_labels(spec, self.owner), labels.SERVICE: service, labels.KEPT_FILESYSTEM: service}
+        config = container.get("Config") or {}
+        made_from = (config.get("Labels") or {}).get(labels.KEPT_FROM) or config.get("Image", "")
+        kept_labels = {**instance_labels(spec, self.owner), labels.SERVICE: service, labels.KEPT_FILESYSTEM: service,
+                       labels.KEPT_FROM: made_from}
         emit(Event(events.CONTAINER_CREATING, f"keeping {container['Name'].lstrip('/')}'s file system in {ref}",
                    service))
         with translated(f"keeping {service}'s file system"):

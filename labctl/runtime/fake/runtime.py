@@ -152,7 +152,8 @@ class FakeRuntime:
         return ServiceStatus(instance=found.get(labels.INSTANCE, ""), lab=found.get(labels.LAB, ""),
                              service=found.get(labels.SERVICE, ""), catalog=found.get(labels.CATALOG, ""),
                              state=container.state, ports=dict(container.ports), container=container.name,
-                             image=container.image, detail=container.detail, workspace=found.get(labels.WORKSPACE, ""),
+                             image=container.image, origin=found.get(labels.KEPT_FROM, ""), detail=container.detail,
+                             workspace=found.get(labels.WORKSPACE, ""),
                              ephemeral=found.get(labels.EPHEMERAL) == "true", holder=found.get(labels.HOLDER, ""))
 
     def _containers(self, instance: str | None = None) -> list[FakeContainer]:
