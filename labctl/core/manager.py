@@ -196,7 +196,9 @@ class LabManager:
             # Up, ready and set up for labctl as at every start; seeded already (the record says so), so the
             # seed runs once, below, with the other services'.
             self.starter.start(view.lab.id, name=instance, workspace=view.workspace,
-                               ephemeral=self.records.is_ephemeral(instance), emit=emit)
+                               ephemeral=self.records.is_ephemeral(instance), emit=emit,
+                               keep_ports={sv.status.service: dict(sv.status.ports) for sv in view.services
+                                           if sv.status.service in fresh})
             view = self.view(instance)
         with instance_lock(self.settings.home, instance, emit):
             for sv in view.services:

@@ -66,6 +66,9 @@ class InstanceSpec:
     # Extra labels on every resource (never io.labctl.*), e.g. testcontainers' session id for Ryuk.
     labels: Mapping[str, str] = field(default_factory=dict)
     holder: str = ""  # for an ephemeral instance: the process it belongs to (core/holder.py), as a label
+    # Per service: the host ports a container made now takes again if it can (container port -> host port):
+    # a reset's fresh Linux box keeps the port the learner's SSH and a test's view already use.
+    keep_ports: Mapping[str, Mapping[int, int]] = field(default_factory=dict)
 
     @property
     def services(self) -> Mapping[str, ServiceSpec]:

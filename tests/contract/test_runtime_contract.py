@@ -209,6 +209,10 @@ def test_discard_removes_one_container_and_keeps_its_volume_for_a_fresh_one(back
         output = backend.runtime.exec(instance, "svc", ["sh", "-c", "cat /data/f; cat /etc/f"]).output
         assert output.startswith("kept\n") and "/etc/f: No such file" in output
     assert backend.runtime.discard(instance, "nothing", events.discard) == []
+    # Made afresh again, it can take back the ports it had (reset does), even on an ephemeral instance.
+    backend.runtime.discard(instance, "svc", events.discard)
+    keep = replace(_spec(tmp_path, instance), keep_ports={"svc": dict(again.ports)})
+    assert backend.runtime.up(keep, "svc", events.discard).ports == again.ports
 
 
 def test_an_unknown_instance_has_no_status(backend):

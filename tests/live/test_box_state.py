@@ -123,7 +123,10 @@ def test_reset_makes_the_box_afresh_from_the_current_image(box):
     manager, name = box
     root(manager, name, "echo mine > /home/learner/notes.txt")
     recipe = docker.from_env().api.inspect_container(naming.container(name, SERVICE))["Image"]
+    ports = manager.view(name).services[0].status.ports
+    manager.login_run(name, "true")  # a connection just closed: the port may linger in TIME_WAIT
     manager.reset(name)
+    assert manager.view(name).services[0].status.ports == ports, "the learner's SSH port stays"
     assert not kept(manager, name)
     assert root(manager, name, f"test ! -e {MARK} && ! id {USER} >/dev/null 2>&1 && cat /home/learner/notes.txt") \
         == "mine\n"

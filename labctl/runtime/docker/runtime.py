@@ -167,7 +167,13 @@ class DockerRuntime:
         for attempt in range(4):
             claimed = claimed_ports(client.api, exclude=name)
             chosen: dict[int, int] = {}
+            kept = spec.keep_ports.get(service, {})
             for port in svc.ports:
+                if attempt == 0 and kept.get(port) and kept[port] not in claimed | set(chosen.values()):
+                    # Its own port a moment ago: no free-port test (its last connections may linger in
+                    # TIME_WAIT, which the engine's bind allows); a conflict tries another below.
+                    chosen[port] = kept[port]
+                    continue
                 if spec.ephemeral:
                     # Self-tests, grading, test fixtures: never the usual port a learner may want next.
                     chosen[port] = hostports.any_free(claimed | set(chosen.values()))

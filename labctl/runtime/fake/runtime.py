@@ -107,7 +107,11 @@ class FakeRuntime:
     def _ports(self, spec: InstanceSpec, service: str, emit: Emit) -> dict[int, int]:
         claimed = self.engine.taken_ports | {h for c in self.engine.containers.values() for h in c.ports.values()}
         chosen: dict[int, int] = {}
+        kept = spec.keep_ports.get(service, {})
         for port in spec.services[service].ports:
+            if kept.get(port) and kept[port] not in claimed and kept[port] not in chosen.values():
+                chosen[port] = kept[port]
+                continue
             wanted = spec.services[service].host_ports.get(port, port)
             host = wanted
             if spec.ephemeral or host in claimed or host in chosen.values():
