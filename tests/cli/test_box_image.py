@@ -22,3 +22,19 @@ def test_status_says_when_the_box_runs_an_older_image_than_the_recipe(app_for, r
         in " ".join(older.output.split())
     data = __import__("json").loads(run(app, "status", "--json").output)
     assert data["services"][0]["newer_image"] == recipe
+
+
+def test_images_prune_leaves_an_instances_kept_file_system(app_for, run):  # noqa: F811
+    """A kept file system is the learner's work, not an outdated build: only destroy and reset remove it."""
+    from labctl.core import labels
+
+    app = app_for()
+    engine = app.runtime.engine
+    engine.add_image("labctl-local/linuxbox:000000000000", {labels.MANAGED: "true", labels.IMAGE_FOR: "linuxbox"})
+    engine.add_image("labctl-alice-linuxbox-kept:latest",
+                     {labels.MANAGED: "true", labels.IMAGE_FOR: "linuxbox", labels.INSTANCE: "alice",
+                      labels.KEPT_FILESYSTEM: "linuxbox", labels.OWNER: app.runtime.owner})
+    result = run(app, "images", "prune", "--all", "-y")
+    assert result.exit_code == 0, result.output
+    assert "labctl-alice-linuxbox-kept:latest" in engine.images
+    assert "labctl-local/linuxbox:000000000000" not in engine.images

@@ -85,8 +85,8 @@ def test_engine_restart_keeps_data_reports_the_outage_and_start_heals(tmp_path):
     try:
         manager.start("pg-seeded", name=name, workspace=tmp_path / "ws")
         manager.start("linuxbox-only", name=box, workspace=tmp_path / "box-ws")
-        made = manager.runtime.exec(box, "linuxbox", ["bash", "-c", "echo kept > /etc/labctl-restart.conf && "
-                                                      "useradd deployer"], user="root", timeout=30)
+        make_state = "echo kept > /etc/labctl-restart.conf && useradd deployer"
+        made = manager.runtime.exec(box, "linuxbox", ["bash", "-c", make_state], user="root", timeout=30)
         assert made.exit_code == 0, made.output
         url = manager.view(name).env()["DATABASE_URL"]
         with psycopg.connect(url, autocommit=True) as conn:

@@ -1,11 +1,11 @@
-"""Removing an instance's volumes, network and kept file systems, tolerant of another labctl removing them at the same moment
+"""Removing an instance's volumes and network, tolerant of another labctl removing them at the same moment
 (a deadline's watchdog and the cleanup after it): what is already gone counts as done."""
 from __future__ import annotations
 
 import time
 from typing import Callable
 
-from labctl.core import events, labels
+from labctl.core import events
 from labctl.core.events import Emit, Event
 
 
@@ -46,21 +46,3 @@ def remove_volumes_and_networks(client, selector: dict, mine: Callable[[dict | N
         done.append(f"removed network {network['Name']}")
     return done
 
-
-def remove_kept_images(client, selector: dict, mine: Callable[[dict | None], bool], emit: Emit) -> list[str]:
-    """Remove the images of kept file systems (keep-filesystem) that `selector` finds and are `mine`, once their
-    containers are gone; what was removed. Raises docker errors."""
-    import docker.errors
-
-    done: list[str] = []
-    for image in client.api.images(filters={"label": [*selector["label"], labels.KEPT_FILESYSTEM]}):
-        if not mine(image.get("Labels")):
-            continue
-        name = (image.get("RepoTags") or [image["Id"]])[0]
-        emit(Event(events.REMOVING, f"removing image {name}"))
-        try:
-            client.api.remove_image(image["Id"], force=True)
-        except docker.errors.NotFound:
-            pass
-        done.append(f"removed image {name}")
-    return done

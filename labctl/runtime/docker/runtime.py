@@ -18,7 +18,8 @@ from labctl.runtime.docker import ports as hostports
 from labctl.runtime.docker.client import connect, translated
 from labctl.runtime.docker.containers import (apply_limits, claimed_ports, create_service_container,
                                               instance_labels)
-from labctl.runtime.docker.removal import remove_kept_images, remove_volumes_and_networks
+from labctl.runtime.docker.kept import commit_filesystem, remove_kept_images
+from labctl.runtime.docker.removal import remove_volumes_and_networks
 from labctl.runtime.docker.summaries import status_of
 from labctl.runtime.docker.unix_reader import reader_for
 
@@ -148,7 +149,8 @@ class DockerRuntime:
                 # stay; a service whose container's own file system is state (a Linux box's /etc, its users)
                 # is committed first and re-created from that image, not from the recipe's.
                 emit(Event(events.WARNING, f"{name}'s port is taken now; re-creating it on a free port (data kept)", service))
-                kept = self._keep_filesystem(spec, service, existing, emit) if svc.keep_filesystem else None
+                kept = commit_filesystem(client.api, spec, service, existing, self.owner, emit) \
+                    if svc.keep_filesystem else None
                 with translated(f"removing {name}"):
                     client.api.remove_container(existing["Id"], force=True)
                 if kept is not None:
@@ -201,22 +203,6 @@ class DockerRuntime:
             return self._status_by_name(name)
         raise LabctlError(f"could not find a free port for {service}: {last_error}",
                           "Free some ports on 127.0.0.1 (`labctl list` shows running labs) and try again.")
-
-    def _keep_filesystem(self, spec: InstanceSpec, service: str, container: dict, emit: Emit) -> str:
-        """Commit the (stopped) container to the instance's own image, labelled like the instance so that destroy
-        and reset remove it; that image's reference. Committing again moves the tag: the older commit stays
-        only as the newer one's parent layer."""
-        ref = naming.kept_image(spec.instance, service)
-        repository, tag = ref.rsplit(":", 1)
-        config = container.get("Config") or {}
-        made_from = (config.get("Labels") or {}).get(labels.KEPT_FROM) or config.get("Image", "")
-        kept_labels = {**instance_labels(spec, self.owner), labels.SERVICE: service, labels.KEPT_FILESYSTEM: service,
-                       labels.KEPT_FROM: made_from}
-        emit(Event(events.CONTAINER_CREATING, f"keeping {container['Name'].lstrip('/')}'s file system in {ref}",
-                   service))
-        with translated(f"keeping {service}'s file system"):
-            self.client.api.commit(container["Id"], repository=repository, tag=tag, conf={"Labels": kept_labels})
-        return ref
 
     def _ensure_network(self, spec: InstanceSpec) -> str:
         name = naming.network(spec.instance)
