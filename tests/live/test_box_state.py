@@ -106,6 +106,15 @@ def test_the_re_create_after_its_port_was_taken_keeps_the_file_system(box):
     assert not client.api.images(name=naming.kept_image(name, SERVICE).split(":")[0])
 
 
+def test_a_start_after_a_re_create_cut_short_uses_the_kept_file_system(box):
+    """A labctl killed between the commit and the new container: the next start finds the kept image."""
+    manager, name = box
+    start_with_its_port_taken(manager, name)
+    docker.from_env().api.remove_container(naming.container(name, SERVICE), force=True)  # as if killed there
+    assert manager.start(LAB, name=name).view.ready
+    assert kept(manager, name)
+
+
 def test_reset_after_a_re_create_removes_the_kept_image(box):
     manager, name = box
     start_with_its_port_taken(manager, name)

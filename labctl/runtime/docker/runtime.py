@@ -149,12 +149,15 @@ class DockerRuntime:
                 # stay; a service whose container's own file system is state (a Linux box's /etc, its users)
                 # is committed first and re-created from that image, not from the recipe's.
                 emit(Event(events.WARNING, f"{name}'s port is taken now; re-creating it on a free port (data kept)", service))
-                kept = commit_filesystem(client.api, spec, service, existing, self.owner, emit) \
-                    if svc.keep_filesystem else None
+                if svc.keep_filesystem:
+                    commit_filesystem(client.api, spec, service, existing, self.owner, emit)
                 with translated(f"removing {name}"):
                     client.api.remove_container(existing["Id"], force=True)
-                if kept is not None:
-                    return self._create(spec, service, kept, network, mounts, emit)
+        # A kept file system is used whenever one is there: also when a labctl killed between the commit and
+        # the new container comes back, or one whose reset was killed before it removed the image.
+        kept = self._kept_image(spec, service) if svc.keep_filesystem else None
+        if kept is not None:
+            return self._create(spec, service, kept, network, mounts, emit)
         # An image is chosen (pulled, built) only for a new container: an existing one keeps its own.
         with translated(f"preparing the image for {service}"):
             image = self.images.resolve(svc, self.settings.image_source, emit)
@@ -203,6 +206,15 @@ class DockerRuntime:
             return self._status_by_name(name)
         raise LabctlError(f"could not find a free port for {service}: {last_error}",
                           "Free some ports on 127.0.0.1 (`labctl list` shows running labs) and try again.")
+
+    def _kept_image(self, spec: InstanceSpec, service: str) -> str | None:
+        """The instance's kept file system of `service` (runtime/docker/kept.py), if there is one of ours."""
+        ref = naming.kept_image(spec.instance, service)
+        found = self.images.inspect(ref)
+        if found is None or found.labels.get(labels.INSTANCE) != spec.instance \
+                or found.labels.get(labels.KEPT_FILESYSTEM) != service or not self._mine(found.labels):
+            return None
+        return ref
 
     def _ensure_network(self, spec: InstanceSpec) -> str:
         name = naming.network(spec.instance)
