@@ -118,6 +118,20 @@ def services_table(console: Console, view: InstanceView) -> None:
             console.print(Text(f"  {key}={url}"), soft_wrap=True)
 
 
+def newer_images(console: Console, view: InstanceView) -> None:
+    """A service that keeps its own file system (the Linux box) keeps the image it was made with: say when the
+    lab's recipe now makes another one, and how to move to it."""
+    named = "" if view.instance == view.lab.id else f" --name {view.instance}"
+    for sv in view.services:
+        newer = sv.newer_image()
+        if newer is None:
+            continue
+        console.print(f"[yellow]{escape(sv.status.service)} runs the image it was made with "
+                      f"({escape(sv.made_from)}); the lab now has {escape(newer)}.[/] "
+                      f"[cyan]labctl reset{named}[/] moves it there (its system files start over; /home stays).",
+                      soft_wrap=True)
+
+
 def connection_help(console: Console, view: InstanceView) -> None:
     for sv in view.services:
         for key, url in sv.urls.items():

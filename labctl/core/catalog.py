@@ -238,4 +238,5 @@ def _resolve(path: Path, catalog: str, name: str, service: ComposeService, compo
         secrets=secrets,
         legacy=dict(meta.legacy),
         sandbox_loopback=tuple(meta.sandbox_loopback),
+        keep_filesystem=meta.keep_filesystem,
     )

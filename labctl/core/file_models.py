@@ -53,6 +53,11 @@ class ComposeLabctl(_Strict):
                                                     "port> there reach the service (its environment: LISTEN_PORT, "
                                                     "TARGET_HOST, TARGET_PORT), so the service's URLs are the same "
                                                     "string in the sandbox as on the host (an OpenID issuer).")
+    keep_filesystem: bool = Field(False, alias="keep-filesystem",
+                                  description="The container's own file system is learner state (a Linux box's /etc, "
+                                              "/srv, users): when labctl must re-create the container, it first "
+                                              "commits it to an image of the instance's own and re-creates it from "
+                                              "that; reset re-creates it from the lab's current image.")
 
 
 class ResourceLimitsModel(_Strict):

@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from labctl.core import labels
 from labctl.core.model import Lab, ServiceSpec
 
 if TYPE_CHECKING:
@@ -66,4 +67,6 @@ def state(store: "ImageStore", need: ImageNeed, image_source: str = "auto") -> I
 
 def stale_images(store: "ImageStore", current_tags: set[str]) -> list["ImageInfo"]:
     """labctl's images that no current local build uses (all of them when current_tags is empty)."""
-    return [image for image in store.list() if not current_tags.intersection(image.tags)]
+    # An instance's kept file system is its learner's work, not an outdated recipe: destroy and reset remove it.
+    return [image for image in store.list()
+            if not current_tags.intersection(image.tags) and labels.KEPT_FILESYSTEM not in image.labels]

@@ -11,6 +11,11 @@ VERSION = f"{PREFIX}.version"
 EPHEMERAL = f"{PREFIX}.ephemeral"
 IMAGE_FOR = f"{PREFIX}.image-for"
 CONTEXT_HASH = f"{PREFIX}.context-hash"
+# On an image committed from an instance's container (x-labctl keep-filesystem): the service whose file
+# system it keeps. It also carries the instance's labels, so destroy and reset remove it with the instance.
+KEPT_FILESYSTEM = f"{PREFIX}.kept-filesystem"
+# On that image, and so on the container made from it: the recipe's image the file system started from.
+KEPT_FROM = f"{PREFIX}.kept-from"
 # Which labctl home made it (core/owner.py). Several people may share one engine (a workshop server):
 # each sees, stops and removes only their own instances. Resources made before this label existed have
 # none, and count as everyone's.

@@ -180,12 +180,26 @@ class LabManager:
     def reset(self, instance: str, emit: Emit = events.discard, *, workspace_files: bool = False,
               new_secrets: bool = False) -> None:
         """Put every service's data back to the lab's starting state (and the workspace files, and new values
-        for the lab's own secrets, if asked)."""
+        for the lab's own secrets, if asked). A service whose container's file system is state (keep-filesystem:
+        the Linux box) is made afresh from the lab's current image first; its volumes stay."""
         view = self.view(instance)
         if not view.ready:
             raise LabctlError(f"{instance} is not running, so it cannot be reset",
                               f"Start it first: `labctl start {view.lab.id}`.")
         self.apps.stop(instance)
+        fresh = [sv.spec.name for sv in view.services if sv.spec is not None and sv.spec.keep_filesystem]
+        if fresh:
+            with instance_lock(self.settings.home, instance, emit):
+                for name in fresh:
+                    emit(Event(events.SEEDING, f"making {name} afresh from the lab's current image", name))
+                    self.runtime.discard(instance, name, emit)
+            # Up, ready and set up for labctl as at every start; seeded already (the record says so), so the
+            # seed runs once, below, with the other services'.
+            self.starter.start(view.lab.id, name=instance, workspace=view.workspace,
+                               ephemeral=self.records.is_ephemeral(instance), emit=emit,
+                               keep_ports={sv.status.service: dict(sv.status.ports) for sv in view.services
+                                           if sv.status.service in fresh})
+            view = self.view(instance)
         with instance_lock(self.settings.home, instance, emit):
             for sv in view.services:
                 assert sv.spec is not None

@@ -72,6 +72,8 @@ class ServiceSpec:
     # A command from the service's image that forwards 127.0.0.1:<published port> inside a graded app's sandbox
     # to the service (x-labctl sandbox-loopback); empty: the sandbox reaches the service by name.
     sandbox_loopback: tuple[str, ...] = ()
+    # The container's own file system is learner state (x-labctl keep-filesystem): kept across a re-create.
+    keep_filesystem: bool = False
 
     @property
     def main_port(self) -> int | None:

@@ -30,3 +30,8 @@ def network(instance: str) -> str:
 def volume(instance: str, service: str, volume_name: str) -> str:
     suffix = "data" if volume_name == "data" else f"{volume_name}-data"
     return f"labctl-{instance}-{service}-{suffix}"
+
+
+def kept_image(instance: str, service: str) -> str:
+    """The image a container's file system is committed to before labctl re-creates it (keep-filesystem)."""
+    return f"labctl-{instance}-{service}-kept:latest"

@@ -45,8 +45,9 @@ class Starter:
 
     def start(self, lab_id: str, *, name: str | None = None, workspace: Path | None = None,
               ephemeral: bool = False, labels: Mapping[str, str] | None = None,
-              emit: Emit = events.discard) -> StartReport:
-        """Start (or resume) a lab instance and wait until every service answers. Keeps existing data."""
+              emit: Emit = events.discard, keep_ports: Mapping[str, Mapping[int, int]] | None = None) -> StartReport:
+        """Start (or resume) a lab instance and wait until every service answers. Keeps existing data.
+        `keep_ports`: per service, the host ports a container made now takes again if it can (a reset)."""
         lab = self.directory.loader.load(lab_id)  # validated, checks included: a broken lab says so now
         instance = naming.validate_instance(name or lab.id)
         self._sweep(needs_engine=bool(lab.services))
@@ -72,7 +73,7 @@ class Starter:
             extra_env = {name: self.drivers.get(svc.kind).prepare(instance, svc, self.settings.home)
                          for name, svc in lab.services.items()}
             spec = InstanceSpec(instance, lab, folder, ephemeral, extra_env, dict(labels or {}),
-                                holder=this_holder() if ephemeral else "")
+                                holder=this_holder() if ephemeral else "", keep_ports=dict(keep_ports or {}))
             try:
                 outcomes = self._start_services(spec, record, emit)
             except BaseException:

@@ -28,6 +28,21 @@ class ServiceView:
     credentials: Mapping[str, str] = field(default_factory=dict)
     client_hint: str | None = None  # how to connect with the usual client, e.g. psql "postgresql://..."
 
+    @property
+    def made_from(self) -> str:
+        """The image the service's file system started from."""
+        return self.status.origin or self.status.image
+
+    def newer_image(self) -> str | None:
+        """The image the lab's recipe gives the service now, when the container keeps its own file system
+        (keep-filesystem) and started from another one: it keeps its own until reset or destroy. Else None."""
+        from labctl.core import image_policy
+
+        if self.spec is None or not self.spec.keep_filesystem or not self.made_from:
+            return None
+        current = [ref for ref in (image_policy.local_tag(self.spec), self.spec.image) if ref]
+        return current[0] if current and self.made_from not in current else None
+
 
 @dataclass(frozen=True)
 class InstanceView:

@@ -66,6 +66,9 @@ class InstanceSpec:
     # Extra labels on every resource (never io.labctl.*), e.g. testcontainers' session id for Ryuk.
     labels: Mapping[str, str] = field(default_factory=dict)
     holder: str = ""  # for an ephemeral instance: the process it belongs to (core/holder.py), as a label
+    # Per service: the host ports a container made now takes again if it can (container port -> host port):
+    # a reset's fresh Linux box keeps the port the learner's SSH and a test's view already use.
+    keep_ports: Mapping[str, Mapping[int, int]] = field(default_factory=dict)
 
     @property
     def services(self) -> Mapping[str, ServiceSpec]:
@@ -84,6 +87,8 @@ class ServiceStatus:
     ports: Mapping[int, int] = field(default_factory=dict)
     container: str = ""
     image: str = ""
+    # The recipe's image its file system started from, when it runs a kept copy of it (keep-filesystem).
+    origin: str = ""
     detail: str = ""  # e.g. "exited with code 1"
     workspace: str = ""
     ephemeral: bool = False
@@ -261,6 +266,10 @@ class Runtime(Protocol):
 
     def down(self, instance: str, *, remove: bool, emit: Emit) -> list[str]:
         """Stop the instance (remove=False keeps everything) or remove it with its data. Returns what it did."""
+
+    def discard(self, instance: str, service: str, emit: Emit) -> list[str]:
+        """Remove one service's container and what was kept of its own file system (keep-filesystem), never its
+        volumes: the next `up` makes it afresh from the current image. Returns what it did."""
 
     def status(self, instance: str) -> list[ServiceStatus]:
         """Each service's state; empty when the instance does not exist."""

@@ -198,6 +198,23 @@ def test_remove_takes_the_container_volume_and_network(backend, instance, tmp_pa
     assert backend.runtime.down(instance, remove=True, emit=events.discard) == []
 
 
+def test_discard_removes_one_container_and_keeps_its_volume_for_a_fresh_one(backend, instance, tmp_path):
+    first = backend.runtime.up(_spec(tmp_path, instance), "svc", events.discard)
+    backend.runtime.exec(instance, "svc", ["sh", "-c", "echo kept > /data/f && echo gone > /etc/f"])
+    assert backend.runtime.discard(instance, "svc", events.discard) == [f"removed container {first.container}"]
+    assert backend.runtime.status(instance) == []
+    again = backend.runtime.up(_spec(tmp_path, instance), "svc", events.discard)
+    assert again.state is ServiceState.RUNNING and again.container == first.container
+    if backend.name == "docker":  # the fake keeps no files
+        output = backend.runtime.exec(instance, "svc", ["sh", "-c", "cat /data/f; cat /etc/f"]).output
+        assert "kept" in output.splitlines() and "/etc/f: No such file" in output  # stderr may come first
+    assert backend.runtime.discard(instance, "nothing", events.discard) == []
+    # Made afresh again, it can take back the ports it had (reset does), even on an ephemeral instance.
+    backend.runtime.discard(instance, "svc", events.discard)
+    keep = replace(_spec(tmp_path, instance), keep_ports={"svc": dict(again.ports)})
+    assert backend.runtime.up(keep, "svc", events.discard).ports == again.ports
+
+
 def test_an_unknown_instance_has_no_status(backend):
     assert backend.runtime.status(new_instance_name("nobody")) == []
 

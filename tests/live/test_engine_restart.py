@@ -1,5 +1,5 @@
-"""The engine restarts under a running lab: the learner's data survives, `status` reports the outage while
-it lasts, and `start` brings the lab back.
+"""The engine restarts under a running lab: the learner's data survives (a database's, and a Linux box's /etc
+and users), `status` reports the outage while it lasts, and `start` brings the lab back.
 
 Restarting dockerd stops every container on the engine, so this runs only where that is acceptable: as
 root on a machine whose dockerd labctl can restart, and with CI=true or LABCTL_TEST_EXCLUSIVE=1 (a shared
@@ -80,8 +80,14 @@ def test_engine_restart_keeps_data_reports_the_outage_and_start_heals(tmp_path):
     home = tmp_path / "home"
     manager = make_manager(home)
     name = new_instance_name("restart")
+    box = new_instance_name("restart-box")  # the Linux box: its state is its container's whole file system
+    box_state = ["bash", "-c", "cat /etc/labctl-restart.conf && id -u deployer"]
     try:
         manager.start("pg-seeded", name=name, workspace=tmp_path / "ws")
+        manager.start("linuxbox-only", name=box, workspace=tmp_path / "box-ws")
+        make_state = "echo kept > /etc/labctl-restart.conf && useradd deployer"
+        made = manager.runtime.exec(box, "linuxbox", ["bash", "-c", make_state], user="root", timeout=30)
+        assert made.exit_code == 0, made.output
         url = manager.view(name).env()["DATABASE_URL"]
         with psycopg.connect(url, autocommit=True) as conn:
             conn.execute("CREATE TABLE learner_notes (note text)")
@@ -106,10 +112,15 @@ def test_engine_restart_keeps_data_reports_the_outage_and_start_heals(tmp_path):
         with psycopg.connect(url, autocommit=True) as conn:
             notes = conn.execute("SELECT note FROM learner_notes").fetchall()
         assert notes == [("written before the restart",)]
+        healed = labctl("start", "linuxbox-only", "--name", box, home=home)
+        assert healed.returncode == 0, healed.stdout + healed.stderr
+        found = manager.runtime.exec(box, "linuxbox", box_state, user="root", timeout=30)
+        assert found.exit_code == 0 and found.output.startswith("kept\n"), found.output
     finally:
         if dockerd_pid() is None and not systemd_manages_docker():
             start_engine()
-        try:
-            manager.destroy(name)
-        except Exception:
-            pass
+        for instance in (name, box):
+            try:
+                manager.destroy(instance)
+            except Exception:
+                pass

@@ -23,6 +23,7 @@ def view_json(view) -> dict:
                 "detail": sv.status.detail,
                 "container": sv.status.container,
                 "image": sv.status.image,
+                "newer_image": sv.newer_image(),
                 "ports": {str(c): h for c, h in sv.status.ports.items()},
                 "urls": dict(sv.urls),
             }
@@ -50,6 +51,7 @@ def status(app: App, instance: str | None, name: str | None, as_json: bool) -> N
         app.console.print(f"[bold]{view.lab.title}[/] ({view.instance})")
         if view.services:
             ui.services_table(app.console, view)
+            ui.newer_images(app.console, view)
         else:
             app.console.print("  This lab needs no services: you work in your own files"
                               + (f", in {view.workspace}" if view.workspace else "") + ".")

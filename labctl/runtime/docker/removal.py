@@ -45,3 +45,4 @@ def remove_volumes_and_networks(client, selector: dict, mine: Callable[[dict | N
                 time.sleep(0.25)
         done.append(f"removed network {network['Name']}")
     return done
+

@@ -18,6 +18,7 @@ from labctl.runtime.docker import ports as hostports
 from labctl.runtime.docker.client import connect, translated
 from labctl.runtime.docker.containers import (apply_limits, claimed_ports, create_service_container,
                                               instance_labels)
+from labctl.runtime.docker.kept import commit_filesystem, remove_kept_images
 from labctl.runtime.docker.removal import remove_volumes_and_networks
 from labctl.runtime.docker.summaries import status_of
 from labctl.runtime.docker.unix_reader import reader_for
@@ -144,11 +145,19 @@ class DockerRuntime:
             except LabctlError as exc:
                 if not hostports.is_port_conflict(str(exc)):
                     raise
-                # Its port was taken while it was stopped: re-create the container on a free port.
-                # The data lives in the named volume, so nothing is lost.
+                # Its port was taken while it was stopped: re-create the container on a free port. The volumes
+                # stay; a service whose container's own file system is state (a Linux box's /etc, its users)
+                # is committed first and re-created from that image, not from the recipe's.
                 emit(Event(events.WARNING, f"{name}'s port is taken now; re-creating it on a free port (data kept)", service))
+                if svc.keep_filesystem:
+                    commit_filesystem(client.api, spec, service, existing, self.owner, emit)
                 with translated(f"removing {name}"):
                     client.api.remove_container(existing["Id"], force=True)
+        # A kept file system is used whenever one is there: also when a labctl killed between the commit and
+        # the new container comes back, or one whose reset was killed before it removed the image.
+        kept = self._kept_image(spec, service) if svc.keep_filesystem else None
+        if kept is not None:
+            return self._create(spec, service, kept, network, mounts, emit)
         # An image is chosen (pulled, built) only for a new container: an existing one keeps its own.
         with translated(f"preparing the image for {service}"):
             image = self.images.resolve(svc, self.settings.image_source, emit)
@@ -163,7 +172,13 @@ class DockerRuntime:
         for attempt in range(4):
             claimed = claimed_ports(client.api, exclude=name)
             chosen: dict[int, int] = {}
+            kept = spec.keep_ports.get(service, {})
             for port in svc.ports:
+                if attempt == 0 and kept.get(port) and kept[port] not in claimed | set(chosen.values()):
+                    # Its own port a moment ago: no free-port test (its last connections may linger in
+                    # TIME_WAIT, which the engine's bind allows); a conflict tries another below.
+                    chosen[port] = kept[port]
+                    continue
                 if spec.ephemeral:
                     # Self-tests, grading, test fixtures: never the usual port a learner may want next.
                     chosen[port] = hostports.any_free(claimed | set(chosen.values()))
@@ -191,6 +206,15 @@ class DockerRuntime:
             return self._status_by_name(name)
         raise LabctlError(f"could not find a free port for {service}: {last_error}",
                           "Free some ports on 127.0.0.1 (`labctl list` shows running labs) and try again.")
+
+    def _kept_image(self, spec: InstanceSpec, service: str) -> str | None:
+        """The instance's kept file system of `service` (runtime/docker/kept.py), if there is one of ours."""
+        ref = naming.kept_image(spec.instance, service)
+        found = self.images.inspect(ref)
+        if found is None or found.labels.get(labels.INSTANCE) != spec.instance \
+                or found.labels.get(labels.KEPT_FILESYSTEM) != service or not self._mine(found.labels):
+            return None
+        return ref
 
     def _ensure_network(self, spec: InstanceSpec) -> str:
         name = naming.network(spec.instance)
@@ -299,7 +323,8 @@ class DockerRuntime:
         with translated("listing throwaway instances"):
             resources = [*self.client.api.containers(all=True, filters=selector),
                          *self.client.api.networks(filters=selector),
-                         *(self.client.api.volumes(filters=selector).get("Volumes") or [])]
+                         *(self.client.api.volumes(filters=selector).get("Volumes") or []),
+                         *self.client.api.images(filters=selector)]
         for resource in resources:
             found_labels = resource.get("Labels") or {}
             if self._mine(found_labels) and found_labels.get(labels.INSTANCE):
@@ -345,6 +370,29 @@ class DockerRuntime:
         if remove:
             with translated(f"removing {instance}'s volumes and network"):
                 done.extend(remove_volumes_and_networks(client, selector, self._mine, emit))
+            with translated(f"removing {instance}'s kept file systems"):
+                done.extend(remove_kept_images(client, selector, self._mine, emit))
+        return done
+
+    def discard(self, instance: str, service: str, emit: Emit) -> list[str]:
+        import docker.errors
+
+        name = naming.container(instance, service)
+        found = self._find_container(name)
+        done: list[str] = []
+        if found is not None:
+            self._assert_ours(found, "container", name)
+            emit(Event(events.REMOVING, f"removing {name}", service))
+            with translated(f"removing {name}"):
+                try:
+                    self.client.api.remove_container(found["Id"], force=True)
+                except docker.errors.NotFound:
+                    pass
+            done.append(f"removed container {name}")
+        selector = {"label": [f"{labels.MANAGED}=true", f"{labels.INSTANCE}={instance}",
+                              f"{labels.KEPT_FILESYSTEM}={service}"]}
+        with translated(f"removing what was kept of {name}'s file system"):
+            done.extend(remove_kept_images(self.client, selector, self._mine, emit))
         return done
 
     # -- exec, endpoints, logs

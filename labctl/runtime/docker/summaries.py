@@ -42,6 +42,6 @@ def status_of(summary: dict) -> ServiceStatus:
         instance=lab_labels.get(labels.INSTANCE, ""), lab=lab_labels.get(labels.LAB, ""),
         service=lab_labels.get(labels.SERVICE, ""), catalog=lab_labels.get(labels.CATALOG, ""),
         state=state, ports=published, container=(summary.get("Names") or ["?"])[0].lstrip("/"),
-        image=summary.get("Image", ""), detail=detail, workspace=lab_labels.get(labels.WORKSPACE, ""),
+        image=summary.get("Image", ""), origin=lab_labels.get(labels.KEPT_FROM, ""), detail=detail, workspace=lab_labels.get(labels.WORKSPACE, ""),
         ephemeral=lab_labels.get(labels.EPHEMERAL) == "true", holder=lab_labels.get(labels.HOLDER, ""),
     )

@@ -107,7 +107,11 @@ class FakeRuntime:
     def _ports(self, spec: InstanceSpec, service: str, emit: Emit) -> dict[int, int]:
         claimed = self.engine.taken_ports | {h for c in self.engine.containers.values() for h in c.ports.values()}
         chosen: dict[int, int] = {}
+        kept = spec.keep_ports.get(service, {})
         for port in spec.services[service].ports:
+            if kept.get(port) and kept[port] not in claimed and kept[port] not in chosen.values():
+                chosen[port] = kept[port]
+                continue
             wanted = spec.services[service].host_ports.get(port, port)
             host = wanted
             if spec.ephemeral or host in claimed or host in chosen.values():
@@ -152,7 +156,8 @@ class FakeRuntime:
         return ServiceStatus(instance=found.get(labels.INSTANCE, ""), lab=found.get(labels.LAB, ""),
                              service=found.get(labels.SERVICE, ""), catalog=found.get(labels.CATALOG, ""),
                              state=container.state, ports=dict(container.ports), container=container.name,
-                             image=container.image, detail=container.detail, workspace=found.get(labels.WORKSPACE, ""),
+                             image=container.image, origin=found.get(labels.KEPT_FROM, ""), detail=container.detail,
+                             workspace=found.get(labels.WORKSPACE, ""),
                              ephemeral=found.get(labels.EPHEMERAL) == "true", holder=found.get(labels.HOLDER, ""))
 
     def _containers(self, instance: str | None = None) -> list[FakeContainer]:
@@ -209,6 +214,18 @@ class FakeRuntime:
                             del table[name]
                             done.append(f"removed {kind} {name}")
         return done
+
+    def discard(self, instance: str, service: str, emit: Emit) -> list[str]:
+        self._answering()
+        name = naming.container(instance, service)
+        with self.engine.lock:
+            found = self.engine.containers.get(name)
+            if found is None:
+                return []
+            self._assert_ours(found.labels, "container", name)
+            emit(Event(events.REMOVING, f"removing {name}", service))
+            del self.engine.containers[name]
+            return [f"removed container {name}"]
 
     # -- exec, logs, shells
 
