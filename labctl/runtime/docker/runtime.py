@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import shutil
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from functools import cached_property
 from typing import Iterator
 
@@ -19,12 +18,9 @@ from labctl.runtime.docker.client import connect, translated
 from labctl.runtime.docker.containers import (apply_limits, claimed_ports, create_service_container,
                                               instance_labels)
 from labctl.runtime.docker.kept import commit_filesystem, remove_kept_images
-from labctl.runtime.docker.removal import remove_volumes_and_networks
+from labctl.runtime.docker.removal import remove_volumes_and_networks, stop_containers
 from labctl.runtime.docker.summaries import status_of
 from labctl.runtime.docker.unix_reader import reader_for
-
-STOP_TIMEOUT = 15
-
 
 def isolated_network_options() -> dict[str, str]:
     from labctl.runtime.docker.sandbox import ISOLATED
@@ -166,29 +162,11 @@ class DockerRuntime:
 
     def _create(self, spec: InstanceSpec, service: str, image: str, network: str, mounts, emit: Emit) -> ServiceStatus:
         client = self.client
-        svc = spec.services[service]
         name = naming.container(spec.instance, service)
         last_error: LabctlError | None = None
         for attempt in range(4):
             claimed = claimed_ports(client.api, exclude=name)
-            chosen: dict[int, int] = {}
-            kept = spec.keep_ports.get(service, {})
-            for port in svc.ports:
-                if attempt == 0 and kept.get(port) and kept[port] not in claimed | set(chosen.values()):
-                    # Its own port a moment ago: no free-port test (its last connections may linger in
-                    # TIME_WAIT, which the engine's bind allows); a conflict tries another below.
-                    chosen[port] = kept[port]
-                    continue
-                if spec.ephemeral:
-                    # Self-tests, grading, test fixtures: never the usual port a learner may want next.
-                    chosen[port] = hostports.any_free(claimed | set(chosen.values()))
-                    continue
-                wanted = svc.host_ports.get(port, port)
-                host = hostports.choose(wanted, claimed | set(chosen.values()))
-                chosen[port] = host
-                if host != wanted and attempt == 0:
-                    emit(Event(events.PORT_MOVED, f"port {wanted} is in use on 127.0.0.1; {service} gets {host} instead",
-                               service, {"container_port": port, "host_port": host}))
+            chosen = hostports.for_service(spec, service, claimed, first_try=attempt == 0, emit=emit)
             emit(Event(events.CONTAINER_CREATING, f"creating {name}", service))
             with translated(f"creating {name}"):
                 created = create_service_container(client.api, spec, service, image, network, mounts, chosen,
@@ -336,37 +314,14 @@ class DockerRuntime:
     def down(self, instance: str, *, remove: bool, emit: Emit) -> list[str]:
         """Stop (or remove) the instance. Another labctl removing it at the same moment (a deadline's watchdog
         and the cleanup that follows it) is no error: what is already gone counts as done."""
-        import docker.errors
-
         client = self.client
         selector = {"label": [f"{labels.MANAGED}=true", f"{labels.INSTANCE}={instance}"]}
         done: list[str] = []
         with translated(f"finding {instance}'s containers"):
             containers = [c for c in client.api.containers(all=True, filters=selector) if self._mine(c.get("Labels"))]
 
-        def stop(summary: dict) -> str:
-            name = summary["Names"][0].lstrip("/")
-            service = summary["Labels"].get(labels.SERVICE)
-            try:
-                if summary["State"] == "paused":
-                    client.api.unpause(summary["Id"])
-                if summary["State"] in ("running", "paused", "restarting"):
-                    emit(Event(events.STOPPING, f"stopping {name}", service))
-                    client.api.stop(summary["Id"], timeout=STOP_TIMEOUT)
-                if remove:
-                    emit(Event(events.REMOVING, f"removing {name}", service))
-                    client.api.remove_container(summary["Id"], force=True)
-            except docker.errors.NotFound:
-                pass
-            except docker.errors.APIError as exc:
-                if not remove or "is already in progress" not in str(exc):
-                    raise
-            return f"removed container {name}" if remove else f"stopped container {name}"
-
         with translated(f"stopping {instance}"):
-            if containers:
-                with ThreadPoolExecutor(max_workers=min(8, len(containers))) as pool:
-                    done.extend(pool.map(stop, containers))
+            done.extend(stop_containers(client, containers, remove=remove, emit=emit))
         if remove:
             with translated(f"removing {instance}'s volumes and network"):
                 done.extend(remove_volumes_and_networks(client, selector, self._mine, emit))
