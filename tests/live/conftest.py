@@ -32,14 +32,20 @@ class SharedPostgres:
 
     def learner(self):
         """A connection as the learner's role: what the learner's own work runs as (the checks use another)."""
+        if self._learner is None or self._learner.closed:
+            self._learner = self.new_learner_connection()
+        return self._learner
+
+    def new_learner_connection(self):
+        """A connection of its own as the learner's role, as a learner's app makes with DATABASE_URL; the
+        caller closes it."""
         from labctl.services import postgres
 
-        view = self.view()
-        if self._learner is None or self._learner.closed:
-            ctx = self.manager.context(view)
-            self._learner = postgres.connect(ctx.service("postgres"), role="learner", timeout=30)
+        ctx = self.manager.context(self.view())
+        try:
+            return postgres.connect(ctx.service("postgres"), role="learner", timeout=30)
+        finally:
             ctx.close()
-        return self._learner
 
     def _close_learner(self) -> None:
         if self._learner is not None:

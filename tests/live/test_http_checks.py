@@ -12,11 +12,9 @@ import pydantic
 import pytest
 
 from labctl.check_engine import registry
-from labctl.check_engine.context import CheckContext
 from labctl.core.access import ServiceAccess
-from labctl.check_engine.runner import run_check as run_one
-from labctl.core.model import CheckSpec, Task
 from tests.servers import AppHandler, base_url, serving
+from tests.check_runs import run_entry
 
 
 BOOKS: dict[int, dict] = {}  # books the probe checks add (POST .../books)
@@ -109,16 +107,7 @@ def run_check(tmp_path, server):
     """run_check({"type": ..., ...}, services=...) -> CheckResult, through the real runner."""
 
     def run(entry: dict, *, services=None, timeout: float = 5, env=None):
-        params = dict(entry)
-        cls = registry.get(params.pop("type"))
-        assert cls is not None, entry
-        check = cls.model_validate(params)
-        ctx = CheckContext(lab_path=tmp_path, services=services or {}, workspace=None, timeout=timeout, env=env or {})
-        task = Task("t", "t", tmp_path, ("h",), (), (), ())
-        try:
-            return run_one(task, CheckSpec(cls.type_name, check, 0), ctx)
-        finally:
-            ctx.close()
+        return run_entry(entry, tmp_path, timeout=timeout, services=services, env=env or {})
 
     return run
 

@@ -10,10 +10,8 @@ import time
 import pytest
 
 from labctl.check_engine import registry
-from labctl.check_engine.context import CheckContext
-from labctl.check_engine.runner import run_check as run_one
-from labctl.core.model import CheckSpec, Task
 from tests.servers import AppHandler, base_url, serving
+from tests.check_runs import run_entry
 
 GOOD = "HttpOnly; SameSite=Lax; Secure; Path=/; Max-Age=3600"
 # mode -> (attributes of the login cookie, logout ends the session on the server, a new id at login)
@@ -80,14 +78,7 @@ def app():
 
 
 def run(entry: dict, tmp_path):
-    params = dict(entry)
-    cls = registry.get(params.pop("type"))
-    check = cls.model_validate(params)
-    ctx = CheckContext(lab_path=tmp_path, services={}, workspace=None, timeout=5)
-    try:
-        return run_one(Task("t", "t", tmp_path, ("h",), (), (), ()), CheckSpec(cls.type_name, check, 0), ctx)
-    finally:
-        ctx.close()
+    return run_entry(entry, tmp_path)
 
 
 def session_scenario(app: str, mode: str) -> dict:
@@ -191,14 +182,7 @@ ADMIN_LOGIN = {"type": "http.sequence",
 
 
 def run_with_env(entry: dict, env: dict[str, str], tmp_path):
-    params = dict(entry)
-    cls = registry.get(params.pop("type"))
-    check = cls.model_validate(params)
-    ctx = CheckContext(lab_path=tmp_path, services={}, workspace=None, timeout=5, env=env)
-    try:
-        return run_one(Task("t", "t", tmp_path, ("h",), (), (), ()), CheckSpec(cls.type_name, check, 0), ctx)
-    finally:
-        ctx.close()
+    return run_entry(entry, tmp_path, env=env)
 
 
 def test_a_step_sends_the_lab_secret_the_app_made_its_admin_with(admin_app, tmp_path):
@@ -258,14 +242,7 @@ def lock_app():
 
 
 def run_with_settings(entry: dict, settings: dict[str, str], tmp_path):
-    params = dict(entry)
-    cls = registry.get(params.pop("type"))
-    check = cls.model_validate(params)
-    ctx = CheckContext(lab_path=tmp_path, services={}, workspace=None, timeout=5, settings=settings)
-    try:
-        return run_one(Task("t", "t", tmp_path, ("h",), (), (), ()), CheckSpec(cls.type_name, check, 0), ctx)
-    finally:
-        ctx.close()
+    return run_entry(entry, tmp_path, settings=settings)
 
 
 def cool_down(app: str, lock_seconds: int) -> dict:

@@ -8,6 +8,7 @@ import hashlib
 import json
 import secrets
 import threading
+from contextlib import closing
 
 import argon2
 import bcrypt
@@ -112,15 +113,8 @@ class AppServer(QuietServer):
 @pytest.fixture(scope="module")
 def app_server(shared_pg):
     """The registration app, writing as the learner's role (as a learner's app does, with DATABASE_URL)."""
-    from labctl.services import postgres
-
-    manager, view = shared_pg.manager, shared_pg.view()
-    ctx = manager.context(view)
-    db = postgres.connect(ctx.service("postgres"), role="learner", timeout=30)
-    ctx.close()
-    with serving(RegisterApp, AppServer, db=db) as httpd:
+    with closing(shared_pg.new_learner_connection()) as db, serving(RegisterApp, AppServer, db=db) as httpd:
         yield httpd
-    db.close()
 
 
 @pytest.fixture

@@ -17,10 +17,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from labctl.check_engine import registry
-from labctl.check_engine.context import CheckContext
-from labctl.check_engine.runner import run_check as run_one
-from labctl.core.model import CheckSpec, Task
 from tests.servers import base_url, serving
+from tests.check_runs import run_entry
 
 USERS: dict[str, str] = {}  # name -> password
 TOKENS: dict[str, str] = {}  # token -> name
@@ -293,14 +291,7 @@ def app():
 
 
 def run(entry: dict, tmp_path, timeout: float = 10):
-    params = dict(entry)
-    cls = registry.get(params.pop("type"))
-    check = cls.model_validate(params)
-    ctx = CheckContext(lab_path=tmp_path, services={}, workspace=None, timeout=timeout)
-    try:
-        return run_one(Task("t", "t", tmp_path, ("h",), (), (), ()), CheckSpec(cls.type_name, check, 0), ctx)
-    finally:
-        ctx.close()
+    return run_entry(entry, tmp_path, timeout=timeout)
 
 
 def said(result) -> str:

@@ -16,10 +16,8 @@ from http.server import BaseHTTPRequestHandler
 import pytest
 
 from labctl.check_engine import registry
-from labctl.check_engine.context import CheckContext
-from labctl.check_engine.runner import run_check as run_one
-from labctl.core.model import CheckSpec, Task
 from tests.servers import base_url, serving
+from tests.check_runs import run_entry
 
 USERS: dict[str, str] = {}
 TOKENS: dict[str, str] = {}
@@ -215,14 +213,7 @@ def app():
 
 
 def run(entry: dict, tmp_path, timeout: float = 10):
-    params = dict(entry)
-    cls = registry.get(params.pop("type"))
-    check = cls.model_validate(params)
-    ctx = CheckContext(lab_path=tmp_path, services={}, workspace=None, timeout=timeout)
-    try:
-        return run_one(Task("t", "t", tmp_path, ("h",), (), (), ()), CheckSpec(cls.type_name, check, 0), ctx)
-    finally:
-        ctx.close()
+    return run_entry(entry, tmp_path, timeout=timeout)
 
 
 AUTH = {"let": {"email": "u-${random}@example.com", "password": "pw-${random}"},

@@ -7,6 +7,7 @@ import hashlib
 import json
 import secrets
 import threading
+from contextlib import closing
 
 import pytest
 
@@ -43,15 +44,9 @@ class AppServer(QuietServer):
 
 @pytest.fixture(scope="module")
 def app_server(shared_pg):
-    from labctl.services import postgres
-
-    manager, view = shared_pg.manager, shared_pg.view()
-    ctx = manager.context(view)
-    db = postgres.connect(ctx.service("postgres"), role="learner", timeout=30)
-    ctx.close()
-    with serving(LoginApp, AppServer, db=db) as httpd:
+    """The login app, writing as the learner's role (as a learner's app does, with DATABASE_URL)."""
+    with closing(shared_pg.new_learner_connection()) as db, serving(LoginApp, AppServer, db=db) as httpd:
         yield httpd
-    db.close()
 
 
 @pytest.fixture
