@@ -171,7 +171,10 @@ def test_the_plugin_never_breaks_a_pytest_run_without_the_extra(pytester, monkey
     (shadow / "testcontainers").mkdir(parents=True)
     (shadow / "testcontainers" / "__init__.py").write_text(
         "raise ModuleNotFoundError(\"No module named 'testcontainers'\", name='testcontainers')\n")
-    pytester.makepyfile(test_plain="def test_nothing_to_do_with_labs():\n    assert 1 + 1 == 2\n",
+    # A project's ordinary test, which uses no lab: it must run as if the plugin were not there.
+    pytester.makepyfile(test_plain="def test_nothing_to_do_with_labs(tmp_path):\n"
+                                   "    (tmp_path / 'x').write_text('x')\n"
+                                   "    assert (tmp_path / 'x').read_text() == 'x'\n",
                         test_lab='''
 def test_start(labctl_lab):
     assert labctl_lab("databases-101").url()
