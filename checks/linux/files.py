@@ -12,7 +12,7 @@ from labctl.check_engine.registry import register
 from labctl.check_engine.result import Outcome, failed, passed
 from labctl.core.errors import CheckError
 
-from .common import NAME_PATTERN, PathCheck, run_in_box
+from .common import NAME_PATTERN, PathCheck, accounts, path_facts
 
 # ---- linux.file ---------------------------------------------------------------------------------
 
@@ -38,10 +38,11 @@ class LinuxFile(PathCheck):
             return problem
         if self.contains is None and self.matches is None and self.equals is None:
             return passed(f"{self.path} is as expected")
-        code, content = run_in_box(ctx, self, ["head", "-c", "1000000", "--", self.path])
-        if code != 0:
-            raise CheckError(f"cannot read {self.path}: {content.strip()}")
-        evidence = f"cat {self.path}"
+        facts = path_facts(ctx, self, self.path, content=True)
+        if facts is None or facts.content is None:
+            raise CheckError(f"cannot read {self.path}")
+        content = facts.content.decode(errors="replace")
+        evidence = f"cat {self.path} (read through the container engine)"
         if self.contains is not None and self.contains not in content:
             return failed(f"{self.path} does not contain {self.contains!r}", expected=self.contains,
                           found=content[:500], evidence=evidence)
@@ -81,9 +82,10 @@ class LinuxUser(Check):
         return f"user {self.name}"
 
     def run(self, ctx: CheckContext) -> Outcome:
-        code, out = run_in_box(ctx, self, ["getent", "passwd", self.name])
-        evidence = f"getent passwd {self.name}; id -nG {self.name}"
-        if code != 0:
+        names = accounts(ctx, self)
+        fields = names.passwd.get(self.name)
+        evidence = "/etc/passwd and /etc/group (read through the container engine)"
+        if fields is None:
             if not self.exists:
                 return passed(f"there is no user {self.name}")
             return failed(f"user {self.name} does not exist; create it with `sudo useradd -m {self.name}`",
@@ -91,7 +93,6 @@ class LinuxUser(Check):
         if not self.exists:
             return failed(f"user {self.name} exists; expected it to be removed (`sudo userdel -r {self.name}`)",
                           expected="absent", found=self.name, evidence=evidence)
-        fields = out.strip().split(":")
         home, shell = fields[5], fields[6]
         if self.shell is not None and shell != self.shell:
             return failed(f"{self.name}'s login shell is {shell or '(none)'}; expected {self.shell} "
@@ -99,10 +100,7 @@ class LinuxUser(Check):
         if self.home is not None and home != self.home:
             return failed(f"{self.name}'s home is {home}; expected {self.home}", expected=self.home, found=home, evidence=evidence)
         if self.groups:
-            code, out = run_in_box(ctx, self, ["id", "-nG", self.name])
-            if code != 0:
-                raise CheckError(f"id -nG {self.name} failed: {out.strip()}")
-            has = out.split()
+            has = names.groups_of(self.name)
             missing = [g for g in self.groups if g not in has]
             if missing:
                 return failed(f"{self.name} is not in group{'s' if len(missing) > 1 else ''} {', '.join(missing)} "

@@ -11,9 +11,8 @@ from labctl.check_engine.base import Check
 from labctl.check_engine.context import CheckContext
 from labctl.check_engine.registry import register
 from labctl.check_engine.result import Outcome, failed, passed
-from labctl.core.errors import CheckError
 
-from .common import NAME_PATTERN, STDERR_MARK, run_in_box, shortened
+from .common import NAME_PATTERN, STDERR_MARK, accounts, box_processes, listeners, run_in_box, shortened
 
 # ---- linux.process ------------------------------------------------------------------------------
 
@@ -36,19 +35,12 @@ class LinuxProcess(Check):
         return f"process {self.name or '/' + str(self.command) + '/'}" + ("" if self.running else " is not running")
 
     def run(self, ctx: CheckContext) -> Outcome:
-        code, out = run_in_box(ctx, self, ["ps", "-eo", "pid=,user:64=,comm:64=,args="])
-        if code != 0:
-            raise CheckError(f"ps failed: {out.strip()}")
+        processes = box_processes(ctx, self)
+        names = accounts(ctx, self)
         what = f"process named {self.name}" if self.name else f"process matching /{self.command}/"
-        found = []
-        for line in out.splitlines():
-            parts = line.split(None, 3)
-            if len(parts) < 4 or parts[3].startswith("ps -eo pid=,user:64="):
-                continue
-            _, user, comm, args = parts
-            if (self.name and comm == self.name[:15]) or (self.command and re.search(self.command, args)):
-                found.append((user, args))
-        evidence = "ps -eo pid,user,comm,args"
+        found = [(names.user_name(p.uid), p.args) for p in processes
+                 if (self.name and p.comm[:15] == self.name[:15]) or (self.command and re.search(self.command, p.args))]
+        evidence = "ps -eo pid,uid,comm,args (seen from outside the box)"
         if not self.running:
             if found:
                 return failed(f"a {what} is still running (as {found[0][0]}: {found[0][1][:80]})",
@@ -72,41 +64,52 @@ class LinuxPortListening(Check):
     protocol: Literal["tcp", "udp"] = "tcp"
     listening: bool = True
     process: str | None = Field(None, description="The program that must own the socket, e.g. nginx.")
+    user: str | None = Field(None, pattern=NAME_PATTERN, description="Who the program holding it must run as.")
+    loopback_only: bool | None = Field(None, description="true: reachable from inside the box only (127.0.0.1 or "
+                                                         "::1); false: on an address other machines can reach.")
 
     def describe(self) -> str:
-        return f"{self.protocol.upper()} port {self.port} " + ("is listening" if self.listening else "is closed")
+        where = {True: " on loopback only", False: " beyond loopback", None: ""}[self.loopback_only]
+        return f"{self.protocol.upper()} port {self.port} " + ("is listening" + where if self.listening else "is closed")
 
     def run(self, ctx: CheckContext) -> Outcome:
-        flag = "-Hltnp" if self.protocol == "tcp" else "-Hlunp"
-        code, out = run_in_box(ctx, self, ["ss", flag])
-        if code != 0:
-            raise CheckError(f"ss failed: {out.strip()}")
-        ports, owners = set(), []
-        for line in out.splitlines():
-            fields = line.split()
-            if len(fields) < 5:
-                continue
-            port = fields[3].rsplit(":", 1)[-1]
-            if port.isdigit():
-                ports.add(int(port))
-                if int(port) == self.port:
-                    owners += re.findall(r'\(\("([^"]+)"', line)
-        owners = sorted(set(owners))  # one socket per address family: sshd, sshd
+        found = listeners(ctx, self, self.protocol)
+        mine = [item for item in found if item.port == self.port]
+        ports = sorted({item.port for item in found})
+        owners = sorted({p for item in mine for p in item.programs})  # one socket per address family: sshd, sshd
         name = f"{self.protocol.upper()} port {self.port}"
-        evidence = f"ss {flag}"
-        others = ", ".join(str(p) for p in sorted(ports)) or "none"
+        evidence = f"ss -Hl{self.protocol[0]}np (seen from outside the box)"
+        others = ", ".join(str(p) for p in ports) or "none"
         if not self.listening:
-            if self.port in ports:
+            if mine:
                 return failed(f"something listens on {name} ({', '.join(owners) or 'unknown program'}); expected it closed",
                               expected="closed", found=owners, evidence=evidence)
             return passed(f"nothing listens on {name}")
-        if self.port not in ports:
+        if not mine:
             return failed(f"nothing listens on {name} (listening: {others}); start the program that should serve it",
-                          expected=self.port, found=sorted(ports), evidence=evidence)
+                          expected=self.port, found=ports, evidence=evidence)
         if self.process and self.process not in owners:
             return failed(f"{name} is held by {', '.join(owners) or 'an unknown program'}; expected {self.process}",
                           expected=self.process, found=owners, evidence=evidence)
-        return passed(f"{name} is listening" + (f" ({self.process})" if self.process else ""))
+        addresses = sorted({item.address for item in mine})
+        if self.loopback_only and not all(item.loopback for item in mine):
+            wide = [item.address for item in mine if not item.loopback]
+            return failed(f"{name} listens on {', '.join(wide)}, which other machines can reach; make the program listen "
+                          f"on 127.0.0.1 only (its host or bind setting) and let nginx be the way in",
+                          expected="127.0.0.1", found=addresses, evidence=evidence)
+        if self.loopback_only is False and all(item.loopback for item in mine):
+            return failed(f"{name} listens on {', '.join(addresses)} only, which nothing outside the box can reach; "
+                          f"listen on 0.0.0.0 (all addresses)", expected="0.0.0.0", found=addresses, evidence=evidence)
+        if self.user is not None:
+            processes = {p.pid: p for p in box_processes(ctx, self)}
+            names = accounts(ctx, self)
+            users = sorted({names.user_name(processes[pid].uid) for item in mine for pid in item.pids if pid in processes})
+            if users != [self.user]:
+                return failed(f"{name} is held by a program running as {', '.join(users) or 'an unknown user'}; expected "
+                              f"{self.user}" + (" (never root: a service's unit says User=)" if "root" in users else ""),
+                              expected=self.user, found=users, evidence=evidence)
+        return passed(f"{name} is listening" + (f" ({self.process})" if self.process else "")
+                      + (f" as {self.user}" if self.user else "") + (" on loopback only" if self.loopback_only else ""))
 
 
 # ---- linux.command ------------------------------------------------------------------------------

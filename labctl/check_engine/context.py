@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from labctl.check_engine.programs import ProgramRunner
-from labctl.core.access import ServiceAccess
+from labctl.core.access import PathFacts, ServiceAccess
 from labctl.core.errors import CheckError
 
 if TYPE_CHECKING:
@@ -32,6 +32,12 @@ class CheckContext:
     # kill, restart and count them (launch mode), or tell the learner that labctl could run them. When labctl
     # started the app itself (grading, in its sandbox or not), only a restart (core/host_apps.py).
     launcher: "Launcher | StartedAppControl | None" = None
+    # A service seen from outside, where nothing inside it can change the answer (runtime/base.py: observe,
+    # read_path): observe(service, argv) -> (exit_code, output), read_path(service, path, max_bytes).
+    observe: Callable[[str, list[str]], tuple[int, str]] | None = None
+    read_path: Callable[[str, str, int], PathFacts | None] | None = None
+    # restart(service) -> seconds: the service's container restarted like a reboot, back when it answers again.
+    restart: Callable[[str], float] | None = None
     # Facts a check learns that spare the next checks of this run work (e.g. "this program hangs").
     memo: dict[Any, Any] = field(default_factory=dict)
     _connections: dict[str, Any] = field(default_factory=dict, repr=False)
@@ -50,6 +56,21 @@ class CheckContext:
 
     def setting(self, name: str) -> str | None:
         return self.settings.get(name)
+
+    def reboot(self, name: str) -> float:
+        """Restart a service like a reboot and wait until it answers again; its cached client is dropped (the
+        old connection died with it). Seconds it took. Raises CheckError when the runtime cannot."""
+        self.service(name)
+        if self.restart is None:
+            raise CheckError("this check restarts a service, and the container runtime cannot")
+        seconds = self.restart(name)
+        with self._lock:
+            conn = self._connections.pop(name, None)
+            if conn is not None:
+                self._last_user.pop(id(conn), None)
+        if conn is not None:
+            _quiet_close(conn)
+        return seconds
 
     def workspace_file(self, relative: str) -> Path:
         if self.workspace is None:

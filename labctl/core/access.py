@@ -1,4 +1,5 @@
-"""How the host reaches one running service: passed from core to service drivers and to checks."""
+"""How the host reaches one running service, and what it sees of one from outside: passed from core to
+service drivers and to checks."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -27,3 +28,16 @@ class ServiceAccess:
         if self.main_port is None or self.main_port not in self.ports:
             raise CheckError(f"service {self.name} publishes no port")
         return self.ports[self.main_port]
+
+
+@dataclass(frozen=True)
+class PathFacts:
+    """One path of a service's file system as the engine sees it (read_path), not as a command inside answers."""
+
+    kind: str  # "file", "directory", "symlink", "other"
+    mode: int  # permission bits with setuid/setgid/sticky, e.g. 0o2775
+    uid: int
+    gid: int
+    size: int = 0
+    target: str = ""  # a symlink's target, as written
+    content: bytes | None = None  # a regular file's bytes, when asked for and not larger than asked

@@ -2,6 +2,7 @@
 solution, near-miss and grading steps the way a learner would do the work."""
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 from typing import TYPE_CHECKING, Mapping
 
@@ -15,6 +16,7 @@ from labctl.core.host_apps import HostApps
 from labctl.core.instance_directory import InstanceDirectory
 from labctl.core.memory_limit import explanation, oom_kills
 from labctl.core.model import Step
+from labctl.core.readiness import wait_service_ready
 from labctl.core.settings import Settings
 from labctl.core.views import InstanceView, access_for
 from labctl.runtime.base import Capability, Runtime, ServiceState, ServiceStatus
@@ -53,6 +55,12 @@ class CheckSession:
                              exec_in if can_exec else None, settings=dict(view.settings), env=view.env(),
                              program_runner=contained.run_program if contained is not None else None)
         ctx.down = down
+        if Capability.OBSERVE in self.runtime.capabilities:
+            ctx.observe = lambda service, argv: self._observe(view.instance, service, argv)
+            ctx.read_path = lambda service, path, max_bytes: self.runtime.read_path(
+                view.instance, service, path, max_bytes=max_bytes)
+        if Capability.RESTART in self.runtime.capabilities:
+            ctx.restart = lambda service: self._restart(view, service)
         started = self.apps.control(view) if view.lab.processes else None
         if started is not None:  # an app labctl started itself (grading, contained or not; a self-test's app step)
             ctx.launcher = started
@@ -62,6 +70,27 @@ class CheckSession:
 
             ctx.launcher = launcher_for(self.settings.home, view, self.settings.ready_timeout or DEFAULT_READY_TIMEOUT)
         return ctx
+
+    def _observe(self, instance: str, service: str, argv: list[str]) -> tuple[int, str]:
+        limit = self.settings.check_timeout
+        result = self.runtime.observe(instance, service, argv, timeout=limit)
+        if result.exit_code == 124:
+            raise CheckError(f"`{' '.join(argv)[:80]}` did not finish within {limit:g}s beside {service}")
+        return result.exit_code, result.output
+
+    def _restart(self, view: InstanceView, service: str) -> float:
+        """Restart the service like a reboot, then wait as a start does until it answers; seconds it took."""
+        started = time.monotonic()
+        svc = view.lab.services[service]
+        self.runtime.restart(view.instance, service)
+        status = next((s for s in self.runtime.status(view.instance) if s.service == service), None)
+        if status is None:
+            raise ServiceUnavailable(f"{service} did not come back after its restart")
+        access = access_for(svc, status, self.settings.home)
+        driver = self.drivers.get(svc.kind)
+        wait_service_ready(self.runtime, driver, view.instance, svc, access, self.settings.ready_timeout)
+        driver.on_ready(access)
+        return time.monotonic() - started
 
     def check(self, view: InstanceView, task_ids: list[str] | None = None) -> list[TaskResult]:
         """Run the checks of the tasks named (all by default). Raises LabctlError for an unknown task,

@@ -2,11 +2,18 @@
 from __future__ import annotations
 
 import time
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
+from labctl.core.access import ServiceAccess
 from labctl.core.errors import ServiceNotReadyError
+from labctl.core.model import ServiceSpec
+from labctl.core.settings import DEFAULT_READY_TIMEOUT
 from labctl.core.text import first_line
 from labctl.runtime.base import ServiceState, ServiceStatus
+
+if TYPE_CHECKING:
+    from labctl.runtime.base import Runtime
+    from labctl.services.base import ServiceDriver
 
 LOG_TAIL = 20
 
@@ -63,3 +70,17 @@ def _with_logs(log_tail: Callable[[int], list[str]], title: str, advice: str) ->
     if not lines:
         return advice
     return f"{advice}\n{title}\n" + "\n".join(f"  {line}" for line in lines)
+
+
+def wait_service_ready(runtime: "Runtime", driver: "ServiceDriver", instance: str, svc: ServiceSpec,
+                       access: ServiceAccess, timeout: float | None) -> float:
+    """Seconds until the service's driver probe answers (wait_ready on the runtime's view of its container).
+    Raises ServiceNotReadyError."""
+    name = svc.name
+    return wait_ready(
+        name,
+        probe=lambda: driver.probe(access),
+        state=lambda: next((s for s in runtime.status(instance) if s.service == name), None),
+        log_tail=lambda n: list(runtime.logs(instance, name, tail=n)),
+        timeout=timeout or svc.ready_timeout or DEFAULT_READY_TIMEOUT,
+    )

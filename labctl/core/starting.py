@@ -17,8 +17,8 @@ from labctl.core.instance_records import InstanceRecord
 from labctl.core.instance_secrets import applied, settle
 from labctl.core.locks import instance_lock
 from labctl.core.model import ServiceSpec
-from labctl.core.readiness import wait_ready
-from labctl.core.settings import DEFAULT_READY_TIMEOUT, Settings
+from labctl.core.readiness import wait_service_ready
+from labctl.core.settings import Settings
 from labctl.core.views import InstanceView, access_for, build_view
 from labctl.runtime.base import InstanceSpec, Runtime
 
@@ -103,13 +103,8 @@ class Starter:
         """Wait until the service answers its protocol (the one readiness loop). Raises ServiceNotReadyError."""
         name = svc.name
         emit(Event(events.SERVICE_WAITING, f"waiting for {name} to answer", name))
-        waited = wait_ready(
-            name,
-            probe=lambda: self.drivers.get(svc.kind).probe(access),
-            state=lambda: next((s for s in self.runtime.status(instance) if s.service == name), None),
-            log_tail=lambda n: list(self.runtime.logs(instance, name, tail=n)),
-            timeout=self.settings.ready_timeout or svc.ready_timeout or DEFAULT_READY_TIMEOUT,
-        )
+        waited = wait_service_ready(self.runtime, self.drivers.get(svc.kind), instance, svc, access,
+                                    self.settings.ready_timeout)
         emit(Event(events.SERVICE_READY, f"{name} is ready", name, {"seconds": round(waited, 2)}))
 
     def _start_services(self, spec: InstanceSpec, record: InstanceRecord, emit: Emit) -> dict[str, str]:

@@ -12,6 +12,7 @@ from enum import Enum
 from pathlib import Path
 from typing import IO, Callable, Iterator, Mapping, Protocol
 
+from labctl.core.access import PathFacts
 from labctl.core.events import Event
 from labctl.core.model import Lab, ResourceLimits, ServiceSpec
 
@@ -26,6 +27,9 @@ class Capability(str, Enum):
     FOLLOW_LOGS = "follow-logs"  # logs(follow=True) (`labctl logs -f`)
     INTERACTIVE = "interactive"  # interactive_command() gives a host command line (`labctl shell`)
     SANDBOX = "sandbox"  # open_sandbox(): untrusted code in a container of its own (grading)
+    RESTART = "restart"  # restart(): a service's container restarted in place, like a reboot (linux.reboot)
+    # observe() and read_path(): a service seen from outside, where nothing inside it can change the answer
+    OBSERVE = "observe"
 
 
 class ServiceState(str, Enum):
@@ -287,6 +291,19 @@ class Runtime(Protocol):
 
     def logs(self, instance: str, service: str, *, tail: int = 100, follow: bool = False) -> Iterator[str]:
         """The service's log lines."""
+
+    def restart(self, instance: str, service: str, *, grace: float = 10.0) -> None:
+        """Restart a running service's container in place, as a reboot would: every process ends (killed after
+        `grace` seconds), its file system and ports stay. Capability RESTART. Raises LabctlError."""
+
+    def observe(self, instance: str, service: str, argv: list[str], *, timeout: float) -> ExecResult:
+        """Run argv beside a running service, in a clean short-lived container from the image the service was
+        made from, sharing its process and network namespaces (so `ps`, `ss`, `kill` see the service's own) but
+        none of its files: nothing done inside the service can change what it answers. Capability OBSERVE."""
+
+    def read_path(self, instance: str, service: str, path: str, *, max_bytes: int = 0) -> PathFacts | None:
+        """A path of the service's file system through the engine (the link itself for a symlink), with a
+        regular file's content when it is at most max_bytes; None when nothing is there. Capability OBSERVE."""
 
     def open_sandbox(self, spec: SandboxSpec) -> Sandbox:
         """Make the sandbox, unpack the files, run the install command if any, and return it ready.

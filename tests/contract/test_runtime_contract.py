@@ -305,6 +305,59 @@ def test_exec_refuses_a_stopped_or_missing_service(backend, instance, tmp_path):
         backend.runtime.exec(instance, "svc", ["true"])
 
 
+def test_restart_keeps_files_and_ports_and_the_service_runs_again(backend, instance, tmp_path):
+    before = backend.runtime.up(_spec(tmp_path, instance), "svc", events.discard)
+    marker = f"/tmp/labctl-contract-{instance}"
+    try:
+        backend.runtime.exec(instance, "svc", ["sh", "-c", f"echo kept > {marker}"])
+        backend.runtime.restart(instance, "svc", grace=2)
+        (after,) = backend.runtime.status(instance)
+        assert after.state is ServiceState.RUNNING and after.ports == before.ports
+        assert backend.runtime.exec(instance, "svc", ["cat", marker]).output.strip() == "kept"
+    finally:
+        backend.runtime.exec(instance, "svc", ["rm", "-f", marker])
+
+
+def test_observe_returns_output_and_exit_code_and_stops_at_the_timeout(backend, instance, tmp_path):
+    backend.runtime.up(_spec(tmp_path, instance), "svc", events.discard)
+    done = backend.runtime.observe(instance, "svc", ["sh", "-c", "echo out; echo err >&2; exit 3"], timeout=20)
+    assert done.exit_code == 3 and "out" in done.output and "err" in done.output
+    assert backend.runtime.observe(instance, "svc", ["sleep", "5"], timeout=0.5).exit_code == 124
+
+
+def test_read_path_gives_kind_mode_owner_and_content_or_none(backend, instance, tmp_path):
+    backend.runtime.up(_spec(tmp_path, instance), "svc", events.discard)
+    folder = f"/tmp/labctl-contract-{instance}"
+    try:
+        backend.runtime.exec(instance, "svc", ["sh", "-c", f"mkdir -p {folder} && chmod 2750 {folder} && "
+                                                           f"printf 'a=1\\n' > {folder}/f && chmod 640 {folder}/f && "
+                                                           f"ln -s f {folder}/link"])
+        folder_facts = backend.runtime.read_path(instance, "svc", folder)
+        assert folder_facts is not None and folder_facts.kind == "directory" and folder_facts.mode == 0o2750
+        facts = backend.runtime.read_path(instance, "svc", f"{folder}/f", max_bytes=100)
+        assert facts is not None and (facts.kind, facts.mode, facts.content) == ("file", 0o640, b"a=1\n")
+        assert backend.runtime.read_path(instance, "svc", f"{folder}/f").content is None  # not asked for
+        assert backend.runtime.read_path(instance, "svc", f"{folder}/f", max_bytes=2).content is None  # too big
+        link = backend.runtime.read_path(instance, "svc", f"{folder}/link")
+        assert link is not None and (link.kind, link.target) == ("symlink", "f")
+        assert backend.runtime.read_path(instance, "svc", f"{folder}/nothing") is None
+    finally:
+        backend.runtime.exec(instance, "svc", ["rm", "-rf", folder])
+
+
+def test_restart_and_observe_refuse_a_stopped_or_missing_service(backend, instance, tmp_path):
+    with pytest.raises(InstanceNotFoundError):
+        backend.runtime.observe(instance, "svc", ["true"], timeout=5)
+    with pytest.raises(InstanceNotFoundError):
+        backend.runtime.read_path(instance, "svc", "/")
+    backend.runtime.up(_spec(tmp_path, instance), "svc", events.discard)
+    backend.runtime.down(instance, remove=False, emit=events.discard)
+    with pytest.raises(LabctlError, match="is not running"):
+        backend.runtime.restart(instance, "svc")
+    with pytest.raises(LabctlError, match="is not running"):
+        backend.runtime.observe(instance, "svc", ["true"], timeout=5)
+
+
 def test_logs_give_the_last_lines(backend, instance, tmp_path):
     backend.runtime.up(_spec(tmp_path, instance), "svc", events.discard)
     _wait_for(lambda: READY_LINE in list(backend.runtime.logs(instance, "svc", tail=10)))

@@ -434,3 +434,108 @@ def test_a_long_explanation_is_shortened_at_a_line_or_sentence_and_says_so(run_c
     assert long_line.message.startswith("prices.txt is not the agreed result; it is: tea tea")
     assert long_line.message.endswith("tea … (shortened)")
     assert len(long_line.message) <= 520
+
+
+# ---- seen from outside: a learner who is root in the box cannot make the checks lie ---------------
+
+LIARS = {
+    # Each replaced command tells a check's old question what it wanted to hear.
+    "/usr/bin/ps": "#!/bin/sh\necho '  1 0 root nginx nginx: master process'\n",
+    "/usr/bin/stat": "#!/bin/sh\necho 'regular file|600|root|root|0|x'\n",
+    "/usr/bin/ss": "#!/bin/sh\necho 'LISTEN 0 128 127.0.0.1:9999 0.0.0.0:* users:((\"ghost\",pid=1,fd=3))'\n",
+    "/usr/bin/getent": "#!/bin/sh\necho 'ghost:x:4242:4242::/home/ghost:/bin/bash'\n",
+    "/usr/bin/id": "#!/bin/sh\necho 'ghost wheel'\n",
+}
+
+
+def test_replaced_commands_in_the_box_do_not_change_what_the_checks_see(sh, run_check):
+    sh("for f in ps stat ss getent id; do cp -a /usr/bin/$f /usr/bin/$f.real; done")
+    try:
+        for path, text in LIARS.items():
+            sh(f"printf %s {shlex.quote(text)} > {path}")
+        assert "ghost" in sh("ss -Hltnp")  # the box's own commands lie now
+        no(run_check({"type": "linux.process", "name": "nginx"}), "no process named nginx is running")
+        no(run_check({"type": "linux.file", "path": "/etc/passwd", "mode": "0600"}), "/etc/passwd has mode 0644")
+        no(run_check({"type": "linux.port_listening", "port": 9999}), "nothing listens on TCP port 9999")
+        no(run_check({"type": "linux.user", "name": "ghost"}), "user ghost does not exist")
+        ok(run_check({"type": "linux.port_listening", "port": 22, "process": "sshd", "user": "root"}))
+    finally:
+        sh("for f in ps stat ss getent id; do mv -f /usr/bin/$f.real /usr/bin/$f; done")
+
+
+def test_port_listening_tells_loopback_from_every_address_and_names_the_user(sh, run_check):
+    sh("useradd --system --no-create-home appuser 2>/dev/null || true")
+    sh("nohup setpriv --reuid appuser --regid appuser --clear-groups python3 -m http.server 8101 --bind 127.0.0.1 "
+       ">/dev/null 2>&1 & nohup python3 -m http.server 8102 >/dev/null 2>&1 &")
+    try:
+        for _ in range(40):
+            if run_check({"type": "linux.port_listening", "port": 8102}).status.value == "passed" and \
+                    run_check({"type": "linux.port_listening", "port": 8101}).status.value == "passed":
+                break
+            time.sleep(0.25)
+        ok(run_check({"type": "linux.port_listening", "port": 8101, "loopback_only": True, "user": "appuser"}))
+        no(run_check({"type": "linux.port_listening", "port": 8102, "loopback_only": True}),
+           "TCP port 8102 listens on 0.0.0.0, which other machines can reach")
+        no(run_check({"type": "linux.port_listening", "port": 8102, "user": "appuser"}),
+           "held by a program running as root; expected appuser (never root")
+        no(run_check({"type": "linux.port_listening", "port": 8101, "loopback_only": False}), "listens on 127.0.0.1 only")
+        ok(run_check({"type": "linux.process", "command": "http.server 8101", "user": "appuser"}))
+    finally:
+        sh("pkill -f 'http.server 810[12]' || true", ok=False)
+
+
+def test_a_file_read_from_outside_has_its_setgid_bit_group_and_content(sh, run_check):
+    sh("groupadd -f webteam && install -d -m 2775 -g webteam /srv/shared-test && printf 'token=1\\n' > /srv/shared-test/s "
+       "&& chmod 600 /srv/shared-test/s && chown learner /srv/shared-test/s")
+    ok(run_check({"type": "linux.directory", "path": "/srv/shared-test", "mode": "2775", "group": "webteam"}))
+    no(run_check({"type": "linux.directory", "path": "/srv/shared-test", "mode": "0775"}), "has mode 2775; expected 0775")
+    ok(run_check({"type": "linux.file", "path": "/srv/shared-test/s", "mode": "600", "owner": "learner",
+                  "equals": "token=1"}))
+    no(run_check({"type": "linux.file", "path": "/srv/shared-test/s", "owner": "root"}), "is owned by learner")
+
+
+# ---- a reboot ------------------------------------------------------------------------------------
+
+def test_reboot_brings_back_what_is_enabled_and_not_what_was_started_by_hand(box, sh, run_check):
+    for name, port in (("kept-site", 8201), ("by-hand", 8202)):
+        unit = (f"[Unit]\nDescription={name}\n[Service]\nUser=learner\nExecStart=/usr/bin/python3 -m http.server {port} "
+                f"--bind 127.0.0.1\n[Install]\nWantedBy=multi-user.target\n")
+        sh(f"printf %s {shlex.quote(unit)} > /etc/systemd/system/{name}.service")
+    sh("systemctl enable --now kept-site && systemctl start by-hand && echo survived > /etc/reboot-marker")
+    for _ in range(40):
+        if run_check({"type": "linux.port_listening", "port": 8202}).status.value == "passed":
+            break
+        time.sleep(0.25)
+    ok(run_check({"type": "linux.port_listening", "port": 8202}))
+    manager, name = box
+    ports_before = {s.service: s.ports for s in manager.runtime.status(name)}
+
+    rebooted = run_check({"type": "linux.reboot"})
+    ok(rebooted)
+    print(f"linuxbox reboot: {rebooted.message}")
+    assert {s.service: s.ports for s in manager.runtime.status(name)} == ports_before
+    ok(run_check({"type": "linux.file", "path": "/etc/reboot-marker", "equals": "survived"}))
+    ok(run_check({"type": "ssh.key_login"}))
+    for _ in range(40):  # enabled units have started when linux.reboot passes; a slow program may still bind
+        if run_check({"type": "linux.port_listening", "port": 8201}).status.value == "passed":
+            break
+        time.sleep(0.25)
+    ok(run_check({"type": "linux.port_listening", "port": 8201, "user": "learner", "loopback_only": True}))
+    no(run_check({"type": "linux.port_listening", "port": 8202}), "nothing listens on TCP port 8202")
+    no(run_check({"type": "linux.service", "name": "by-hand"}), "by-hand is not running")
+    sh("systemctl disable --now kept-site; rm -f /etc/systemd/system/kept-site.service /etc/systemd/system/by-hand.service "
+       "/etc/reboot-marker")
+
+
+def test_a_reboot_of_a_stopped_box_is_an_error_not_a_failure(box, run_check):
+    from labctl.check_engine import registry
+
+    manager, name = box
+    context = manager.context(manager.view(name))
+    try:
+        context.restart = None  # a runtime that cannot restart a service
+        check = registry.get("linux.reboot").model_validate({"service": SERVICE})
+        with pytest.raises(Exception, match="the container runtime cannot"):
+            check.run(context)
+    finally:
+        context.close()

@@ -11,8 +11,8 @@ from labctl.core.errors import EngineUnavailableError, InstanceNotFoundError, La
 from labctl.core.events import Emit, Event
 from labctl.core.owner import owner_id, owners_of
 from labctl.core.settings import Settings
-from labctl.runtime.base import (Capability, EngineInfo, ExecResult, InstanceSpec, InstanceSummary, SandboxSpec,
-                                 ServiceStatus)
+from labctl.runtime.base import (Capability, EngineInfo, ExecResult, InstanceSpec, InstanceSummary, PathFacts,
+                                 SandboxSpec, ServiceStatus)
 from labctl.runtime.docker import ports as hostports
 from labctl.runtime.docker.client import connect, translated
 from labctl.runtime.docker.containers import (apply_limits, claimed_ports, create_service_container,
@@ -30,7 +30,8 @@ def isolated_network_options() -> dict[str, str]:
 
 class DockerRuntime:
     name = "docker"
-    capabilities = frozenset({Capability.EXEC, Capability.FOLLOW_LOGS, Capability.INTERACTIVE, Capability.SANDBOX})
+    capabilities = frozenset({Capability.EXEC, Capability.FOLLOW_LOGS, Capability.INTERACTIVE, Capability.SANDBOX,
+                              Capability.RESTART, Capability.OBSERVE})
 
     def __init__(self, settings: Settings):
         self.settings = settings
@@ -396,6 +397,30 @@ class DockerRuntime:
                     yield line
             if buffer:
                 yield buffer
+
+    def restart(self, instance: str, service: str, *, grace: float = 10.0) -> None:
+        container = self._running_container(instance, service)
+        with translated(f"restarting {service}"):
+            self.client.api.restart(container, timeout=int(grace))
+
+    def observe(self, instance: str, service: str, argv: list[str], *, timeout: float) -> ExecResult:
+        from labctl.runtime.docker import observing
+
+        container = self._running_container(instance, service)
+        with translated(f"looking at {service} from outside"):
+            found = self.client.api.inspect_container(container)
+        return observing.observe(self.client.api, found, service, argv, timeout)
+
+    def read_path(self, instance: str, service: str, path: str, *, max_bytes: int = 0) -> PathFacts | None:
+        from labctl.runtime.docker import observing
+
+        name = naming.container(instance, service)
+        found = self._find_container(name)
+        found_labels = (found or {}).get("Config", {}).get("Labels") or {}
+        if found is None or found_labels.get(labels.MANAGED) != "true" or not self._mine(found_labels):
+            raise InstanceNotFoundError(f"{service} of {instance} does not exist", "Start it with `labctl start`.")
+        with translated(f"reading {path} in {service}"):
+            return observing.read_path(self.client.api, found["Id"], path, max_bytes)
 
     def open_sandbox(self, spec: SandboxSpec):
         from labctl.runtime.docker.sandbox import open_sandbox

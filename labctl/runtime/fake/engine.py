@@ -26,6 +26,7 @@ class FakeContainer:
     state: ServiceState = ServiceState.RUNNING
     detail: str = ""
     logs: list[str] = field(default_factory=list)
+    restarts: int = 0
 
 
 @dataclass

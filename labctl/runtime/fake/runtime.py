@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import itertools
+import os
+import stat
 import subprocess
 from typing import Callable, Iterator
 
@@ -16,6 +18,7 @@ from labctl.runtime.base import (
     ExecResult,
     InstanceSpec,
     InstanceSummary,
+    PathFacts,
     SandboxSpec,
     ServiceState,
     ServiceStatus,
@@ -251,6 +254,24 @@ class FakeRuntime:
         lines = list(self._container(instance, service, running=False).logs)
         yield from lines[-tail:] if tail else []
 
+    def restart(self, instance: str, service: str, *, grace: float = 10.0) -> None:
+        self._answering()
+        container = self._container(instance, service, running=True)
+        container.restarts += 1
+        container.logs.append(f"restarted ({container.restarts})")
+
+    def observe(self, instance: str, service: str, argv: list[str], *, timeout: float) -> ExecResult:
+        """Like exec on the fake: the command runs on the host."""
+        self._answering()
+        self._container(instance, service, running=True)
+        return self._exec_handler(instance, service, argv, None, timeout)
+
+    def read_path(self, instance: str, service: str, path: str, *, max_bytes: int = 0) -> PathFacts | None:
+        """The fake's containers share the host's file system (as its exec runs on the host)."""
+        self._answering()
+        self._container(instance, service, running=False)
+        return host_path_facts(path, max_bytes)
+
     def open_sandbox(self, spec: SandboxSpec) -> "FakeSandbox":
         self._answering()
         box = FakeSandbox(spec)
@@ -270,6 +291,21 @@ class FakeRuntime:
     def pause(self, instance: str, service: str) -> None:
         container = self._container(instance, service, running=True)
         container.state, container.detail = ServiceState.PAUSED, "paused"
+
+
+def host_path_facts(path: str, max_bytes: int) -> PathFacts | None:
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        return None
+    kind = ("symlink" if stat.S_ISLNK(info.st_mode) else "directory" if stat.S_ISDIR(info.st_mode)
+            else "file" if stat.S_ISREG(info.st_mode) else "other")
+    content = None
+    if kind == "file" and 0 < max_bytes and info.st_size <= max_bytes:
+        with open(path, "rb") as f:
+            content = f.read()
+    return PathFacts(kind, stat.S_IMODE(info.st_mode), info.st_uid, info.st_gid, info.st_size,
+                     os.readlink(path) if kind == "symlink" else "", content)
 
 
 def _run_on_host(instance: str, service: str, argv: list[str], user: str | None, timeout: float | None) -> ExecResult:
