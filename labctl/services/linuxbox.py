@@ -30,6 +30,13 @@ SEEDED_MARKER = "/var/lib/labctl/seeded"
 KEY_NAME = "id_ed25519"
 HOST_KEY_NAME = "ssh_host_ed25519_key"
 SSH_PORT = 22
+# reset: everything in the learner's home goes but .ssh (labctl's key, for this very login); /etc/skel comes back.
+EMPTY_HOME = f"""set -e
+cd /
+find /home/{USER} -mindepth 1 -maxdepth 1 ! -name .ssh -exec rm -rf {{}} +
+cp -a /etc/skel/. /home/{USER}/
+chown -R {USER}:{USER} /home/{USER}
+"""
 
 
 def key_dir(home: Path, instance: str) -> Path:
@@ -198,7 +205,12 @@ class LinuxboxDriver(ServiceDriver):
             raise LabctlError(f"cannot mark {access.name} as seeded: {_tail(output, 3)}")
 
     def restore(self, access: ServiceAccess, seed: list[Step] | None = None) -> None:
-        """Re-run the seed scripts (they should be idempotent); the learner's other files stay."""
+        """The learner's home as a new box has it (/etc/skel; labctl's SSH key stays), then the seed scripts again.
+        The rest of the file system is the current image's already: reset makes the container afresh
+        (keep-filesystem)."""
+        code, output = run_script(access, EMPTY_HOME.encode(), timeout=120)
+        if code != 0:
+            raise LabctlError(f"cannot put {access.name}'s /home/{USER} back: {_tail(output, 3)}")
         self.seed(access, list(seed or []))
 
     def login_run(self, access: ServiceAccess, command: str, *, timeout: float = 60.0) -> tuple[int, str]:
