@@ -384,10 +384,30 @@ def test_container_is_not_privileged_and_sees_no_engine(box):
     assert host["NetworkMode"] != "host"
     assert not host.get("CapAdd")
     assert all(b["HostIp"] == "127.0.0.1" for bindings in host["PortBindings"].values() for b in bindings)
+    assert set(host["PortBindings"]) == {"22/tcp", "80/tcp", "443/tcp"}  # SSH, and a deployed site's HTTP and HTTPS
     sources = [m.get("Source", "") + m.get("Name", "") for m in container.attrs["Mounts"]]
     assert not any("docker.sock" in s for s in sources)
     assert all(m["Type"] == "volume" for m in container.attrs["Mounts"])
     assert not os.path.exists("/var/run/docker.sock") or "docker.sock" not in str(host.get("Binds"))
+
+
+def test_the_observer_has_its_own_files_few_capabilities_and_leaves_nothing(box, sh):
+    import docker
+
+    manager, name = box
+    sh("echo planted > /tmp/planted && cp /usr/bin/true /usr/local/bin/only-in-box")
+    result = manager.runtime.observe(name, SERVICE, ["sh", "-c", "grep CapEff /proc/self/status; ls /tmp; "
+                                                                 "command -v only-in-box || echo none; ps -eo comm="],
+                                     timeout=20)
+    assert result.exit_code == 0, result.output
+    effective = int(result.output.split("CapEff:")[1].split()[0], 16)
+    assert effective == (1 << 5) | (1 << 19) | (1 << 2), hex(effective)  # KILL, SYS_PTRACE, DAC_READ_SEARCH
+    assert "planted" not in result.output and "none" in result.output  # the recipe's file system, not the box's
+    assert "svcd.py" in result.output or "python3" in result.output  # but the box's processes
+    client = docker.from_env(timeout=30)
+    left = client.containers.list(all=True, filters={"label": f"io.labctl.instance={name}"})
+    assert [c.name for c in left] == [f"labctl-{name}-{SERVICE}"]
+    sh("rm -f /tmp/planted /usr/local/bin/only-in-box")
 
 
 def test_exec_in_the_box_is_bounded_by_a_timeout(box):
