@@ -1,0 +1,98 @@
+"""The service manager's life: at each start (a boot of the box) a new boot id, the enabled units started in
+After= order, then the /run/labctl/booted marker; then it answers systemctl until SIGTERM stops every unit."""
+import json
+import os
+import signal
+import socket
+import struct
+import sys
+import threading
+import time
+
+import reaper
+from units import RUN, SOCKET, LOGS, boot_order, boot_units, load
+from verbs import answer_request
+
+BOOT_ID = os.path.join(RUN, "boot-id")
+BOOTED = os.path.join(RUN, "booted")
+
+
+def new_boot_id():
+    """Write /run/labctl/boot-id: 'ID START-EPOCH' (a /run kept with the container's file system is no proof)."""
+    os.makedirs(RUN, exist_ok=True)
+    for stale in (BOOTED, SOCKET):
+        if os.path.lexists(stale):
+            os.unlink(stale)
+    boot_id = os.urandom(16).hex()
+    with open(BOOT_ID + ".tmp", "w") as f:
+        f.write("%s %.3f\n" % (boot_id, time.time()))
+    os.replace(BOOT_ID + ".tmp", BOOT_ID)
+    return boot_id
+
+
+def boot(supervisor, boot_id):
+    """Start the enabled units, each after the enabled units it is After=, then write the booted marker."""
+    names = boot_units()
+    files = {n: load(n) for n in names}
+    for name in boot_order(names, files):
+        code, err = supervisor.start(name, restart=True)
+        sys.stdout.write("%s %s\n%s" % ("Started" if code == 0 else "FAILED to start", name, err))
+        sys.stdout.flush()
+    supervisor.booted = True
+    with open(BOOTED + ".tmp", "w") as f:
+        f.write("%s %.3f\n" % (boot_id, time.time()))
+    os.replace(BOOTED + ".tmp", BOOTED)
+
+
+def serve(supervisor):
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(SOCKET)
+    os.chmod(SOCKET, 0o666)  # anyone may ask; only root may change things (checked by peer credentials)
+    server.listen(32)
+    return server
+
+
+def answer(supervisor, conn):
+    try:
+        creds = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
+        uid = struct.unpack("3i", creds)[1]
+        data = b""
+        while not data.endswith(b"\n"):
+            chunk = conn.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+        try:
+            code, out, err = answer_request(supervisor, json.loads(data), uid)
+        except Exception as exc:  # answer something rather than leave the client hanging
+            code, out, err = 1, "", "systemctl: internal error of the box's service manager: %r\n" % (exc,)
+        conn.sendall(json.dumps({"code": code, "out": out, "err": err}).encode() + b"\n")
+    except OSError:
+        pass
+    finally:
+        conn.close()
+
+
+def shutdown(supervisor):
+    active = [n for n, s in supervisor.services.items() if s.state in ("active", "activating", "reloading")]
+    threads = [threading.Thread(target=supervisor.stop, args=(n,), daemon=True) for n in active]
+    for t in threads:
+        t.start()
+    deadline = time.time() + 8
+    for t in threads:
+        t.join(max(0.1, deadline - time.time()))
+    os._exit(0)
+
+
+def main(supervisor):
+    os.makedirs(LOGS, exist_ok=True)
+    reaper.start()
+    boot_id = new_boot_id()
+    server = serve(supervisor)
+    signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=shutdown, args=(supervisor,)).start())
+    signal.signal(signal.SIGINT, lambda *_: threading.Thread(target=shutdown, args=(supervisor,)).start())
+    # systemctl answers while the enabled units start (status shows them activating), as systemd does.
+    threading.Thread(target=boot, args=(supervisor, boot_id), daemon=True).start()
+    while True:
+        conn, _ = server.accept()
+        threading.Thread(target=answer, args=(supervisor, conn), daemon=True).start()

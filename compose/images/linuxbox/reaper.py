@@ -1,0 +1,87 @@
+"""The one place that waits for child processes. The service manager is a child subreaper (as systemd is), so the
+daemons a Type=forking unit leaves behind become its children too: their exit status is known when they die."""
+import ctypes
+import os
+import threading
+import time
+
+PR_SET_CHILD_SUBREAPER = 36
+_lock = threading.Lock()
+_callbacks = {}  # pid -> function(code) for a process someone waits for
+_codes = {}  # pid -> exit code of a process that ended before anyone asked (the last 1000 kept)
+_known = set()  # every pid a callback was registered for (not orphans to guess)
+
+
+def become_subreaper():
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+
+
+def start():
+    become_subreaper()
+    threading.Thread(target=_reap, daemon=True, name="reaper").start()
+
+
+def _reap():
+    while True:
+        try:
+            pid, status = os.waitpid(-1, 0)
+        except ChildProcessError:
+            time.sleep(0.05)
+            continue
+        except InterruptedError:
+            continue
+        code = os.waitstatus_to_exitcode(status)
+        with _lock:
+            callback = _callbacks.pop(pid, None)
+            if callback is None:
+                _codes[pid] = code
+                if len(_codes) > 1000:
+                    del _codes[next(iter(_codes))]
+        if callback is not None:
+            # Run it in a thread of its own: it may take a unit's lock, held by a stop that waits for the reaper.
+            threading.Thread(target=callback, args=(code,), daemon=True).start()
+
+
+def on_exit(pid, callback):
+    """Call callback(exit code: negative for a signal) when pid ends (at once if it already has)."""
+    with _lock:
+        _known.add(pid)
+        if pid in _codes:
+            code = _codes.pop(pid)
+        else:
+            _callbacks[pid] = callback
+            return
+    threading.Thread(target=callback, args=(code,), daemon=True).start()
+
+
+def wait(pid, timeout):
+    """The exit code of pid, waiting up to timeout seconds; None if it is still running."""
+    done, box = threading.Event(), []
+    on_exit(pid, lambda code: (box.append(code), done.set()))
+    if done.wait(timeout):
+        return box[0]
+    with _lock:
+        _callbacks.pop(pid, None)
+    return None
+
+
+def children():
+    """The pids whose parent is this process."""
+    me, out = os.getpid(), []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open("/proc/%s/stat" % entry) as f:
+                    if int(f.read().rsplit(")", 1)[1].split()[1]) == me:
+                        out.append(int(entry))
+            except (OSError, IndexError, ValueError):
+                pass
+    return out
+
+
+def known():
+    with _lock:
+        return set(_known)
