@@ -17,13 +17,21 @@ BOOT_ID = os.path.join(RUN, "boot-id")
 BOOTED = os.path.join(RUN, "booted")
 
 
+def pid1_start():
+    """The start time of PID 1 (field 22 of /proc/1/stat, in clock ticks since the host booted): new at every start
+    of the container, so a boot id left in the kept /run by the previous boot can be told from this boot's."""
+    with open("/proc/1/stat") as f:
+        return f.read().rsplit(")", 1)[1].split()[19]
+
+
 def new_boot_id():
-    """Write /run/labctl/boot-id: 'ID START-EPOCH' (a /run kept with the container's file system is no proof)."""
+    """Write /run/labctl/boot-id: 'ID START-EPOCH' where ID is 'PID1START-RANDOM' (/run is kept with the container's
+    file system across a restart, so the file alone proves nothing: its ID must start with this boot's PID 1 start)."""
     os.makedirs(RUN, exist_ok=True)
     for stale in (BOOTED, SOCKET):
         if os.path.lexists(stale):
             os.unlink(stale)
-    boot_id = os.urandom(16).hex()
+    boot_id = "%s-%s" % (pid1_start(), os.urandom(8).hex())
     with open(BOOT_ID + ".tmp", "w") as f:
         f.write("%s %.3f\n" % (boot_id, time.time()))
     os.replace(BOOT_ID + ".tmp", BOOT_ID)

@@ -89,7 +89,7 @@ def credentials(unit):
 
 def command(unit, line, env, main_pid=None):
     """(argv, flags) of an Exec line: prefixes '-@+!:' read, specifiers and $VAR/${VAR} expanded (a lone $VAR splits
-    on whitespace, as in systemd), the program looked up on PATH. flags: set of the prefix characters."""
+    on whitespace, $$ is a $, as in systemd). flags: the set of prefix characters."""
     flags = set()
     while line and line[0] in "-@+!:":
         flags.add(line[0])
@@ -105,7 +105,8 @@ def command(unit, line, env, main_pid=None):
             if lone:
                 words += values.get(lone.group(1), "").split()
                 continue
-            word = re.sub(r"\$\{(\w+)\}|\$(\w+)", lambda m: values.get(m.group(1) or m.group(2), ""), word)
+            word = re.sub(r"\$\$|\$\{(\w+)\}|\$(\w+)", lambda m: "$" if m.group(0) == "$$" else
+                          values.get(m.group(1) or m.group(2), ""), word)
         words.append(word)
     return words, flags
 

@@ -142,9 +142,9 @@ def options(args):
             key, value = a.split("=", 1)
         elif a[:2] in ("-u", "-n", "-o", "-S", "-U") and len(a) > 2 and not a.startswith("--"):
             key, value = a[:2], a[2:]
-        elif a.startswith("-") and not a.startswith("--") and len(a) > 2 and all("-" + c in flags or "-" + c in quiet
-                                                                                  for c in a[1:]):
-            args = ["-" + c for c in a[1:]] + args  # -xe, -fu is not allowed: -u takes a value
+        elif a.startswith("-") and not a.startswith("--") and len(a) > 2 and all(
+                "-" + c in flags or "-" + c in quiet or ("-" + c in takes and i == len(a) - 2) for i, c in enumerate(a[1:])):
+            args = ["-" + c for c in a[1:]] + args  # -xeu UNIT, -fu UNIT: the last one may take the next word
             continue
         if key in takes:
             if value is None:

@@ -354,7 +354,7 @@ class Supervisor:
     def end_processes(self, svc, unit, stopping=False):
         """Signal the unit's processes as KillMode= says and wait up to TimeoutStopSec=, then SIGKILL."""
         mode = unit.get("KillMode", "control-group")
-        if mode == "none" or (not stopping and mode in ("process", "mixed")):
+        if mode == "none" or (not stopping and mode == "process"):
             return
         sig = getattr(signal, unit.get("KillSignal", "SIGTERM").upper().replace("SIGSIG", "SIG"), signal.SIGTERM)
         timeout = seconds(unit.get("TimeoutStopSec") or unit.get("TimeoutSec"), 10.0)
