@@ -24,12 +24,24 @@ def stamp():
     return datetime.datetime.now(datetime.timezone.utc).astimezone().strftime("%Y-%m-%dT%H:%M:%S.%f%z")
 
 
+MAX_BYTES = 8 << 20  # a unit's log is cut to its newer half beyond this (journald rotates and vacuums too)
+
+
 def write(unit, ident, pid, message):
     """Append one line to a unit's log, as IDENT[PID] (systemd[1] for the service manager's own lines)."""
     line = "%s %s %s[%s]: %s\n" % (stamp(), socket.gethostname(), ident, pid, message.rstrip("\n"))
+    path = log_path(unit)
     with _lock:
-        with open(log_path(unit), "a", encoding="utf-8") as f:
+        with open(path, "a", encoding="utf-8") as f:
             f.write(line)
+            size = f.tell()
+        if size > MAX_BYTES:
+            with open(path, "rb") as f:
+                f.seek(size // 2)
+                rest = f.read().split(b"\n", 1)[-1]
+            with open(path + ".tmp", "wb") as f:
+                f.write(rest)
+            os.replace(path + ".tmp", path)
 
 
 def system(unit, message):
@@ -133,7 +145,7 @@ def options(args):
     takes = {"-u": "unit", "--unit": "unit", "-n": "lines", "--lines": "lines", "--since": "since", "-S": "since",
              "--until": "until", "-U": "until", "-o": "output", "--output": "output"}
     flags = {"-f": "follow", "--follow": "follow", "-e": "end", "--pager-end": "end", "-b": "boot", "--boot": "boot"}
-    quiet = ("-x", "--catalog", "--no-pager", "-q", "--quiet", "--no-hostname", "-l", "--full", "-a", "--all")
+    quiet = ("-x", "--catalog", "--no-pager", "-q", "--quiet", "-l", "--full", "-a", "--all")
     args = list(args)
     while args:
         a = args.pop(0)
@@ -212,20 +224,25 @@ def journalctl(args, out=sys.stdout):
 
 
 def follow(units, output, out):
-    paths = [log_path(u) for u in units] if units else None
-    offsets = {}
-    for path in paths or glob.glob(os.path.join(LOGS, "*.log")):
-        offsets[path] = os.path.getsize(path) if os.path.exists(path) else 0
+    """Print the lines appended to the logs from now on (journalctl -f), until interrupted."""
+    def paths():
+        return [log_path(u) for u in units] if units else glob.glob(os.path.join(LOGS, "*.log"))
+
+    offsets = {p: os.path.getsize(p) for p in paths() if os.path.exists(p)}
     while True:
-        for path in paths or glob.glob(os.path.join(LOGS, "*.log")):
+        for path in paths():
             try:
-                with open(path, encoding="utf-8", errors="replace") as f:
-                    f.seek(offsets.get(path, 0))
+                with open(path, "rb") as f:
+                    start = offsets.get(path, 0)
+                    if start > os.fstat(f.fileno()).st_size:
+                        start = 0  # the log was cut: read it from its start
+                    f.seek(start)
                     data = f.read()
-                    offsets[path] = f.tell()
             except OSError:
                 continue
-            for line in data.splitlines():
+            data = data[:data.rfind(b"\n") + 1]  # a line being written is read on the next turn
+            offsets[path] = start + len(data)
+            for line in data.decode("utf-8", "replace").splitlines():
                 e = parse(line)
                 if e:
                     out.write(show(e, output) + "\n")

@@ -48,6 +48,8 @@ def _reap():
 def on_exit(pid, callback):
     """Call callback(exit code: negative for a signal) when pid ends (at once if it already has)."""
     with _lock:
+        if len(_known) > 10000:
+            _known.clear()  # only recent ones matter (a Type=forking daemon's guess)
         _known.add(pid)
         if pid in _codes:
             code = _codes.pop(pid)

@@ -437,9 +437,20 @@ def render_options():
     return "\n".join(lines)
 
 
+def render_markdown():
+    """The option table of docs/box-services.md (tests check the docs carry exactly this)."""
+    rows = ["| Section | Option | Here | Notes |", "|---|---|---|---|"]
+    for section, options in OPTIONS.items():
+        for key, (cls, note) in options.items():
+            rows.append("| [%s] | `%s=` | %s | %s |" % (section, key, "supported" if cls == "yes" else "no effect",
+                                                     note.replace("|", "\\|")))
+    return "\n".join(rows) + "\n"
+
+
 def matches(pattern, name):
     return fnmatch.fnmatch(name, pattern) or fnmatch.fnmatch(name, unit_name(pattern))
 
 
 if __name__ == "__main__":
-    print(render_options(), end="")
+    import sys
+    print(render_markdown() if sys.argv[1:] == ["--markdown"] else render_options(), end="")
