@@ -150,7 +150,7 @@ def test_kill_9_of_the_main_process_restarts_it(sh):
     now = props(sh, "app")
     assert now["ActiveState"] == "active" and now["MainPID"] not in ("0", before) and now["NRestarts"] == "1"
     log = sh("journalctl -u app --no-pager")
-    assert f"app.service: Main process exited, code=killed, status=9/KILL" in log
+    assert "app.service: Main process exited, code=killed, status=9/KILL" in log
     assert "app.service: Scheduled restart job, restart counter is at 1." in log
     assert re.search(r"^\w{3} \d\d \d\d:\d\d:\d\d \S+ python3\[\d+\]: listening on 8000$", log, re.M), log
     sh("systemctl stop app")
