@@ -31,15 +31,16 @@ def new_boot_id():
     for stale in (BOOTED, SOCKET):
         if os.path.lexists(stale):
             os.unlink(stale)
-    boot_id = "%s-%s" % (pid1_start(), os.urandom(8).hex())
+    line = "%s-%s %.3f\n" % (pid1_start(), os.urandom(8).hex(), time.time())
     with open(BOOT_ID + ".tmp", "w") as f:
-        f.write("%s %.3f\n" % (boot_id, time.time()))
+        f.write(line)
     os.replace(BOOT_ID + ".tmp", BOOT_ID)
-    return boot_id
+    return line
 
 
 def boot(supervisor, boot_id):
-    """Start the enabled units, each after the enabled units it is After=, then write the booted marker."""
+    """Start the enabled units, each after the enabled units it is After=, then write the booted marker: the same
+    line as boot-id (linux.reboot waits until the two files are equal and differ from the boot-id before)."""
     names = boot_units()
     files = {n: load(n) for n in names}
     for name in boot_order(names, files):
@@ -48,7 +49,7 @@ def boot(supervisor, boot_id):
         sys.stdout.flush()
     supervisor.booted = True
     with open(BOOTED + ".tmp", "w") as f:
-        f.write("%s %.3f\n" % (boot_id, time.time()))
+        f.write(boot_id)
     os.replace(BOOTED + ".tmp", BOOTED)
 
 

@@ -84,6 +84,14 @@ def children():
     return out
 
 
+def is_child(pid):
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return int(f.read().rsplit(")", 1)[1].split()[1]) == os.getpid()
+    except (OSError, IndexError, ValueError):
+        return True  # gone already: the reaper has (or will have) its status
+
+
 def known():
     with _lock:
         return set(_known)

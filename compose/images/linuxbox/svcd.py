@@ -236,6 +236,8 @@ class Supervisor:
         svc.exited.clear()
         generation = svc.generation
         reaper.on_exit(svc.main_pid, lambda code: self.main_exited(svc, generation, code))
+        if not reaper.is_child(svc.main_pid):  # a PIDFile= naming a process that is not ours: watched by polling
+            threading.Thread(target=self.watch, args=(svc, generation, svc.main_pid), daemon=True).start()
         svc.set("active", "running", "success")
         self.log(svc, "Started %s - %s." % (svc.name, svc.desc))
         self.run(svc, "ExecStartPost", env)
@@ -274,8 +276,21 @@ class Supervisor:
 
     # ---- the main process ends ----------------------------------------------------------------------
 
+    def watch(self, svc, generation, pid):
+        while generation == svc.generation and self.alive(pid):
+            time.sleep(0.5)
+        if generation == svc.generation and not svc.exited.is_set():
+            self.main_exited(svc, generation, 0)  # its exit status is its parent's to know; systemd says 0 too
+
     def main_exited(self, svc, generation, code):
         """Called by the reaper: record how the main process ended, fail or deactivate, restart if Restart= says so."""
+        try:
+            self._main_exited(svc, generation, code)
+        except Exception as exc:  # a bug here must not leave the unit "active" with nothing running
+            self.log(svc, "%s: labctl's service manager failed to handle the end of the main process: %r" % (svc.name, exc))
+            svc.set("failed", "failed", "resources")
+
+    def _main_exited(self, svc, generation, code):
         how, status = describe_exit(code)
         svc.main_exit = (svc.main_pid, "code=%s, status=%s" % (how, status))
         svc.exited.set()
