@@ -236,8 +236,9 @@ def test_oneshot_and_forking(sh):
 # ---- journalctl -----------------------------------------------------------------------------------
 
 def test_journalctl_options(sh):
-    unit(sh, "talk", "[Service]\nExecStart=/bin/sh -c 'for i in 1 2 3 4 5; do echo line $$i; done; exec sleep 300'")
-    sh("systemctl start talk")
+    unit(sh, "talk", "[Service]\nExecStart=/bin/sh -c 'sleep 0.5; for i in 1 2 3 4 5; do echo line $$i; done; "
+                     "exec sleep 300'")
+    sh("systemctl start talk && sleep 0.5")
     assert sh("journalctl -u talk -n 2 -o cat --no-pager").split("\n")[:2] == ["line 4", "line 5"]
     assert "line 5" in sh("journalctl -xeu talk") and "line 5" in sh("journalctl -b -u talk -u ssh --since today")
     assert "line 5" in sh("journalctl -u talk --since -10min") and "-- No entries --" in sh("journalctl -u talk --since now")
