@@ -214,6 +214,16 @@ def test_missing_directory_environment_file_and_a_failing_start_pre_fail_the_uni
     assert "config broken" in status and "MAIN RAN" not in sh("journalctl -u pre")
     assert sh("systemctl is-failed pre").strip() == "failed"
     assert "pre.service" in sh("systemctl --failed") and "nodir.service" in sh("systemctl list-units --state=failed")
+    unit(sh, "post", "[Service]\nExecStart=/bin/sleep 301\nExecStartPost=/bin/false")
+    sh("systemctl start post", ok=False)
+    assert props(sh, "post")["ActiveState"] == "failed" and sh("pgrep -f '^/bin/sleep 301'", ok=False) == ""
+    unit(sh, "noexec", "[Service]\nExecStart=/opt/nothing/here --port 1")
+    sh("systemctl start noexec", ok=False)
+    assert "status=203/EXEC" in sh("systemctl status noexec", ok=False)
+    unit(sh, "nouser", "[Service]\nUser=nobody-here\nExecStart=/bin/sleep 300")
+    sh("systemctl start nouser", ok=False)
+    status = sh("systemctl status nouser", ok=False)
+    assert "status=217/USER" in status and "useradd --system nobody-here" in status
     sh("systemctl reset-failed")
     assert "pre.service" not in sh("systemctl --failed")
 
@@ -262,6 +272,10 @@ def test_learner_reads_but_needs_sudo_to_change(sh):
     assert "sudo systemctl restart cron" in out
     assert "not available in this lab box" in sh("systemctl --user status", ok=False, **learner)
     sh("sudo systemctl restart cron", **learner)
+    unit(sh, "private", "[Service]\nEnvironment=TOKEN=s3cret\nExecStart=/bin/sleep 300")
+    sh("chmod 600 /etc/systemd/system/private.service")
+    assert "Permission denied" in sh("systemctl cat private", ok=False, **learner)
+    assert "TOKEN=s3cret" in sh("systemctl cat private")
 
 
 # ---- reboot ---------------------------------------------------------------------------------------

@@ -90,7 +90,8 @@ class Supervisor:
 
     def daemon_reload(self):
         for svc in list(self.services.values()):
-            svc.file = load(svc.name)
+            # A running unit whose file was removed stays loaded (not-found), so that it can still be stopped.
+            svc.file = load(svc.name) or (svc.file if svc.state not in ("inactive", "failed") else None)
 
     def log(self, svc, message):
         journal.system(svc.name, message)
@@ -187,6 +188,8 @@ class Supervisor:
             env = environment(unit)
             self.make_directories(unit)
         except SpawnError as exc:
+            if exc.status[0]:  # User=/Group= unknown: the command fails as it starts (217/USER, 216/GROUP)
+                return self.spawn_failed(svc, exc, (unit.all("ExecStartPre") or unit.all("ExecStart") or ["?"])[0])
             self.log(svc, "%s: %s" % (svc.name, exc))
             self.log(svc, "%s: Failed to spawn 'start' task: No such file or directory" % svc.name)
             return False, "resources"
@@ -210,11 +213,7 @@ class Supervisor:
         try:
             proc, argv = spawn(unit, line, env)
         except SpawnError as exc:
-            self.log(svc, "%s: %s" % (svc.name, exc))
-            self.log(svc, "%s: Failed at step %s spawning %s" % (svc.name, exc.status[1], line.lstrip("-@+!:").split()[0]))
-            svc.main_exit = (0, "code=exited, status=%d/%s" % exc.status) if exc.status[0] else None
-            self.log(svc, "%s: Main process exited, code=exited, status=%s/%s" % ((svc.name,) + exc.status))
-            return False, "exit-code" if exc.status[0] else "resources"
+            return self.spawn_failed(svc, exc, line)
         svc.leaders = {proc.pid}
         svc.exec_start = " ".join(argv)
         if kind == "forking":
@@ -239,9 +238,21 @@ class Supervisor:
         if not reaper.is_child(svc.main_pid):  # a PIDFile= naming a process that is not ours: watched by polling
             threading.Thread(target=self.watch, args=(svc, generation, svc.main_pid), daemon=True).start()
         svc.set("active", "running", "success")
+        if not self.run(svc, "ExecStartPost", env):
+            svc.generation += 1  # the main process's end is this failure's, not a crash to restart
+            self.end_processes(svc, unit, stopping=True)
+            return False, "exit-code"
         self.log(svc, "Started %s - %s." % (svc.name, svc.desc))
-        self.run(svc, "ExecStartPost", env)
         return True, ""
+
+    def spawn_failed(self, svc, exc, line):
+        """Log a command that could not start as systemd does; (False, result)."""
+        self.log(svc, "%s: %s" % (svc.name, exc))
+        self.log(svc, "%s: Failed at step %s spawning %s" % (svc.name, exc.status[1], line.lstrip("-@+!:").split()[0]))
+        svc.exec_start = line.lstrip("-@+!:")
+        svc.main_exit = (0, "code=exited, status=%d/%s" % exc.status)
+        self.log(svc, "%s: Main process exited, code=exited, status=%s/%s" % ((svc.name,) + exc.status))
+        return False, "exit-code"
 
     def forked_main(self, svc, unit, first):
         """The main PID of a Type=forking unit: from PIDFile= (waited for up to 2s), else the daemon left behind."""

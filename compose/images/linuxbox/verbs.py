@@ -247,6 +247,7 @@ VERBS = {
     "reenable": lambda s, n, o: enabling.reenable(s, n, o),
     "daemon-reload": daemon_reload, "daemon-reexec": daemon_reload, "reset-failed": reset_failed,
     "is-active": is_active, "is-failed": lambda s, n, o: is_active(s, n, o, failed=True), "is-enabled": is_enabled,
+    # cat: systemctl.py reads the files itself (with the caller's permissions); this one serves other options.
     "is-system-running": system_running, "cat": cat, "status": status, "show": show,
     "list-units": list_units, "list-unit-files": list_unit_files,
     "mask": refuse("systemctl mask is not available in this lab box; use `sudo systemctl disable --now NAME`.\n"),
