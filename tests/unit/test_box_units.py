@@ -12,6 +12,7 @@ import pytest
 BOX = Path(__file__).resolve().parents[2] / "compose" / "images" / "linuxbox"
 sys.path.insert(0, str(BOX))
 try:
+    options = importlib.import_module("options")
     units = importlib.import_module("units")
     journal = importlib.import_module("journal")
     execute = importlib.import_module("execute")
@@ -32,11 +33,11 @@ def unit_file(tmp_path, text: str, name: str = "app.service", dropins: dict[str,
 
 
 def test_the_reference_in_the_box_and_the_docs_match_the_option_table():
-    assert (BOX / "services.txt").read_text() == units.render_options()
+    assert (BOX / "services.txt").read_text() == options.render_options()
     docs = (BOX.parents[2] / "docs" / "box-services.md").read_text()
     table = docs.split("-->\n", 1)[1].split("<!-- options:end -->")[0]
-    assert table == units.render_markdown()
-    assert {cls for options in units.OPTIONS.values() for cls, _ in options.values()} == {"yes", "no-effect"}
+    assert table == options.render_markdown()
+    assert {cls for table in options.OPTIONS.values() for cls, _ in table.values()} == {"yes", "no-effect"}
 
 
 def test_refused_options_are_named_with_their_line_and_accepted_ones_are_not(tmp_path):
@@ -148,3 +149,13 @@ def test_journal_lines_read_back():
     assert journal.show(entry, "cat") == "listening on 8000"
     assert journal.show(entry).endswith(" box app[1234]: listening on 8000")
     assert journal.parse("garbage") is None
+
+
+def test_conditions(tmp_path):
+    def unmet(lines):
+        return units.condition_failure(unit_file(tmp_path, "[Unit]\n%s\n[Service]\nExecStart=/bin/true\n" % lines))
+    assert unmet("ConditionVirtualization=!container") == "ConditionVirtualization=!container"
+    assert unmet("ConditionVirtualization=container") is None
+    assert unmet("ConditionPathExists=!%s" % tmp_path) == "ConditionPathExists=!%s" % tmp_path
+    assert unmet("ConditionPathExists=%s\nConditionPathIsDirectory=%s" % (tmp_path, tmp_path)) is None
+    assert unmet("ConditionFileNotEmpty=%s/none" % tmp_path).startswith("ConditionFileNotEmpty=")

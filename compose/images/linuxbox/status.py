@@ -92,6 +92,9 @@ def status_one(sup, name, opts):
         lines.append("     Active: activating (auto-restart) (Result: %s) %s" % (svc.result, since))
     else:
         lines.append("     Active: %s (%s) %s" % (state, svc.sub, since))
+    if svc.condition and state == "inactive":
+        lines.append("  Condition: start condition failed at %s; %s" % (when(svc.since), ago(svc.since)))
+        lines.append("             └─ %s was not met" % svc.condition)
     docs = unit.all("Documentation", "Unit") if unit else []
     if docs:
         lines.append("       Docs: " + "\n             ".join(" ".join(docs).split()))

@@ -49,6 +49,7 @@ class Service:
         self.since = time.time()
         self.main_pid = 0
         self.exec_start = ""
+        self.condition = None  # the unmet Condition*= of the last start, if any
         self.main_exit = None  # (pid, "code=exited, status=1/FAILURE") of the last main process
         self.processes = []  # Process lines: (pid, "ExecStartPre=...", "code=exited, status=0/SUCCESS")
         self.n_restarts = 0
@@ -140,6 +141,7 @@ class Supervisor:
             if svc.state in ("active", "reloading") or (svc.state == "activating" and svc.sub != "auto-restart"):
                 return 0, ""
             unmet = condition_failure(unit)
+            svc.condition = unmet
             if unmet:
                 svc.set("inactive", "dead")
                 self.log(svc, "%s - %s was skipped because of an unmet condition check (%s)." % (svc.name, svc.desc, unmet))

@@ -7,7 +7,8 @@ import socket
 import sys
 
 sys.path.insert(0, "/usr/local/lib/labctl")
-from units import DOC, SOCKET  # noqa: E402
+from options import DOC  # noqa: E402
+from units import SOCKET  # noqa: E402
 
 HELP = ("systemctl [OPTIONS...] COMMAND [UNIT...]  (this lab box's systemctl: labctl's service manager, no systemd)\n\n"
         "  start stop restart try-restart reload reload-or-restart kill  UNIT...\n"

@@ -3,7 +3,8 @@ import signal
 import time
 
 import enable as enabling
-from units import CHANGED, DOC, LOCAL_DIRS, all_units, canonical, enablement, kind_refusal, load, matches, unit_name
+from options import DOC
+from units import CHANGED, LOCAL_DIRS, all_units, canonical, enablement, kind_refusal, load, matches, unit_name
 
 MUTATING = {"start", "stop", "restart", "try-restart", "reload-or-restart", "try-reload-or-restart", "reload",
             "condrestart", "force-reload", "enable", "disable", "reenable", "daemon-reload", "daemon-reexec",
