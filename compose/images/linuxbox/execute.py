@@ -6,6 +6,7 @@ import re
 import shlex
 import shutil
 import subprocess
+import time
 
 import journal
 from units import PATH, specifiers
@@ -136,6 +137,7 @@ def spawn(unit, line, env, main_pid=None, output=True):
             cwd = None
     stdout, stderr, pipe = streams(unit)
     umask = int(unit.get("UMask", "0022"), 8)
+    spawned = time.monotonic()
     try:
         proc = subprocess.Popen([program, *words[1:]] if "@" not in flags else words, executable=program, env=env,
                                 cwd=cwd or "/", stdin=subprocess.DEVNULL, stdout=stdout, stderr=stderr,
@@ -145,7 +147,7 @@ def spawn(unit, line, env, main_pid=None, output=True):
         raise SpawnError("Failed to execute %s: %s" % (program, exc.strerror), EXEC)
     else:
         # reaper.py waits for every child; Popen must never wait (or poll) for this one itself.
-        proc.returncode = 0
+        proc.returncode, proc.spawned = 0, spawned
     finally:
         for f in (stdout, stderr):
             if isinstance(f, int) and f > 2:

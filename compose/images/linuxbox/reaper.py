@@ -37,7 +37,7 @@ def _reap():
         with _lock:
             callback = _callbacks.pop(pid, None)
             if callback is None:
-                _codes[pid] = code
+                _codes[pid] = (code, time.monotonic())
                 if len(_codes) > 1000:
                     del _codes[next(iter(_codes))]
         if callback is not None:
@@ -45,24 +45,24 @@ def _reap():
             threading.Thread(target=callback, args=(code,), daemon=True).start()
 
 
-def on_exit(pid, callback):
-    """Call callback(exit code: negative for a signal) when pid ends (at once if it already has)."""
+def on_exit(pid, callback, since):
+    """Call callback(exit code: negative for a signal) when pid ends, or at once if it ended after since (the
+    monotonic time just before it was started: an older end is another process's that had the same pid)."""
     with _lock:
         if len(_known) > 10000:
             _known.clear()  # only recent ones matter (a Type=forking daemon's guess)
         _known.add(pid)
-        if pid in _codes:
-            code = _codes.pop(pid)
-        else:
+        code, ended = _codes.pop(pid, (None, 0.0))
+        if code is None or ended < since:
             _callbacks[pid] = callback
             return
     threading.Thread(target=callback, args=(code,), daemon=True).start()
 
 
-def wait(pid, timeout):
-    """The exit code of pid, waiting up to timeout seconds; None if it is still running."""
+def wait(pid, timeout, since):
+    """The exit code of pid (started at monotonic time since), waiting up to timeout seconds; None if it still runs."""
     done, box = threading.Event(), []
-    on_exit(pid, lambda code: (box.append(code), done.set()))
+    on_exit(pid, lambda code: (box.append(code), done.set()), since)
     if done.wait(timeout):
         return box[0]
     with _lock:

@@ -111,7 +111,7 @@ class Supervisor:
                 if "-" in prefix(line):
                     continue
                 return False
-            code = reaper.wait(proc.pid, timeout)
+            code = reaper.wait(proc.pid, timeout, proc.spawned)
             if code is None:
                 self.log(svc, "%s: %s operation timed out. Terminating." % (svc.name, key))
                 self.kill(svc, {proc.pid}, signal.SIGKILL)
@@ -219,7 +219,7 @@ class Supervisor:
         svc.leaders = {proc.pid}
         svc.exec_start = " ".join(argv)
         if kind == "forking":
-            code = reaper.wait(proc.pid, 90)
+            code = reaper.wait(proc.pid, 90, proc.spawned)
             how, status = describe_exit(code)
             svc.processes.append((proc.pid, "ExecStart=" + svc.exec_start, "code=%s, status=%s" % (how, status)))
             if code != 0:
@@ -236,7 +236,7 @@ class Supervisor:
             svc.main_pid = proc.pid
         svc.exited.clear()
         generation = svc.generation
-        reaper.on_exit(svc.main_pid, lambda code: self.main_exited(svc, generation, code))
+        reaper.on_exit(svc.main_pid, lambda code: self.main_exited(svc, generation, code), proc.spawned)
         if not reaper.is_child(svc.main_pid):  # a PIDFile= naming a process that is not ours: watched by polling
             threading.Thread(target=self.watch, args=(svc, generation, svc.main_pid), daemon=True).start()
         svc.set("active", "running", "success")
