@@ -112,6 +112,7 @@ def test_debian_units_of_the_box_packages_start(sh):
     assert ":2200 " in sh("ss -Hltn")
     sh("systemctl disable --now ssh2 && rm /etc/systemd/system/ssh2.service")
     assert "cron.service" in sh("systemctl list-unit-files")
+    assert sh("systemctl is-enabled sshd").strip() == "alias" and "● ssh.service" in sh("systemctl status sshd")
     for name in ("cron", "ssh", "nginx"):  # Debian's own files load with no refused option
         sh(f"cp /lib/systemd/system/{name}.service /etc/systemd/system/deb-{name}.service")
         assert sh(f"systemctl show -p LoadState --value deb-{name}").strip() == "loaded", name

@@ -173,7 +173,19 @@ def canonical(name):
             return name
         if os.path.isfile(link):
             return name
-    return name
+    return alias_of(name) or name
+
+
+def alias_of(name):
+    """The enabled unit that names name in its [Install] Alias= (what enabling it links), or None."""
+    for target in BOOT_TARGETS:
+        for kind in (".wants", ".requires"):
+            folder = os.path.join(ETC, target + kind)
+            for entry in sorted(os.listdir(folder)) if os.path.isdir(folder) else []:
+                path = next((os.path.join(d, entry) for d in UNIT_DIRS if os.path.isfile(os.path.join(d, entry))), None)
+                if path and entry != name and name in " ".join(UnitFile(entry, path).all("Alias", "Install")).split():
+                    return entry
+    return None
 
 
 def load(name):

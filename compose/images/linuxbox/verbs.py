@@ -188,7 +188,7 @@ def is_active(sup, names, opts, failed=False):
         svc = sup.services.get(canonical(name))
         state = svc.state if svc else "inactive"
         out += state + "\n"
-        if state == ("failed" if failed else "active") or (not failed and state in ("reloading", "deactivating")):
+        if state == ("failed" if failed else "active") or (not failed and state == "reloading"):
             code = 0
     return code, "" if opts.get("quiet") else out, ""
 
