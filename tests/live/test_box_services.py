@@ -193,6 +193,13 @@ def test_user_groups_directory_and_environment(sh):
     assert sh(f"ps -o user= -p {pid}").strip() == "svcuser"
     sh("systemctl reload who")  # $MAINPID reached sleep: it dies of SIGHUP, a clean signal
     assert wait_for(sh, "who", "inactive")["Result"] == "success"
+    unit(sh, "tofile", "[Service]\nStandardOutput=append:/var/log/tofile.log\nStandardError=journal\n"
+                       "ExecStart=/bin/sh -c 'echo to the file; echo to the journal >&2; exec sleep 300'")
+    sh("systemctl start tofile && sleep 0.3 && systemctl stop tofile")
+    assert sh("cat /var/log/tofile.log") == "to the file\n"
+    log = sh("journalctl -u tofile -o cat")
+    assert "to the journal" in log and "to the file" not in log
+    assert "sshd[" in sh("journalctl -u sshd -n 20")  # an alias's log is its unit's
 
 
 def test_missing_directory_environment_file_and_a_failing_start_pre_fail_the_unit(sh):

@@ -10,14 +10,15 @@ import sys
 import threading
 import time
 
-from units import LOGS, RUN, unit_name
+from units import LOGS, RUN, canonical
 
 LINE = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+[+-]\d{4}) (.*?: )(.*)$")
 _lock = threading.Lock()
 
 
 def log_path(unit):
-    return os.path.join(LOGS, unit_name(unit)[:-8] + ".log")
+    """The log file of a unit (of the unit an alias names: journalctl -u sshd shows ssh's)."""
+    return os.path.join(LOGS, canonical(unit)[:-8] + ".log")
 
 
 def stamp():
@@ -202,7 +203,7 @@ def journalctl(args, out=sys.stdout):
     except ValueError as exc:
         sys.stderr.write(str(exc))
         return 1
-    units = [unit_name(u) for u in opts["units"]]
+    units = [canonical(u) for u in opts["units"]]
     since = opts["since"]
     if opts["boot"]:
         booted = boot_time()
