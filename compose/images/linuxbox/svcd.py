@@ -1,412 +1,451 @@
 #!/usr/bin/python3
-"""labctl's service manager for boxes without systemd: supervises units and answers systemctl.py on a Unix socket."""
-import json
+"""labctl's service manager for boxes without systemd: starts, supervises and stops units (the states and log lines
+follow systemd's); verbs.py answers systemctl.py on a Unix socket; boot.py starts the enabled units."""
 import os
-import pwd
-import grp
-import re
 import signal
-import socket
-import struct
-import subprocess
 import sys
 import threading
 import time
 
 sys.path.insert(0, "/usr/local/lib/labctl")
-from units import (LOGS, SOCKET, WANTS, all_units, find_unit, is_enabled, parse_unit, tail,  # noqa: E402
-                   unit_argv, unit_environment, unit_name)
+import journal  # noqa: E402
+import reaper  # noqa: E402
+from execute import SpawnError, describe_exit, environment, spawn  # noqa: E402
+from units import canonical, condition_failure, load, wants_links  # noqa: E402
 
-MUTATING = {"start", "stop", "restart", "reload", "try-restart", "reload-or-restart", "enable", "disable", "daemon-reload", "reset-failed"}
+CLEAN_SIGNALS = (signal.SIGHUP, signal.SIGINT, signal.SIGTERM, signal.SIGPIPE)
 
 
-# ---- the supervisor -----------------------------------------------------------------------------
+def seconds(text, default):
+    """systemd's time spans: 5, 5s, 100ms, 1min 30s, 2h, infinity."""
+    if text is None:
+        return default
+    if text == "infinity":
+        return 1e9
+    total, number = 0.0, ""
+    units = {"ms": 0.001, "msec": 0.001, "s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hr": 3600, "us": 1e-6}
+    for word in text.replace(" ", "").replace("min", "m ").replace("ms", "ms ").split() or [text]:
+        number = "".join(c for c in word if c.isdigit() or c == ".")
+        suffix = word[len(number):] or "s"
+        try:
+            total += float(number) * units.get(suffix, 1)
+        except ValueError:
+            return default
+    return total
 
-class Unit:
+
+def prefix(line):
+    """The special characters before an Exec line's command: '-' ignores its failure, '+' runs it as root..."""
+    return line[:len(line) - len(line.lstrip("-@+!:"))]
+
+
+class Service:
+    """A unit's run-time state, as systemctl show reports it."""
+
     def __init__(self, name):
         self.name = name
-        self.state, self.sub, self.result = "inactive", "dead", ""
+        self.file = None  # the UnitFile as loaded (kept until daemon-reload while the unit is referenced)
+        self.state, self.sub, self.result = "inactive", "dead", "success"
         self.since = time.time()
-        self.proc = None  # the ExecStart process
-        self.main_pid = None
-        self.stopping = False
+        self.main_pid = 0
+        self.exec_start = ""
+        self.condition = None  # the unmet Condition*= of the last start, if any
+        self.main_exit = None  # (pid, "code=exited, status=1/FAILURE") of the last main process
+        self.processes = []  # Process lines: (pid, "ExecStartPre=...", "code=exited, status=0/SUCCESS")
+        self.n_restarts = 0
         self.starts = []  # start times, for the start limit
-        self.last_exit = ""
-        self.conf = {}
+        self.leaders = set()  # session/process-group ids of the unit's processes
+        self.generation = 0  # bumped by every start and stop: callbacks of an older run do nothing
+        self.job = threading.RLock()
+        self.exited = threading.Event()
 
-    def get(self, key, default=None, section="Service"):
-        values = self.conf.get(section, {}).get(key)
-        return values[-1] if values else default
+    def set(self, state, sub, result=None):
+        if result is not None:
+            self.result = result
+        self.state, self.sub, self.since = state, sub, time.time()
 
-    def all(self, key, section="Service"):
-        return self.conf.get(section, {}).get(key, [])
-
-    def set(self, state, sub, result=""):
-        self.state, self.sub, self.result, self.since = state, sub, result, time.time()
+    @property
+    def desc(self):
+        return self.file.description if self.file else self.name
 
 
 class Supervisor:
     def __init__(self):
-        self.units = {}
-        self.lock = threading.RLock()
+        self.services = {}
+        self.lock = threading.Lock()
+        self.booted = False
 
-    def unit(self, name):
-        name = unit_name(name)
-        return self.units.setdefault(name, Unit(name))
+    # ---- loading ------------------------------------------------------------------------------------
 
-    def log(self, unit, message):
-        with open(os.path.join(LOGS, unit.name[:-8] + ".log"), "a") as f:
-            f.write(time.strftime("%b %d %H:%M:%S ") + "systemd[1]: " + message + "\n")
+    def service(self, name):
+        name = canonical(name)
+        with self.lock:
+            return self.services.setdefault(name, Service(name))
 
-    def spawn(self, unit, words, env, log):
-        user, group = unit.get("User"), unit.get("Group")
+    def loaded(self, svc, keep=False):
+        """svc.file as systemd would use it: kept while the unit is referenced (active, failed, enabled), else read
+        again from disk (an unreferenced unit is unloaded, and loaded again on demand)."""
+        if svc.file is None or (not keep and svc.state == "inactive" and not wants_links(svc.name)):
+            svc.file = load(svc.name)
+        return svc.file
 
-        def demote():
-            if user:
-                entry = pwd.getpwnam(user)
-                gid = grp.getgrnam(group).gr_gid if group else entry.pw_gid
-                os.initgroups(user, gid)
-                os.setgid(gid)
-                os.setuid(entry.pw_uid)
+    def daemon_reload(self):
+        for svc in list(self.services.values()):
+            # A running unit whose file was removed stays loaded (not-found), so that it can still be stopped.
+            svc.file = load(svc.name) or (svc.file if svc.state not in ("inactive", "failed") else None)
 
-        return subprocess.Popen(words, env=env, cwd=unit.get("WorkingDirectory", "/").lstrip("-") or "/",
-                                stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True,
-                                preexec_fn=demote)
+    def log(self, svc, message):
+        journal.system(svc.name, message)
 
-    def run_sync(self, unit, lines, env, log, timeout=90):
-        """Run ExecStartPre/ExecStop-style commands in order; the first failure (not prefixed '-') stops."""
-        for line in lines:
-            words, ignore = unit_argv(unit, line, env)
+    # ---- running commands ---------------------------------------------------------------------------
+
+    def run(self, svc, key, env, timeout=90.0):
+        """Run the unit's key= commands in order (ExecStartPre, ExecStop, ...); False at the first failure that is
+        not prefixed with '-'."""
+        for line in svc.file.all(key):
             try:
-                code = self.spawn(unit, words, env, log).wait(timeout)
-            except (OSError, subprocess.TimeoutExpired) as exc:
-                code = 1
-                log.write("%s: %s\n" % (words[0] if words else "?", exc))
-            if code != 0 and not ignore:
-                unit.last_exit = "%s (code=exited, status=%d)" % (line, code)
+                proc, argv = spawn(svc.file, line, env, svc.main_pid or None)
+            except SpawnError as exc:
+                self.log(svc, "%s: %s" % (svc.name, exc))
+                svc.processes.append((0, "%s=%s" % (key, line), "code=exited, status=%s/%s" % (exc.status[0], exc.status[1])))
+                if "-" in prefix(line):
+                    continue
+                return False
+            code = reaper.wait(proc.pid, timeout, proc.spawned)
+            if code is None:
+                self.log(svc, "%s: %s operation timed out. Terminating." % (svc.name, key))
+                self.kill(svc, {proc.pid}, signal.SIGKILL)
+                code = -signal.SIGKILL
+            how, status = describe_exit(code)
+            svc.processes.append((proc.pid, "%s=%s" % (key, " ".join(argv)), "code=%s, status=%s" % (how, status)))
+            svc.processes = svc.processes[-6:]
+            if code != 0 and "-" not in prefix(line):
+                self.log(svc, "%s: Control process exited, code=%s, status=%s" % (svc.name, how, status))
                 return False
         return True
 
-    def start(self, name):
-        with self.lock:
-            unit = self.unit(name)
-            path = find_unit(name)
-            if path is None:
-                return 5, "Failed to start %s: Unit %s not found.\n" % (unit.name, unit.name)
-            if unit.state == "active":
+    # ---- start --------------------------------------------------------------------------------------
+
+    def start(self, name, restart=False, keep=False):
+        """(exit code, stderr text) of `systemctl start`. restart: do not wait to see the main process live a little;
+        keep: use the unit as loaded even if it went inactive (a restart is one job in systemd)."""
+        svc = self.service(name)
+        with svc.job:
+            unit = self.loaded(svc, keep)
+            if unit is None:
+                return 5, "Failed to start %s: Unit %s not found.\n" % (svc.name, svc.name)
+            errors = unit.errors()
+            if errors:
+                return 1, "Failed to start %s: Unit %s has a bad unit file setting.\n%s\n" % (
+                    svc.name, svc.name, "\n".join(errors))
+            if svc.state in ("active", "reloading") or (svc.state == "activating" and svc.sub != "auto-restart"):
                 return 0, ""
-            unit.conf = parse_unit(path)
-            unit.stopping = False
-            if not unit.all("ExecStart"):
-                return 1, "Failed to start %s: Unit %s has no ExecStart= setting.\n" % (unit.name, unit.name)
-            for d in unit.all("RuntimeDirectory"):
-                for part in d.split():
-                    os.makedirs(os.path.join("/run", part), mode=0o755, exist_ok=True)
-            log = open(os.path.join(LOGS, unit.name[:-8] + ".log"), "a", buffering=1)
-            try:
-                env = unit_environment(unit)
-                kind = unit.get("Type", "simple")
-                ok = self.run_sync(unit, unit.all("ExecStartPre"), env, log)
-                if ok and kind == "oneshot":
-                    ok = self.run_sync(unit, unit.all("ExecStart"), env, log)
-                    if ok:
-                        remain = unit.get("RemainAfterExit", "no") in ("yes", "true", "1", "on")
-                        unit.set("active", "exited") if remain else unit.set("inactive", "dead")
-                        self.log(unit, "Finished %s - %s." % (unit.name, unit.get("Description", unit.name, "Unit")))
-                        return 0, ""
-                elif ok:
-                    words, _ = unit_argv(unit, unit.all("ExecStart")[0], env)
-                    unit.proc = self.spawn(unit, words, env, log)
-                    unit.main_pid = unit.proc.pid
-                    if kind == "forking":
-                        ok = unit.proc.wait(30) == 0
-                        unit.last_exit = "" if ok else "%s (code=exited, status=%d)" % (words[0], unit.proc.returncode)
-                        pidfile = unit.get("PIDFile")
-                        if ok and pidfile:
-                            time.sleep(0.2)
-                            with open(pidfile) as f:
-                                unit.main_pid = int(f.read().split()[0])
-            except Exception as exc:  # a broken unit must not take the supervisor down
-                log.write("%s\n" % exc)
-                unit.last_exit, ok = str(exc), False
-            finally:
-                log.close()
+            unmet = condition_failure(unit)
+            svc.condition = unmet
+            if unmet:
+                svc.set("inactive", "dead")
+                self.log(svc, "%s - %s was skipped because of an unmet condition check (%s)." % (svc.name, svc.desc, unmet))
+                return 0, ""
+            now = time.time()
+            window = seconds(unit.get("StartLimitIntervalSec", None, "Unit"), 10.0)
+            burst = int(unit.get("StartLimitBurst", "5", "Unit") or 5)
+            svc.starts = [t for t in svc.starts if t > now - window]
+            if len(svc.starts) >= burst:
+                svc.set("failed", "failed", "start-limit-hit")
+                self.log(svc, "%s: Start request repeated too quickly." % svc.name)
+                self.log(svc, "%s: Failed with result 'start-limit-hit'." % svc.name)
+                self.log(svc, "Failed to start %s - %s." % (svc.name, svc.desc))
+                return 1, ('Job for %s failed because start of the service was attempted too often.\nSee "systemctl status '
+                           '%s" and "journalctl -xeu %s" for details.\nTo force a start use "systemctl reset-failed %s" '
+                           'followed by "systemctl start %s" again.\n') % ((svc.name,) * 5)
+            svc.starts.append(now)
+            svc.generation += 1
+            svc.processes, svc.main_exit, svc.main_pid, svc.leaders = [], None, 0, set()
+            svc.set("activating", "start-pre" if unit.all("ExecStartPre") else "start")
+            self.log(svc, "Starting %s - %s..." % (svc.name, svc.desc))
+            ok, result = self._start(svc, unit)
             if not ok:
-                unit.set("failed", "failed", "exit-code")
-                self.log(unit, "Failed to start %s." % unit.name)
-                return 1, ('Job for %s failed because the control process exited with error code.\n'
-                           'See "systemctl status %s" and "journalctl -xeu %s" for details.\n') % ((unit.name,) * 3)
-            unit.set("active", "running")
-            unit.starts = [t for t in unit.starts if t > time.time() - 10] + [time.time()]
-            self.log(unit, "Started %s - %s." % (unit.name, unit.get("Description", unit.name, "Unit")))
-        # Like Type=exec: a command that dies at once is reported now, not found later by the learner.
-        time.sleep(0.4)
-        with self.lock:
-            self.reap(unit)
-            if unit.state == "failed":
-                return 1, ('Job for %s failed because the control process exited with error code.\n'
-                           'See "systemctl status %s" and "journalctl -xeu %s" for details.\n') % ((unit.name,) * 3)
+                self.fail(svc, result)
+                self.log(svc, "Failed to start %s - %s." % (svc.name, svc.desc))
+                return 1, self.job_failed(svc)
+        if restart or unit.get("Type", "simple") not in ("simple", "exec", "notify", "idle"):
+            return 0, ""
+        # A command that dies at once is reported now (systemd's start would return 0 and leave it failed).
+        svc.exited.wait(0.4)
+        time.sleep(0.05)
+        if svc.state == "failed" or (svc.state == "activating" and svc.sub == "auto-restart"):
+            return 1, self.job_failed(svc)
         return 0, ""
 
-    def alive(self, unit):
-        if unit.proc is not None and unit.proc.poll() is None:
-            return True
-        if unit.main_pid and unit.proc is not None and unit.main_pid != unit.proc.pid:
-            try:
-                with open("/proc/%d/stat" % unit.main_pid) as f:
-                    return f.read().rsplit(")", 1)[1].split()[0] != "Z"
-            except OSError:
-                return False
-        return False
+    def job_failed(self, svc):
+        why = {"exit-code": "the control process exited with error code", "resources": "of unavailable resources or "
+               "another system error", "signal": "a fatal signal was delivered to the control process",
+               "start-limit-hit": "start of the service was attempted too often"}.get(svc.result, svc.result)
+        return ('Job for %s failed because %s.\nSee "systemctl status %s" and "journalctl -xeu %s" for details.\n'
+                % (svc.name, why, svc.name, svc.name))
 
-    def reap(self, unit):
-        """Notice a main process that ended, and restart it if the unit says so."""
-        if unit.state != "active" or unit.sub != "running" or unit.stopping or self.alive(unit):
-            return
-        code = unit.proc.returncode if unit.proc is not None and unit.proc.returncode is not None else 0
-        unit.last_exit = "ExecStart (code=exited, status=%d)" % code
-        restart = unit.get("Restart", "no")
-        wanted = restart == "always" or (restart in ("on-failure", "on-abnormal") and code != 0)
-        if code == 0 and not wanted:
-            unit.set("inactive", "dead")
-            self.log(unit, "%s: Deactivated successfully." % unit.name)
-            return
-        unit.set("failed", "failed", "exit-code")
-        self.log(unit, "%s: Main process exited, code=exited, status=%d" % (unit.name, code))
-        if wanted and len(unit.starts) < 5:
-            threading.Timer(float(re.sub(r"[^0-9.]", "", unit.get("RestartSec", "1")) or 1), self.restart_failed, (unit,)).start()
-        elif wanted:
-            self.log(unit, "%s: Start request repeated too quickly." % unit.name)
-
-    def restart_failed(self, unit):
-        with self.lock:
-            if unit.state == "failed" and not unit.stopping:
-                unit.set("inactive", "dead")
-                self.start(unit.name)
-
-    def group_pids(self, leader):
-        """The processes of a unit: those in the session or process group its main process started."""
-        pids = []
-        for entry in os.listdir("/proc"):
-            if entry.isdigit():
-                try:
-                    with open("/proc/%s/stat" % entry) as f:
-                        fields = f.read().rsplit(")", 1)[1].split()
-                    if leader in (int(fields[2]), int(fields[3])):
-                        pids.append(int(entry))
-                except (OSError, IndexError, ValueError):
-                    pass
-        return pids
-
-    def stop(self, name, timeout=5.0):
-        with self.lock:
-            unit = self.unit(name)
-            if find_unit(name) is None and unit.state == "inactive":
-                return 5, "Failed to stop %s: Unit %s not loaded.\n" % (unit.name, unit.name)
-            unit.stopping = True
-            if unit.state != "active":
-                unit.set("inactive", "dead")
-                return 0, ""
-            env = unit_environment(unit)
-            with open(os.path.join(LOGS, unit.name[:-8] + ".log"), "a", buffering=1) as log:
-                self.run_sync(unit, unit.all("ExecStop"), env, log, timeout=timeout)
-            leaders = {p for p in (unit.main_pid, unit.proc.pid if unit.proc else None) if p}
-            targets = set(leaders) if unit.get("KillMode", "control-group") == "process" else \
-                {p for leader in leaders for p in self.group_pids(leader)} | leaders
-            for sig in (signal.SIGTERM, signal.SIGKILL):
-                for pid in targets:
-                    try:
-                        os.kill(pid, sig)
-                    except OSError:
-                        pass
-                deadline = time.time() + timeout
-                while time.time() < deadline and self.alive(unit):
-                    time.sleep(0.1)
-                if not self.alive(unit):
-                    break
-            unit.proc, unit.main_pid = None, None
-            unit.set("inactive", "dead")
-            self.log(unit, "Stopped %s - %s." % (unit.name, unit.get("Description", unit.name, "Unit")))
-            return 0, ""
-
-    def reload(self, name):
-        with self.lock:
-            unit = self.unit(name)
-            if unit.state != "active":
-                return 1, "Failed to reload %s: Unit %s is not active.\n" % (unit.name, unit.name)
-            unit.conf = parse_unit(find_unit(name) or "/dev/null")
-            if not unit.all("ExecReload"):
-                return 1, "Failed to reload %s: Job type reload is not applicable for unit %s.\n" % (unit.name, unit.name)
-            with open(os.path.join(LOGS, unit.name[:-8] + ".log"), "a", buffering=1) as log:
-                if not self.run_sync(unit, unit.all("ExecReload"), unit_environment(unit), log, timeout=30):
-                    return 1, "Job for %s failed.\nSee \"systemctl status %s\" for details.\n" % (unit.name, unit.name)
-            self.log(unit, "Reloaded %s." % unit.name)
-        # Daemons re-read their config (sshd re-executes itself) just after the signal: let them settle.
-        time.sleep(0.5)
-        return 0, ""
-
-    def enable(self, name, on):
-        path, unit = find_unit(name), unit_name(name)
-        link = os.path.join(WANTS, unit)
-        if path is None:
-            return 1, "Failed to %s unit: Unit file %s does not exist.\n" % ("enable" if on else "disable", unit)
-        if not on:
-            if os.path.lexists(link):
-                os.unlink(link)
-                return 0, "Removed \"%s\".\n" % link
-            return 0, ""
-        if not parse_unit(path).get("Install", {}).get("WantedBy"):
-            return 0, ("The unit files have no installation config (WantedBy=, RequiredBy=, Also=,\nAlias= settings in the "
-                       "[Install] section, and DefaultInstance= for template\nunits). This means they are not meant to be "
-                       "enabled using systemctl.\n(labctl: add\n[Install]\nWantedBy=multi-user.target\nto %s)\n" % path)
-        if os.path.lexists(link):
-            return 0, ""
-        os.makedirs(WANTS, exist_ok=True)
-        os.symlink(path, link)
-        return 0, "Created symlink %s → %s.\n" % (link, path)
-
-    def status(self, name):
-        path, unit = find_unit(name), self.unit(name)
-        if path is None and unit.state == "inactive":
-            return 4, "Unit %s could not be found.\n" % unit.name
-        conf = parse_unit(path) if path else unit.conf
-        desc = (conf.get("Unit", {}).get("Description") or [unit.name])[-1]
-        since = time.strftime("%a %Y-%m-%d %H:%M:%S UTC", time.gmtime(unit.since))
-        active = "%s (%s)" % (unit.state, unit.sub) + ("" if unit.state == "inactive" else " since %s; %ds ago" % (since, time.time() - unit.since))
-        if unit.state == "failed":
-            active = "failed (Result: %s) since %s; %ds ago" % (unit.result, since, time.time() - unit.since)
-        dot = {"active": "●", "failed": "×"}.get(unit.state, "○")
-        lines = ["%s %s - %s" % (dot, unit.name, desc),
-                 "     Loaded: loaded (%s; %s; preset: enabled)" % (path, "enabled" if is_enabled(name) else "disabled"),
-                 "     Active: " + active]
-        if unit.last_exit and unit.state != "active":
-            lines.append("    Process: " + unit.last_exit)
-        if unit.state == "active" and unit.main_pid:
-            lines.append("   Main PID: %d (%s)" % (unit.main_pid, os.path.basename((conf.get("Service", {}).get("ExecStart") or ["?"])[0].split()[0])))
-        lines += ["", *tail(unit.name, 10)]
-        return (0 if unit.state == "active" else 3), "\n".join(lines) + "\n"
-
-    def handle(self, request, uid):
-        verb, units, flags = request["verb"], request["units"], request["flags"]
-        if verb in MUTATING and uid != 0:
-            first = unit_name(units[0]) if units else ""
-            return 1, ("Failed to %s %s: Interactive authentication required.\nSee system logs and 'systemctl status %s' "
-                       "for details.\n(run it with sudo: sudo systemctl %s)\n") % (verb, first, first, " ".join([verb, *units]))
-        if verb in ("start", "stop", "restart", "reload", "enable", "disable", "status", "is-active",
-                    "is-enabled", "is-failed", "try-restart", "reload-or-restart") and not units:
-            return 1, "Too few arguments.\n"
-        code, out = 0, ""
-        for name in units:
-            c, o = 0, ""
-            if verb == "start":
-                c, o = self.start(name)
-            elif verb == "stop":
-                c, o = self.stop(name)
-            elif verb in ("restart", "try-restart", "reload-or-restart"):
-                if verb == "try-restart" and self.unit(name).state != "active":
-                    continue
-                self.stop(name)
-                c, o = self.start(name)
-            elif verb == "reload":
-                c, o = self.reload(name)
-            elif verb in ("enable", "disable"):
-                c, o = self.enable(name, verb == "enable")
-                if c == 0 and "--now" in flags:
-                    c2, o2 = self.start(name) if verb == "enable" else self.stop(name)
-                    c, o = c2, o + o2
-            elif verb == "status":
-                c, o = self.status(name)
-            elif verb in ("is-active", "is-failed"):
-                state = self.unit(name).state
-                c, o = (0 if state == ("active" if verb == "is-active" else "failed") else 3), state + "\n"
-            elif verb == "is-enabled":
-                found = find_unit(name)
-                if found is None:
-                    c, o = 1, "Failed to get unit file state for %s: No such file or directory\n" % unit_name(name)
-                else:
-                    c, o = (0, "enabled\n") if is_enabled(name) else (1, "disabled\n")
-                if "--quiet" in flags or "-q" in flags:
-                    o = ""
-            code, out = code or c, out + o
-        if verb in ("is-active", "is-failed") and ("--quiet" in flags or "-q" in flags):
-            out = ""
-        if verb == "daemon-reload" or verb == "reset-failed":
-            return 0, ""
-        if verb in ("list-units", "list-unit-files"):
-            return 0, self.listing(verb, flags)
-        if verb not in ("start", "stop", "restart", "try-restart", "reload-or-restart", "reload", "enable", "disable",
-                        "status", "is-active", "is-failed", "is-enabled"):
-            return 1, "Unknown command verb %s.\n" % verb
-        return code, out
-
-    def listing(self, verb, flags):
-        if verb == "list-unit-files":
-            rows = [(n, "enabled" if is_enabled(n) else "disabled") for n in all_units()]
-            return "".join("%-40s %s\n" % r for r in [("UNIT FILE", "STATE"), *rows]) + "\n%d unit files listed.\n" % len(rows)
-        rows = []
-        for n in sorted(set(all_units()) | set(self.units)):
-            unit = self.unit(n)
-            if unit.state == "inactive" and "--all" not in flags and "-a" not in flags:
-                continue
-            path = find_unit(n)
-            desc = (parse_unit(path).get("Unit", {}).get("Description") or [n])[-1] if path else n
-            rows.append((n, "loaded" if path else "not-found", unit.state, unit.sub, desc))
-        text = "".join("  %-30s %-9s %-8s %-7s %s\n" % r for r in [("UNIT", "LOAD", "ACTIVE", "SUB", "DESCRIPTION"), *rows])
-        return text + "\n%d loaded units listed.\n" % len(rows)
-
-    def serve(self):
-        os.makedirs(os.path.dirname(SOCKET), exist_ok=True)
-        os.makedirs(LOGS, exist_ok=True)
-        if os.path.exists(SOCKET):
-            os.unlink(SOCKET)
-        server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        server.bind(SOCKET)
-        os.chmod(SOCKET, 0o666)  # anyone may ask; only root may change (checked by peer credentials)
-        server.listen(16)
-        signal.signal(signal.SIGTERM, lambda *_: self.shutdown())
-        signal.signal(signal.SIGINT, lambda *_: self.shutdown())
-        for name in sorted(os.listdir(WANTS)) if os.path.isdir(WANTS) else []:
-            code, out = self.start(name)
-            sys.stdout.write("%s %s\n" % ("Started" if code == 0 else "FAILED to start", name) + out)
-            sys.stdout.flush()
-        threading.Thread(target=self.monitor, daemon=True).start()
-        while True:
-            conn, _ = server.accept()
-            threading.Thread(target=self.answer, args=(conn,), daemon=True).start()
-
-    def answer(self, conn):
+    def _start(self, svc, unit):
+        """Run ExecStartPre=, ExecStart=, ExecStartPost=; (ok, result on failure)."""
         try:
-            creds = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
-            uid = struct.unpack("3i", creds)[1]
-            data = b""
-            while not data.endswith(b"\n"):
-                chunk = conn.recv(65536)
-                if not chunk:
-                    break
-                data += chunk
-            try:
-                code, out = self.handle(json.loads(data), uid)
-            except Exception as exc:  # answer something rather than leave the client hanging
-                code, out = 1, "systemctl: internal error: %s\n" % exc
-            conn.sendall(json.dumps({"code": code, "out": out}).encode() + b"\n")
-        finally:
-            conn.close()
+            env = environment(unit)
+            self.make_directories(unit)
+        except SpawnError as exc:
+            if exc.status[0]:  # User=/Group= unknown: the command fails as it starts (217/USER, 216/GROUP)
+                return self.spawn_failed(svc, exc, (unit.all("ExecStartPre") or unit.all("ExecStart") or ["?"])[0])
+            self.log(svc, "%s: %s" % (svc.name, exc))
+            self.log(svc, "%s: Failed to spawn 'start' task: No such file or directory" % svc.name)
+            return False, "resources"
+        if not self.run(svc, "ExecStartPre", env):
+            return False, "exit-code"
+        kind = unit.get("Type", "simple")
+        svc.set("activating", "start")
+        if kind == "oneshot":
+            if not self.run(svc, "ExecStart", env):
+                return False, "exit-code"
+            if unit.flag("RemainAfterExit"):
+                svc.set("active", "exited", "success")
+            else:
+                svc.set("inactive", "dead", "success")
+                self.log(svc, "%s: Deactivated successfully." % svc.name)
+            self.log(svc, "Finished %s - %s." % (svc.name, svc.desc))
+            self.run(svc, "ExecStartPost", env)
+            return True, ""
+        line = unit.all("ExecStart")[0]
+        svc.exec_start = line.lstrip("-@+!:")
+        try:
+            proc, argv = spawn(unit, line, env)
+        except SpawnError as exc:
+            return self.spawn_failed(svc, exc, line)
+        svc.leaders = {proc.pid}
+        svc.exec_start = " ".join(argv)
+        if kind == "forking":
+            code = reaper.wait(proc.pid, 90, proc.spawned)
+            how, status = describe_exit(code)
+            svc.processes.append((proc.pid, "ExecStart=" + svc.exec_start, "code=%s, status=%s" % (how, status)))
+            if code != 0:
+                self.log(svc, "%s: Control process exited, code=%s, status=%s" % (svc.name, how, status))
+                return False, "exit-code"
+            svc.main_pid = self.forked_main(svc, unit, proc.pid)
+            if not svc.main_pid:
+                self.log(svc, "%s: Can't open PID file %s (yet?) after start: No such file or directory"
+                         % (svc.name, unit.get("PIDFile", "(none)")))
+                return False, "protocol"
+            svc.leaders.add(svc.main_pid)
+            svc.leaders.add(os.getsid(svc.main_pid) if os.path.exists("/proc/%d" % svc.main_pid) else svc.main_pid)
+        else:
+            svc.main_pid = proc.pid
+        svc.exited.clear()
+        generation = svc.generation
+        reaper.on_exit(svc.main_pid, lambda code: self.main_exited(svc, generation, code), proc.spawned)
+        if not reaper.is_child(svc.main_pid):  # a PIDFile= naming a process that is not ours: watched by polling
+            threading.Thread(target=self.watch, args=(svc, generation, svc.main_pid), daemon=True).start()
+        svc.set("active", "running", "success")
+        if not self.run(svc, "ExecStartPost", env):
+            svc.generation += 1  # the main process's end is this failure's, not a crash to restart
+            self.end_processes(svc, unit, stopping=True)
+            return False, "exit-code"
+        self.log(svc, "Started %s - %s." % (svc.name, svc.desc))
+        return True, ""
 
-    def monitor(self):
-        while True:
+    def spawn_failed(self, svc, exc, line):
+        """Log a command that could not start as systemd does; (False, result)."""
+        self.log(svc, "%s: %s" % (svc.name, exc))
+        self.log(svc, "%s: Failed at step %s spawning %s" % (svc.name, exc.status[1], line.lstrip("-@+!:").split()[0]))
+        svc.exec_start = line.lstrip("-@+!:")
+        svc.main_exit = (0, "code=exited, status=%d/%s" % exc.status)
+        self.log(svc, "%s: Main process exited, code=exited, status=%s/%s" % ((svc.name,) + exc.status))
+        return False, "exit-code"
+
+    def forked_main(self, svc, unit, first):
+        """The main PID of a Type=forking unit: from PIDFile= (waited for up to 2s), else the daemon left behind."""
+        pidfile = unit.get("PIDFile")
+        for _ in range(20):
+            if pidfile:
+                try:
+                    with open(pidfile) as f:
+                        pid = int(f.read().split()[0])
+                    if os.path.exists("/proc/%d" % pid):
+                        return pid
+                except (OSError, ValueError, IndexError):
+                    pass
+            else:
+                orphans = [p for p in reaper.children() if p > first and p not in reaper.known()]
+                if orphans:
+                    return min(orphans)
+            time.sleep(0.1)
+        return 0
+
+    def make_directories(self, unit):
+        from execute import credentials
+        entry, gid, _ = credentials(unit)
+        mode = int(unit.get("RuntimeDirectoryMode", "0755"), 8)
+        for key, base in (("RuntimeDirectory", "/run"), ("StateDirectory", "/var/lib"), ("LogsDirectory", "/var/log"),
+                          ("CacheDirectory", "/var/cache"), ("ConfigurationDirectory", "/etc")):
+            for part in " ".join(unit.all(key)).split():
+                path = os.path.join(base, part)
+                os.makedirs(path, mode=mode if key == "RuntimeDirectory" else 0o755, exist_ok=True)
+                if key != "ConfigurationDirectory":
+                    os.chown(path, entry.pw_uid, gid)
+
+    # ---- the main process ends ----------------------------------------------------------------------
+
+    def watch(self, svc, generation, pid):
+        while generation == svc.generation and self.alive(pid):
             time.sleep(0.5)
-            with self.lock:
-                for unit in list(self.units.values()):
-                    self.reap(unit)
+        if generation == svc.generation and not svc.exited.is_set():
+            self.main_exited(svc, generation, 0)  # its exit status is its parent's to know; systemd says 0 too
 
-    def shutdown(self):
-        threads = [threading.Thread(target=self.stop, args=(n, 3.0)) for n, u in self.units.items() if u.state == "active"]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(8)
-        os._exit(0)
+    def main_exited(self, svc, generation, code):
+        """Called by the reaper: record how the main process ended, fail or deactivate, restart if Restart= says so."""
+        try:
+            self._main_exited(svc, generation, code)
+        except Exception as exc:  # a bug here must not leave the unit "active" with nothing running
+            self.log(svc, "%s: labctl's service manager failed to handle the end of the main process: %r" % (svc.name, exc))
+            svc.set("failed", "failed", "resources")
+
+    def _main_exited(self, svc, generation, code):
+        how, status = describe_exit(code)
+        svc.main_exit = (svc.main_pid, "code=%s, status=%s" % (how, status))
+        svc.exited.set()
+        with svc.job:
+            if generation != svc.generation or svc.state not in ("active", "reloading"):
+                return  # a stop is under way, or this is an older run
+            unit = svc.file
+            self.log(svc, "%s: Main process exited, code=%s, status=%s" % (svc.name, how, status))
+            success = [int(w) for w in " ".join(unit.all("SuccessExitStatus")).split() if w.isdigit()]
+            clean = code == 0 or code in success or (code < 0 and -code in CLEAN_SIGNALS)
+            result = "success" if clean else ("signal" if code < 0 else "exit-code")
+            self.end_processes(svc, unit)
+            self.run(svc, "ExecStopPost", environment(unit) if unit.all("ExecStopPost") else {})
+            if clean:
+                svc.set("inactive", "dead", "success")
+                self.log(svc, "%s: Deactivated successfully." % svc.name)
+            else:
+                self.fail(svc, result)
+            if self.wants_restart(unit, code, clean):
+                svc.set("activating", "auto-restart", result)
+                delay = max(0.1, seconds(unit.get("RestartSec"), 0.1))
+                threading.Timer(delay, self.auto_restart, (svc, svc.generation)).start()
+
+    def wants_restart(self, unit, code, clean):
+        prevent = [int(w) for w in " ".join(unit.all("RestartPreventExitStatus")).split() if w.isdigit()]
+        if code in prevent:
+            return False
+        restart, killed = unit.get("Restart", "no"), code < 0 and not clean
+        return {"always": True, "on-success": clean, "on-failure": not clean, "on-abnormal": killed,
+                "on-abort": killed}.get(restart, False)
+
+    def auto_restart(self, svc, generation):
+        with svc.job:
+            if generation != svc.generation or svc.sub != "auto-restart":
+                return
+            svc.n_restarts += 1
+            self.log(svc, "%s: Scheduled restart job, restart counter is at %d." % (svc.name, svc.n_restarts))
+            self.log(svc, "Stopped %s - %s." % (svc.name, svc.desc))
+            svc.set("inactive", "dead")
+            self.start(svc.name, restart=True, keep=True)
+
+    def fail(self, svc, result):
+        svc.set("failed", "failed", result)
+        self.log(svc, "%s: Failed with result '%s'." % (svc.name, result))
+
+    # ---- stop ---------------------------------------------------------------------------------------
+
+    def stop(self, name):
+        svc = self.service(name)
+        with svc.job:
+            unit = svc.file or self.loaded(svc)
+            if unit is None and svc.state == "inactive":
+                return 5, "Failed to stop %s: Unit %s not loaded.\n" % (svc.name, svc.name)
+            svc.generation += 1
+            if svc.state == "activating" and svc.sub == "auto-restart":
+                svc.set("inactive", "dead")
+                return 0, ""
+            if svc.state not in ("active", "reloading", "activating"):
+                if svc.state == "failed":
+                    return 0, ""
+                svc.set("inactive", "dead")
+                return 0, ""
+            svc.set("deactivating", "stop")
+            self.log(svc, "Stopping %s - %s..." % (svc.name, svc.desc))
+            env = environment(unit) if unit.all("ExecStop") or unit.all("ExecStopPost") else {}
+            if svc.main_pid and self.alive(svc.main_pid):
+                self.run(svc, "ExecStop", env, timeout=seconds(unit.get("TimeoutStopSec"), 10.0))
+            self.end_processes(svc, unit, stopping=True)
+            self.run(svc, "ExecStopPost", env)
+            svc.set("inactive", "dead", "success")
+            self.log(svc, "%s: Deactivated successfully." % svc.name)
+            self.log(svc, "Stopped %s - %s." % (svc.name, svc.desc))
+            svc.main_pid = 0
+            return 0, ""
+
+    def end_processes(self, svc, unit, stopping=False):
+        """Signal the unit's processes as KillMode= says and wait up to TimeoutStopSec=, then SIGKILL."""
+        mode = unit.get("KillMode", "control-group")
+        if mode == "none" or (not stopping and mode == "process"):
+            return
+        sig = getattr(signal, unit.get("KillSignal", "SIGTERM").upper().replace("SIGSIG", "SIG"), signal.SIGTERM)
+        timeout = seconds(unit.get("TimeoutStopSec") or unit.get("TimeoutSec"), 10.0)
+        main = {svc.main_pid} if svc.main_pid and self.alive(svc.main_pid) else set()
+        targets = main if mode in ("process", "mixed") else main | self.unit_pids(svc)
+        self.kill(svc, targets, sig)
+        deadline = time.time() + timeout
+        while time.time() < deadline and any(self.alive(p) for p in targets):
+            time.sleep(0.05)
+        left = {p for p in (targets if mode == "process" else targets | self.unit_pids(svc)) if self.alive(p)}
+        if left and unit.flag("SendSIGKILL", True):
+            if time.time() >= deadline:
+                self.log(svc, "%s: State 'stop-sigterm' timed out. Killing." % svc.name)
+            self.kill(svc, left, signal.SIGKILL)
+            for _ in range(40):
+                if not any(self.alive(p) for p in left):
+                    break
+                time.sleep(0.05)
+
+    def kill(self, svc, pids, sig):
+        for pid in pids:
+            try:
+                os.kill(pid, sig)
+            except OSError:
+                pass
+
+    @staticmethod
+    def alive(pid):
+        try:
+            with open("/proc/%d/stat" % pid) as f:
+                return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+        except (OSError, IndexError):
+            return False
+
+    def unit_pids(self, svc):
+        """The unit's processes (no cgroups here): those in its sessions or process groups, and the main process's
+        descendants."""
+        return processes_of(svc.leaders | ({svc.main_pid} if svc.main_pid else set()), svc.main_pid)
+
+
+def processes_of(leaders, main):
+    table = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open("/proc/%s/stat" % entry) as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+                if fields[0] != "Z":
+                    table[int(entry)] = (int(fields[1]), int(fields[2]), int(fields[3]))  # ppid, pgid, sid
+            except (OSError, IndexError, ValueError):
+                pass
+    found = {p for p, (_, pgid, sid) in table.items() if pgid in leaders or sid in leaders}
+    if main in table:
+        found.add(main)
+    grew = True
+    while grew:
+        more = {p for p, (ppid, _, _) in table.items() if ppid in found and p not in found}
+        found |= more
+        grew = bool(more)
+    found.discard(os.getpid())
+    return found
 
 
 if __name__ == "__main__":
-    Supervisor().serve()
+    import boot
+    boot.main(Supervisor())

@@ -1,27 +1,59 @@
 #!/usr/bin/python3
-"""`systemctl` and `journalctl` for the lab box: clients of labctl's service manager (svcd.py)."""
+"""`systemctl` and `journalctl` for the lab box: systemctl asks labctl's service manager (svcd.py) over its socket;
+journalctl reads the units' logs itself."""
 import json
 import os
 import socket
 import sys
-import time
 
 sys.path.insert(0, "/usr/local/lib/labctl")
-from units import LOGS, SOCKET, tail, unit_name  # noqa: E402
+from options import DOC  # noqa: E402
+from units import SOCKET  # noqa: E402
+
+HELP = ("systemctl [OPTIONS...] COMMAND [UNIT...]  (this lab box's systemctl: labctl's service manager, no systemd)\n\n"
+        "  start stop restart try-restart reload reload-or-restart kill  UNIT...\n"
+        "  enable [--now] disable [--now] reenable is-enabled  UNIT...\n"
+        "  status [UNIT...]  show [UNIT...] [-p PROP,...] [--value]  cat UNIT...  is-active is-failed UNIT...\n"
+        "  list-units [--all] [--failed] [--state=S]  list-unit-files  daemon-reload  reset-failed [UNIT...]\n"
+        "  is-system-running\n\nUnit options this box supports, accepts without effect, and refuses: %s\n" % DOC)
+
+
+def cat(names):
+    """systemctl cat, read here with the caller's own permissions (a unit file only root may read stays so)."""
+    from units import kind_refusal, load
+    code = 0
+    for name in names:
+        unit = None if kind_refusal(name) else load(name)
+        if unit is None:
+            sys.stderr.write("No files found for %s.\n" % name)
+            code = 1
+            continue
+        for path in [unit.path, *unit.dropins]:
+            try:
+                with open(path, errors="replace") as f:
+                    sys.stdout.write("# %s\n%s\n" % (path, f.read().rstrip("\n")))
+            except OSError as exc:
+                sys.stderr.write("Failed to read %s: %s (try sudo systemctl cat %s)\n" % (path, exc.strerror, name))
+                code = 1
+    return code
 
 
 def systemctl(args):
-    flags = [a for a in args if a.startswith("-")]
-    words = [a for a in args if not a.startswith("-") and a not in ("service",)]
-    if "--user" in flags:
-        sys.stderr.write("systemctl --user is not available in this lab box; run system services with sudo.\n")
-        return 1
-    verb, units = (words[0], words[1:]) if words else ("list-units", [])
+    words = [a for a in args if not a.startswith("-")]
+    if words[:1] == ["cat"] and len(words) > 1 and all(a in ("--no-pager", "-l", "--full") for a in args
+                                                        if a.startswith("-")):
+        return cat(words[1:])
+    if any(a in ("-h", "--help") for a in args) or args[:1] == ["help"]:
+        sys.stdout.write(HELP)
+        return 0
+    if "--version" in args:
+        sys.stdout.write("labctl box systemctl (a systemd-compatible subset; see %s)\n" % DOC)
+        return 0
     client = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    client.settimeout(120)
+    client.settimeout(180)
     try:
         client.connect(SOCKET)
-        client.sendall(json.dumps({"verb": verb, "units": units, "flags": flags}).encode() + b"\n")
+        client.sendall(json.dumps({"args": args}).encode() + b"\n")
         data = b""
         while not data.endswith(b"\n"):
             chunk = client.recv(65536)
@@ -30,48 +62,21 @@ def systemctl(args):
             data += chunk
         reply = json.loads(data)
     except (OSError, ValueError) as exc:
-        sys.stderr.write("System has not been booted with labctl's service manager (%s).\n" % exc)
+        sys.stderr.write("System has not been booted with labctl's service manager, or it is not answering (%s).\n" % exc)
         return 1
-    stream = sys.stdout if reply["code"] == 0 or verb in ("status", "is-active", "is-enabled", "is-failed") else sys.stderr
-    stream.write(reply["out"])
-    return reply["code"]
-
-
-def journalctl(args):
-    unit, count, follow = None, 50, False
-    it = iter(args)
-    for a in it:
-        if a in ("-u", "--unit"):
-            unit = next(it, None)
-        elif a.startswith("--unit="):
-            unit = a.split("=", 1)[1]
-        elif a.startswith("-u") and len(a) > 2:
-            unit = a[2:]
-        elif a in ("-n", "--lines"):
-            count = int(next(it, "50"))
-        elif a in ("-f", "--follow"):
-            follow = True
-    if unit is None:
-        sys.stderr.write("In this lab box journalctl shows one service's log: journalctl -u NAME [-n N] [-f]\n")
-        return 1
-    sys.stdout.write("".join(line + "\n" for line in tail(unit, count)) or "-- No entries --\n")
+    sys.stdout.write(reply.get("out", ""))
     sys.stdout.flush()
-    path = os.path.join(LOGS, unit_name(unit)[:-8] + ".log")
-    if follow and os.path.exists(path):
-        with open(path, errors="replace") as f:
-            f.seek(0, 2)
-            while True:
-                line = f.readline()
-                if line:
-                    sys.stdout.write(line)
-                    sys.stdout.flush()
-                else:
-                    time.sleep(0.3)
-    return 0
+    sys.stderr.write(reply.get("err", ""))
+    return reply["code"]
 
 
 if __name__ == "__main__":
     try:
-        sys.exit(journalctl(sys.argv[1:]) if os.path.basename(sys.argv[0]) == "journalctl" else systemctl(sys.argv[1:]))
+        if os.path.basename(sys.argv[0]) == "journalctl":
+            from journal import journalctl
+            sys.exit(journalctl(sys.argv[1:]))
+        sys.exit(systemctl(sys.argv[1:]))
     except KeyboardInterrupt:
         sys.exit(130)
+    except BrokenPipeError:
+        sys.exit(0)
