@@ -200,10 +200,12 @@ class LinuxService(Check):
         if self.active is False and state == "active":
             return failed(f"{unit} is running; expected it stopped (`sudo systemctl stop {unit}`)",
                           expected="inactive", found=state, evidence=evidence)
-        if self.enabled and code != 0:
+        # is-enabled exits 0 for static and alias units too: only the word "enabled" is enabled.
+        is_enabled = code == 0 and enabled_state == "enabled"
+        if self.enabled and not is_enabled:
             return failed(f"{unit} is not enabled, so it will not start when the box restarts; "
                           f"enable it with `sudo systemctl enable {unit}`", expected="enabled", found=enabled_state, evidence=evidence)
-        if self.enabled is False and code == 0:
+        if self.enabled is False and is_enabled:
             return failed(f"{unit} is enabled; expected it disabled (`sudo systemctl disable {unit}`)",
                           expected="disabled", found=enabled_state, evidence=evidence)
         return passed(self.describe(), evidence=evidence)

@@ -1,18 +1,9 @@
 """The Linux box from the host: per-instance SSH keys, readiness over SSH, and lab scripts run as root.
 
-How learners manage services in the box (there is no systemd: the container is unprivileged):
-labctl's small service manager (compose/images/linuxbox/svcd.py) runs under tini and answers a
-`systemctl` that behaves like systemd's for the common verbs: start, stop, restart, reload, status,
-enable [--now], disable [--now], is-active, is-enabled, is-failed, daemon-reload, list-units,
-list-unit-files; `journalctl -u NAME [-n N] [-f]` shows a unit's log and `service NAME ACTION` maps to
-systemctl. Units are systemd unit files: learners write /etc/systemd/system/NAME.service ([Unit]
-Description=; [Service] Type=simple|exec|forking|oneshot, ExecStartPre=, ExecStart=, ExecReload=,
-ExecStop=, User=, Group=, WorkingDirectory=, Environment=, EnvironmentFile=, Restart=, RestartSec=,
-PIDFile=, KillMode=, RuntimeDirectory=, RemainAfterExit=; [Install] WantedBy=multi-user.target), then
-`sudo systemctl enable --now NAME`. Enabling makes the usual symlink in
-/etc/systemd/system/multi-user.target.wants/, and enabled units start whenever the box starts.
-ssh and nginx come predefined in /etc/labctl/services: ssh enabled and running, nginx disabled.
-Changing a unit needs `sudo systemctl restart NAME` (daemon-reload is accepted and does nothing).
+How learners manage services in the box (there is no systemd: the container is unprivileged): labctl's
+own service manager (compose/images/linuxbox/svcd.py and its modules) runs under tini and answers
+`systemctl`, `journalctl` and `service` as systemd does for what labs teach; the verbs, the unit options it
+honours, those it accepts without effect and those it refuses are in docs/box-services.md.
 """
 from __future__ import annotations
 

@@ -460,7 +460,7 @@ def test_a_long_explanation_is_shortened_at_a_line_or_sentence_and_says_so(run_c
 
 LIARS = {
     # Each replaced command tells a check's old question what it wanted to hear.
-    "/usr/bin/ps": "#!/bin/sh\necho '  1 0 root nginx nginx: master process'\n",
+    "/usr/bin/ps": "#!/bin/sh\necho '  1 0 root ghostd ghostd --serve'\n",
     "/usr/bin/stat": "#!/bin/sh\necho 'regular file|600|root|root|0|x'\n",
     "/usr/bin/ss": "#!/bin/sh\necho 'LISTEN 0 128 127.0.0.1:9999 0.0.0.0:* users:((\"ghost\",pid=1,fd=3))'\n",
     "/usr/bin/getent": "#!/bin/sh\necho 'ghost:x:4242:4242::/home/ghost:/bin/bash'\n",
@@ -474,7 +474,7 @@ def test_replaced_commands_in_the_box_do_not_change_what_the_checks_see(sh, run_
         for path, text in LIARS.items():
             sh(f"printf %s {shlex.quote(text)} > {path}")
         assert "ghost" in sh("ss -Hltnp")  # the box's own commands lie now
-        no(run_check({"type": "linux.process", "name": "nginx"}), "no process named nginx is running")
+        no(run_check({"type": "linux.process", "name": "ghostd"}), "no process named ghostd is running")
         no(run_check({"type": "linux.file", "path": "/etc/passwd", "mode": "0600"}), "/etc/passwd has mode 0644")
         no(run_check({"type": "linux.port_listening", "port": 9999}), "nothing listens on TCP port 9999")
         no(run_check({"type": "linux.user", "name": "ghost"}), "user ghost does not exist")
