@@ -76,7 +76,7 @@ class SiteTls(SiteCheck):
             names, source = dns + ips, "its subjectAltName"
         except x509.ExtensionNotFound:
             names = [a.value.lower() for a in cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)]
-            source = "its common name (CN)"
+            source = "its common name, CN"
         wanted = {n.lower() if not _is_ip(n) else str(ipaddress.ip_address(n)) for n in self.names}
         if not wanted & set(names):
             return (f"is for {', '.join(names) or 'no name'} ({source}); expected {' or '.join(self.names)}, the names this "

@@ -1,7 +1,8 @@
 # Runs as root in the box (first start, and again on `labctl reset`): the app to deploy, as a bare repository
 # the learner clones from. Rebuilt from scratch each time, so it is safe to run twice; nothing the learner
 # deployed (/srv/hello-app, /etc, users) is touched.
-#   /srv/git/hello-app.git    the app's repository (owned by learner, like a repository a team pushes to)
+#   /srv/git/hello-app.git    the app's repository, owned by root: `sudo git clone` works however root was reached
+#                             (git refuses a repository of another user unless sudo says whose it is)
 set -eu
 rm -rf /srv/git/hello-app.git
 install -d -m 755 /srv/git
@@ -113,4 +114,3 @@ GIT_AUTHOR_NAME="Robin Owner" GIT_AUTHOR_EMAIL=robin@hello.example GIT_COMMITTER
 GIT_COMMITTER_EMAIL=robin@hello.example GIT_AUTHOR_DATE=2024-05-01T09:00:00Z GIT_COMMITTER_DATE=2024-05-01T09:00:00Z \
   git commit -q -m "hello-app: a greeting, /health and /whoami"
 git clone -q --bare . /srv/git/hello-app.git
-chown -R learner:learner /srv/git/hello-app.git
