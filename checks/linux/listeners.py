@@ -1,10 +1,10 @@
 """Linux checks on a served port, read from outside the box where the engine allows: which addresses it
 listens on, as which user (linux.listener), and whether a killed server comes back by itself (linux.survives_kill).
 
-The learner is root in the box and can replace `ss` or `ps` there: these checks look through the lead's clean
-probe container (common.observe: the box's PID and network namespaces, the image's own binaries) when it is
-there, and through an exec in the box until then. A socket's owner is read from the socket itself (ss -e:
-uid), since a process of another user cannot be mapped to its sockets without ptrace, which the box lacks.
+The learner is root in the box and can replace `ss` or `ps` there: these checks look through a clean observer
+(common.observe: the box's PID and network namespaces, the image's own binaries), and read files through the
+engine's archive API. A socket's owner is read from the socket itself (ss -e: uid), so it is known even where
+a process of another user cannot be mapped to its sockets (no ptrace).
 """
 from __future__ import annotations
 
@@ -21,28 +21,17 @@ from labctl.check_engine.registry import register
 from labctl.check_engine.result import Outcome, failed, passed
 from labctl.core.errors import CheckError
 
-from . import common
-from .common import run_in_box
+from .common import NAME_PATTERN, observe, path_facts
 
 
 # ---- looking from outside ------------------------------------------------------------------------
 
-def observe(ctx: CheckContext, check: Check, argv: list[str]) -> tuple[int, str]:
-    """argv run where the learner's replaced commands cannot lie (the probe container), else in the box as root."""
-    outside = getattr(common, "observe", None)
-    return outside(ctx, check, argv) if outside is not None else run_in_box(ctx, check, argv)
-
-
 def file_text(ctx: CheckContext, check: Check, path: str) -> str | None:
-    """The content of a regular file in the box (through the engine's archive API when it is there); None if absent."""
-    facts_of = getattr(common, "path_facts", None)
-    if facts_of is not None:
-        facts = facts_of(ctx, check, path, content=True)
-        if facts is None or facts.content is None:
-            return None
-        return facts.content.decode("utf-8", errors="replace")
-    code, out = run_in_box(ctx, check, ["bash", "-c", 'test -f "$1" && head -c 1000000 -- "$1"', "labctl", path])
-    return out if code == 0 else None
+    """The content of a regular file in the box, through the engine's archive API; None if there is none."""
+    facts = path_facts(ctx, check, path, content=True)
+    if facts is None or facts.kind != "file" or facts.content is None:
+        return None
+    return facts.content.decode("utf-8", errors="replace")
 
 
 @dataclass
@@ -120,7 +109,7 @@ def restart_hint(unit: str | None) -> str:
 class LinuxListener(Check):
     port: int = Field(ge=1, le=65535, description="The TCP port inside the box, e.g. 8000.")
     loopback_only: bool = Field(True, description="Every socket on the port is on 127.0.0.1 or ::1 (not 0.0.0.0, not [::]).")
-    user: str | None = Field(None, pattern=common.NAME_PATTERN, description="The user whose process holds the socket.")
+    user: str | None = Field(None, pattern=NAME_PATTERN, description="The user whose process holds the socket.")
     system_user: bool = Field(False, description="That user is a system user (uid 1-999): never root, not a person's account.")
     unit: str | None = Field(None, pattern=r"^[A-Za-z0-9_.@-]+$", description="The service that should serve the port "
                                                                              "(named in the hints of a failure).")

@@ -15,7 +15,7 @@ from labctl.core.errors import CheckError
 from labctl.core.loopback import check_loopback
 
 from ..http.request import curl_line
-from ..linux.listeners import observe
+from ..linux.common import observe
 
 PORTS = {"http": 80, "https": 443}
 
