@@ -2,6 +2,7 @@
 the learner-facing reason when nothing answers there."""
 from __future__ import annotations
 
+import re
 import secrets
 import warnings
 from dataclasses import dataclass
@@ -84,20 +85,27 @@ class SiteCheck(Check):
                 response = session.get(url, headers=headers or {}, allow_redirects=False, verify=False, timeout=timeout)
             return Answer(response.status_code, response.headers, response.text[:100_000], url)
         except requests.exceptions.SSLError as exc:
-            return f"no TLS answer at {url} ({_first_line(exc)}): does nginx listen with `listen 443 ssl;`?"
+            text = str(exc)
+            if "EOF" in text or "reset" in text.lower():
+                return (f"the connection to {url} was closed before any TLS answer: nothing listens on that port in the "
+                        "box, or not with TLS (`listen 443 ssl;`)")
+            said = re.search(r"\[SSL: ([A-Z_]+)\]", text)
+            return f"{url} did not answer with TLS ({said.group(1) if said else 'TLS error'}): is it `listen 443 ssl;`?"
         except requests.Timeout:
             return f"nothing answered at {url} within {timeout:g}s"
         except requests.ConnectionError as exc:
             text = str(exc)
             if "RemoteDisconnected" in text or "reset" in text.lower() or "aborted" in text.lower():
                 return f"the connection to {url} was closed without an answer: nothing listens on that port in the box"
+            if "refused" in text.lower():
+                return f"the connection to {url} was refused: is the box running (`labctl status`)?"
             return f"nothing is answering at {url} ({_first_line(exc)})"
         finally:
             session.close()
 
     def no_answer(self, ctx: CheckContext, scheme: str, reason: str) -> str:
-        return (f"{reason}. Is nginx running and listening on {self.where(ctx, scheme)}? "
-                "`sudo nginx -t`, then `sudo systemctl restart nginx`, `sudo systemctl status nginx`")
+        return (f"{reason}. Is nginx running, and listening on {self.where(ctx, scheme)}? Look with "
+                "`systemctl status nginx` and `sudo nginx -t`, then `sudo systemctl restart nginx`")
 
     @staticmethod
     def curl(url: str, headers: dict[str, str] | None = None) -> str:
