@@ -232,3 +232,10 @@ def test_survives_kill_fails_without_restart(run_check, sh):
         sh("sed -i 's/^ExecStart=.*/&\\nRestart=on-failure/' /etc/systemd/system/hello-app.service && "
            "systemctl daemon-reload && systemctl restart hello-app && sleep 1")
     ok(run_check({"type": "linux.listener", "port": 8000, "user": "hello"}))
+
+
+# ---- site.logged --------------------------------------------------------------------------------
+
+def test_logged_passes_for_the_apps_unit_and_fails_for_another(run_check):
+    ok(run_check({"type": "site.logged", "unit": "hello-app", "scheme": "https"}))
+    no(run_check({"type": "site.logged", "unit": "nginx", "scheme": "https"}), "is not in `journalctl -u nginx`")
