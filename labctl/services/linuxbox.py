@@ -112,8 +112,12 @@ def connect(access: ServiceAccess, *, user: str = USER, keys: list[Path] | None 
 
 
 def run_script(access: ServiceAccess, script: bytes, *, timeout: float = 300.0) -> tuple[int, str]:
-    """Run a shell script as root in the box (`sudo bash -s` as learner, script on stdin). Returns (exit code, output)."""
-    return run_remote(access, "sudo -n bash -s", script, timeout=timeout)
+    """Run a shell script as root in the box (`sudo bash -s` as learner, script on stdin). Returns (exit code, output).
+
+    The script sees the box's published ports as LABCTL_PORT_<container port>=<host port> (LABCTL_PORT_443=8443):
+    what a learner reads in `labctl env` and writes into a config (a redirect to the published HTTPS port)."""
+    ports = " ".join(f"LABCTL_PORT_{inside}={outside}" for inside, outside in sorted(access.ports.items()))
+    return run_remote(access, f"sudo -n env {ports} bash -s" if ports else "sudo -n bash -s", script, timeout=timeout)
 
 
 def run_remote(access: ServiceAccess, command: str, stdin: bytes | None = None, *,

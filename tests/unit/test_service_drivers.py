@@ -119,3 +119,16 @@ def test_a_registration_that_names_the_wrong_class_is_loud():
     drivers = Drivers(registered={"redis": ("labctl.services.postgres", "PostgresDriver")})
     with pytest.raises(ValueError, match="serves kind 'postgres', registered as 'redis'"):
         drivers.get("redis")
+
+
+def test_a_box_run_step_sees_the_published_ports(monkeypatch):
+    from labctl.core.access import ServiceAccess
+    from labctl.services import linuxbox
+
+    sent = []
+    monkeypatch.setattr(linuxbox, "run_remote", lambda access, command, stdin=None, **kw: sent.append(command) or (0, ""))
+    access = ServiceAccess("linuxbox", "linuxbox", "127.0.0.1", {22: 2222, 80: 8080, 443: 8443}, {})
+    linuxbox.run_script(access, b"echo $LABCTL_PORT_443\n")
+    assert sent == ["sudo -n env LABCTL_PORT_22=2222 LABCTL_PORT_80=8080 LABCTL_PORT_443=8443 bash -s"]
+    linuxbox.run_script(ServiceAccess("linuxbox", "linuxbox", "127.0.0.1", {}, {}), b"true\n")
+    assert sent[-1] == "sudo -n bash -s"
