@@ -1,6 +1,7 @@
 """What the linux.* checks share: running a command in the box, and the base of file and folder checks."""
 from __future__ import annotations
 
+import ipaddress
 import os.path
 import re
 from dataclasses import dataclass, field
@@ -153,37 +154,56 @@ def box_processes(ctx: CheckContext, check: Check) -> list[BoxProcess]:
 class Listener:
     address: str  # as ss prints it: 127.0.0.1, 0.0.0.0, [::], [::1], *
     port: int
-    programs: tuple[str, ...]
-    pids: tuple[int, ...]
+    uid: int  # the socket's owner (ss -e; a socket of root has no uid: field)
+    programs: tuple[str, ...] = ()
+    pids: tuple[int, ...] = ()
 
     @property
     def loopback(self) -> bool:
-        host = self.address.strip("[]").split("%")[0]
-        return host == "::1" or host.startswith("127.") or host.startswith("::ffff:127.")
+        try:
+            ip = ipaddress.ip_address(self.address.strip("[]").split("%")[0])
+        except ValueError:
+            return False
+        mapped = getattr(ip, "ipv4_mapped", None)
+        return (mapped or ip).is_loopback
 
 
 # Docker's embedded DNS server listens on 127.0.0.11 in every container of a user-defined network.
 ENGINE_DNS = "127.0.0.11"
 
 
-def listeners(ctx: CheckContext, check: Check, protocol: str = "tcp") -> list[Listener]:
-    """The box's listening sockets (from the observer, with the programs holding them), the engine's DNS left out."""
-    flag = "-Hltnp" if protocol == "tcp" else "-Hlunp"
-    code, out = observe(ctx, check, ["ss", flag])
-    if code != 0:
-        raise CheckError(f"ss failed: {out.strip()[:200]}")
+def parse_listeners(text: str) -> list[Listener]:
+    """`ss -Hl[tu]npe` lines -> listeners, the engine's DNS left out (ss's cgroup complaints are not lines of it)."""
     found = []
-    for line in out.splitlines():
+    for line in text.splitlines():
         fields = line.split()
-        if len(fields) < 5:
+        if len(fields) < 5 or fields[0] not in ("LISTEN", "UNCONN"):
             continue
         address, _, port = fields[3].rpartition(":")
         if not port.isdigit() or address == ENGINE_DNS:
             continue
-        programs = tuple(dict.fromkeys(re.findall(r'\("([^"]+)",pid=', line)))
-        pids = tuple(int(p) for p in dict.fromkeys(re.findall(r"pid=(\d+)", line)))
-        found.append(Listener(address, int(port), programs, pids))
+        uid = re.search(r"\buid:(\d+)", line)
+        found.append(Listener(address, int(port), int(uid.group(1)) if uid else 0,
+                              tuple(dict.fromkeys(re.findall(r'\("([^"]+)",pid=', line))),
+                              tuple(int(p) for p in dict.fromkeys(re.findall(r"pid=(\d+)", line)))))
     return found
+
+
+def listeners(ctx: CheckContext, check: Check, protocol: str = "tcp") -> list[Listener]:
+    """The box's listening sockets, with their owners and the programs holding them, seen by the observer."""
+    flag = "-Hltnpe" if protocol == "tcp" else "-Hlunpe"
+    code, out = observe(ctx, check, ["ss", flag])
+    if code != 0 and "LISTEN" not in out and "UNCONN" not in out:
+        raise CheckError(f"ss failed: {out.strip()[:200]}")
+    return parse_listeners(out)
+
+
+def file_text(ctx: CheckContext, check: Check, path: str) -> str | None:
+    """The content of a regular file in the box, read through the engine; None if there is none."""
+    facts = path_facts(ctx, check, path, content=True)
+    if facts is None or facts.kind != "file" or facts.content is None:
+        return None
+    return facts.content.decode("utf-8", errors="replace")
 
 
 def shortened(text: str, limit: int = 500) -> str:

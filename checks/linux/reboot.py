@@ -25,6 +25,8 @@ class LinuxReboot(Check):
     """Every process of the box ends and the enabled services start again, as at a reboot; its files stay. The
     checks after this one in the task look at the box that came back: put "survives a reboot" checks there."""
 
+    disruptive = True  # it ends every process of the box: only once the checks before it pass
+
     timeout: float | None = Field(None, gt=0, le=300, description="Seconds the restart may take (default 120).")
 
     def describe(self) -> str:

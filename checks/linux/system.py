@@ -64,13 +64,17 @@ class LinuxPortListening(Check):
     protocol: Literal["tcp", "udp"] = "tcp"
     listening: bool = True
     process: str | None = Field(None, description="The program that must own the socket, e.g. nginx.")
-    user: str | None = Field(None, pattern=NAME_PATTERN, description="Who the program holding it must run as.")
+    user: str | None = Field(None, pattern=NAME_PATTERN, description="The user whose process holds the socket.")
+    system_user: bool = Field(False, description="That user is a system user (uid 1-999): never root, not a person's account.")
     loopback_only: bool | None = Field(None, description="true: reachable from inside the box only (127.0.0.1 or "
                                                          "::1); false: on an address other machines can reach.")
+    unit: str | None = Field(None, pattern=r"^[A-Za-z0-9_.@-]+$", description="The service that should serve the port "
+                                                                             "(named in the hints of a failure).")
 
     def describe(self) -> str:
-        where = {True: " on loopback only", False: " beyond loopback", None: ""}[self.loopback_only]
-        return f"{self.protocol.upper()} port {self.port} " + ("is listening" + where if self.listening else "is closed")
+        where = {True: " on 127.0.0.1 only", False: " beyond loopback", None: ""}[self.loopback_only]
+        who = f", as {self.user}" if self.user else ""
+        return f"{self.protocol.upper()} port {self.port} " + ("is listening" + where + who if self.listening else "is closed")
 
     def run(self, ctx: CheckContext) -> Outcome:
         found = listeners(ctx, self, self.protocol)
@@ -78,38 +82,49 @@ class LinuxPortListening(Check):
         ports = sorted({item.port for item in found})
         owners = sorted({p for item in mine for p in item.programs})  # one socket per address family: sshd, sshd
         name = f"{self.protocol.upper()} port {self.port}"
-        evidence = f"ss -Hl{self.protocol[0]}np (seen from outside the box)"
+        evidence = f"ss -Hl{self.protocol[0]}npe (seen from outside the box)"
         others = ", ".join(str(p) for p in ports) or "none"
+        restart = f"`sudo systemctl restart {self.unit}`" if self.unit else "restart it"
         if not self.listening:
             if mine:
                 return failed(f"something listens on {name} ({', '.join(owners) or 'unknown program'}); expected it closed",
                               expected="closed", found=owners, evidence=evidence)
             return passed(f"nothing listens on {name}")
         if not mine:
-            return failed(f"nothing listens on {name} (listening: {others}); start the program that should serve it",
+            look = f" (`sudo systemctl status {self.unit}`, `journalctl -u {self.unit}`)" if self.unit else ""
+            return failed(f"nothing listens on {name} (listening: {others}); start the program that should serve it{look}",
                           expected=self.port, found=ports, evidence=evidence)
         if self.process and self.process not in owners:
             return failed(f"{name} is held by {', '.join(owners) or 'an unknown program'}; expected {self.process}",
                           expected=self.process, found=owners, evidence=evidence)
         addresses = sorted({item.address for item in mine})
-        if self.loopback_only and not all(item.loopback for item in mine):
-            wide = [item.address for item in mine if not item.loopback]
-            return failed(f"{name} listens on {', '.join(wide)}, which other machines can reach; make the program listen "
-                          f"on 127.0.0.1 only (its host or bind setting) and let nginx be the way in",
-                          expected="127.0.0.1", found=addresses, evidence=evidence)
+        if self.loopback_only:
+            wide = sorted({item.address for item in mine if not item.loopback})
+            if wide:
+                return failed(f"{name} is open on {', '.join(wide)}, not only on 127.0.0.1: anyone who reaches the box "
+                              f"could bypass nginx. Make the program listen on 127.0.0.1 (its host or bind setting), "
+                              f"then {restart}", expected="127.0.0.1", found=wide, evidence=evidence)
         if self.loopback_only is False and all(item.loopback for item in mine):
             return failed(f"{name} listens on {', '.join(addresses)} only, which nothing outside the box can reach; "
                           f"listen on 0.0.0.0 (all addresses)", expected="0.0.0.0", found=addresses, evidence=evidence)
-        if self.user is not None:
-            processes = {p.pid: p for p in box_processes(ctx, self)}
+        users = ""
+        if self.user is not None or self.system_user:
             names = accounts(ctx, self)
-            users = sorted({names.user_name(processes[pid].uid) for item in mine for pid in item.pids if pid in processes})
-            if users != [self.user]:
-                return failed(f"{name} is held by a program running as {', '.join(users) or 'an unknown user'}; expected "
-                              f"{self.user}" + (" (never root: a service's unit says User=)" if "root" in users else ""),
-                              expected=self.user, found=users, evidence=evidence)
-        return passed(f"{name} is listening" + (f" ({self.process})" if self.process else "")
-                      + (f" as {self.user}" if self.user else "") + (" on loopback only" if self.loopback_only else ""))
+            for uid in sorted({item.uid for item in mine}):
+                who = names.user_name(uid)
+                if self.user is not None and who != self.user:
+                    fix = (f"User={self.user} in the [Service] section of the unit, `sudo systemctl daemon-reload`, then "
+                           f"{restart}" if self.unit else f"run it as {self.user}")
+                    return failed(f"the program listening on {name} runs as {who}; expected {self.user}: {fix}",
+                                  expected=self.user, found=who, evidence=evidence)
+                if self.system_user and not 0 < uid < 1000:
+                    what = "root" if uid == 0 else f"{who} (uid {uid}), a person's account"
+                    return failed(f"the program listening on {name} runs as {what}; run it as a system user of its own "
+                                  f"(`sudo useradd --system ...`, uid below 1000)",
+                                  expected="a system user", found=who, evidence=evidence)
+            users = " as " + ", ".join(sorted({names.user_name(item.uid) for item in mine}))
+        return passed(f"{name} is listening on {', '.join(addresses)}" + (f" ({self.process})" if self.process else "")
+                      + users, evidence=evidence)
 
 
 # ---- linux.command ------------------------------------------------------------------------------

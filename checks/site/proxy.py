@@ -20,7 +20,7 @@ from labctl.check_engine.context import CheckContext
 from labctl.check_engine.registry import register
 from labctl.check_engine.result import Outcome, failed, passed
 
-from ..linux.listeners import file_text
+from ..linux.common import file_text
 from .common import Answer, SiteCheck, token
 
 REDIRECTS = (301, 302, 303, 307, 308)

@@ -28,6 +28,9 @@ class Check(BaseModel):
     setting_fields: ClassVar[tuple[str, ...]] = ()
     # Parameters that list seconds settings the check waits out (validated to be declared, of kind seconds).
     seconds_setting_fields: ClassVar[tuple[str, ...]] = ()
+    # The check changes what the learner is working on (reboots the box, kills their server): it runs only when
+    # every check before it in its task passed and the tasks it needs passed in the same run (runner.py).
+    disruptive: ClassVar[bool] = False
 
     service: str | None = Field(None, description="Which of the lab's services to check; defaults to the only one of its kind.")
     timeout: float | None = Field(None, gt=0, le=300, description="Seconds before the check is reported as an error.")

@@ -90,6 +90,15 @@ def _run_check(task: Task, spec: CheckSpec, ctx: CheckContext, check, timeout: f
                        service_silent=unanswered), unanswered
 
 
+def _held_back(task: Task, spec: CheckSpec, unmet: list[str]) -> CheckResult:
+    """A disruptive check not run: what it would disturb stays as the learner left it until it can matter."""
+    why = (f"task{'s' if len(unmet) > 1 else ''} {', '.join(unmet)} first" if unmet
+           else "the checks above it in this task first")
+    return CheckResult(task.id, spec.type, spec.check.describe(), Status.FAILED,
+                       f"not run yet: it would disturb your work (e.g. restart the box), so it waits until you finish {why}",
+                       0.0)
+
+
 def run_tasks(
     lab: Lab,
     ctx: CheckContext,
@@ -102,8 +111,14 @@ def run_tasks(
     for task in lab.tasks:
         if wanted is not None and task.id not in wanted:
             continue
-        checks = tuple(run_check(task, spec, ctx) for spec in task.checks)
-        result = TaskResult(task.id, task.title, checks)
+        unmet = [r.task for r in results if r.task in task.needs and r.status is not Status.PASSED]
+        checks: list[CheckResult] = []
+        for spec in task.checks:
+            if spec.check.disruptive and (unmet or any(c.status is not Status.PASSED for c in checks)):
+                checks.append(_held_back(task, spec, unmet))
+            else:
+                checks.append(run_check(task, spec, ctx))
+        result = TaskResult(task.id, task.title, tuple(checks))
         results.append(result)
         if on_result:
             on_result(result)

@@ -495,9 +495,9 @@ def test_port_listening_tells_loopback_from_every_address_and_names_the_user(sh,
             time.sleep(0.25)
         ok(run_check({"type": "linux.port_listening", "port": 8101, "loopback_only": True, "user": "appuser"}))
         no(run_check({"type": "linux.port_listening", "port": 8102, "loopback_only": True}),
-           "TCP port 8102 listens on 0.0.0.0, which other machines can reach")
+           "TCP port 8102 is open on 0.0.0.0, not only on 127.0.0.1")
         no(run_check({"type": "linux.port_listening", "port": 8102, "user": "appuser"}),
-           "held by a program running as root; expected appuser (never root")
+           "the program listening on TCP port 8102 runs as root; expected appuser")
         no(run_check({"type": "linux.port_listening", "port": 8101, "loopback_only": False}), "listens on 127.0.0.1 only")
         ok(run_check({"type": "linux.process", "command": "http.server 8101", "user": "appuser"}))
     finally:

@@ -1,4 +1,4 @@
-"""Live tests of the site.* checks (through the box's published HTTP and HTTPS ports) and of linux.listener and
+"""Live tests of the site.* checks (through the box's published HTTP and HTTPS ports) and of linux.port_listening and
 linux.survives_kill, each passing and failing, against a real box running deploy-101's app behind nginx."""
 from __future__ import annotations
 
@@ -202,18 +202,19 @@ def test_tls_fails_on_a_certificate_for_another_name(run_check, sh):
         time.sleep(0.5)
 
 
-# ---- linux.listener and linux.survives_kill -----------------------------------------------------
+# ---- linux.port_listening (as deploy-101 uses it) and linux.survives_kill ---------------------------
 
 def test_listener_passes_for_the_app(run_check):
-    ok(run_check({"type": "linux.listener", "port": 8000, "user": "hello", "system_user": True}))
+    ok(run_check({"type": "linux.port_listening", "port": 8000, "user": "hello", "system_user": True,
+                  "loopback_only": True}))
 
 
 def test_listener_fails_on_all_addresses_root_and_nothing(run_check):
-    no(run_check({"type": "linux.listener", "port": 80}), "port 80 is open on 0.0.0.0")
-    no(run_check({"type": "linux.listener", "port": 80, "loopback_only": False, "system_user": True}),
+    no(run_check({"type": "linux.port_listening", "port": 80, "loopback_only": True}), "TCP port 80 is open on 0.0.0.0")
+    no(run_check({"type": "linux.port_listening", "port": 80, "loopback_only": False, "system_user": True}),
        "runs as root; run it as a system user")
-    no(run_check({"type": "linux.listener", "port": 8000, "user": "learner"}), "runs as hello; expected learner")
-    no(run_check({"type": "linux.listener", "port": 8999, "unit": "nothing"}), "nothing listens on port 8999")
+    no(run_check({"type": "linux.port_listening", "port": 8000, "user": "learner"}), "runs as hello; expected learner")
+    no(run_check({"type": "linux.port_listening", "port": 8999, "unit": "nothing"}), "nothing listens on TCP port 8999")
 
 
 def test_survives_kill_passes_with_restart_on_failure(run_check):
@@ -231,7 +232,7 @@ def test_survives_kill_fails_without_restart(run_check, sh):
     finally:
         sh("sed -i 's/^ExecStart=.*/&\\nRestart=on-failure/' /etc/systemd/system/hello-app.service && "
            "systemctl daemon-reload && systemctl restart hello-app && sleep 1")
-    ok(run_check({"type": "linux.listener", "port": 8000, "user": "hello"}))
+    ok(run_check({"type": "linux.port_listening", "port": 8000, "user": "hello"}))
 
 
 # ---- site.logged --------------------------------------------------------------------------------

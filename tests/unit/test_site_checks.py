@@ -1,4 +1,4 @@
-"""The pure parts of the site.* checks and of linux.listener: certificates, redirects, environment files and
+"""The pure parts of the site.* checks and of the box's listening sockets: certificates, redirects, environment files and
 `ss` lines, judged without a box (the live tests in tests/live/test_site_checks.py run each check for real)."""
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import datetime
 
 import pytest
 
-from labctl.check_families.linux.listeners import parse_listeners
+from labctl.check_families.linux.common import parse_listeners
 from labctl.check_families.site.common import Answer
 from labctl.check_families.site.proxy import env_value
 from labctl.check_families.site.redirect import SiteRedirect
@@ -113,8 +113,8 @@ def test_parse_listeners_reads_owner_and_address():
         "Failed to find cgroup2 mount\n")
     found = {(item.address, item.port): item for item in parse_listeners(text)}
     assert found[("127.0.0.1", 8000)].uid == 999 and found[("127.0.0.1", 8000)].loopback
-    assert found[("0.0.0.0", 80)].uid == 0 and found[("0.0.0.0", 80)].pids == [133]
-    assert found[("0.0.0.0", 80)].programs == ["nginx"] and not found[("0.0.0.0", 80)].loopback
+    assert found[("0.0.0.0", 80)].uid == 0 and found[("0.0.0.0", 80)].pids == (133,)
+    assert found[("0.0.0.0", 80)].programs == ("nginx",) and not found[("0.0.0.0", 80)].loopback
     assert not found[("[::]", 22)].loopback
     assert found[("[::1]", 8001)].loopback and found[("[::1]", 8001)].uid == 1000
     assert len(found) == 4
