@@ -16,7 +16,7 @@ from labctl.check_engine.registry import register
 from labctl.check_engine.result import Outcome, failed, passed
 from labctl.core.errors import CheckError
 
-from .common import NAME_PATTERN, STDERR_MARK, run_in_box, shortened
+from .common import NAME_PATTERN, STDERR_MARK, observe, run_in_box, shortened
 from .crontab import CRON_D_NAME, Job, ScheduleError, describe_gap, longest_gap, parse_crontab, split_percent
 
 SPOOL = "/var/spool/cron/crontabs"
@@ -25,43 +25,55 @@ JOB_SECONDS = 20       # one run of a job
 MAX_JOBS = 5           # runs per check
 TOLERANCE = 90         # seconds between the job's timestamp and now
 
-# One look at everything cron reads, as root: the crontabs (owner, mode, links, content), the cron process,
-# whether cron is enabled, and the box's clock.
+# The box's file system as seen from beside it: the observer shares the box's processes, so /proc/1/root is the
+# box's root (its PID 1), read with the observer's own clean programs.
+BOX_ROOT = "/proc/1/root"
+
+# One look at everything cron reads: the crontabs (owner, mode, content), whether a real cron runs (its
+# program is the box's /usr/sbin/cron), whether cron is enabled, and the user's home.
 STATE_SCRIPT = r"""
-import base64, json, os, pwd, subprocess, sys
+import base64, json, os, sys
+root, spool, user, link = sys.argv[1:5]
+names = {}
+homes = {}
+with open(root + "/etc/passwd", encoding="utf-8", errors="replace") as f:
+    for line in f:
+        p = line.rstrip("\n").split(":")
+        if len(p) >= 7 and p[2].isdigit():
+            names.setdefault(int(p[2]), p[0])
+            homes[p[0]] = p[5]
 def facts(path):
     try:
-        st = os.lstat(path)
+        st = os.stat(root + path)
     except OSError:
         return None
-    real = os.stat(path) if os.path.islink(path) else st
-    try:
-        owner = pwd.getpwuid(real.st_uid).pw_name
-    except KeyError:
-        owner = str(real.st_uid)
     data = b""
-    if os.path.isfile(path):
-        with open(path, "rb") as f:
+    if os.path.isfile(root + path):
+        with open(root + path, "rb") as f:
             data = f.read(200000)
-    return {"owner": owner, "mode": real.st_mode & 0o7777, "links": real.st_nlink, "regular": os.path.isfile(path),
-            "content": base64.b64encode(data).decode()}
-spool, user = sys.argv[1], sys.argv[2]
-out = {"spool": {}, "cron_d": {}, "etc": facts("/etc/crontab")}
+    return {"owner": names.get(st.st_uid, str(st.st_uid)), "mode": st.st_mode & 0o7777,
+            "regular": os.path.isfile(root + path), "content": base64.b64encode(data).decode()}
+out = {"spool": {}, "cron_d": {}, "etc": facts("/etc/crontab"), "home": homes.get(user)}
 for folder, key in ((spool, "spool"), ("/etc/cron.d", "cron_d")):
     try:
-        names = sorted(os.listdir(folder))
+        entries = sorted(os.listdir(root + folder))
     except OSError:
-        names = []
-    for name in names:
-        out[key][name] = facts(os.path.join(folder, name))
+        entries = []
+    for name in entries:
+        out[key][name] = facts(folder + "/" + name)
+running = False
+for pid in filter(str.isdigit, os.listdir("/proc")):
+    try:
+        running = running or os.readlink(f"/proc/{pid}/exe") == "/usr/sbin/cron" and os.path.samefile(
+            f"/proc/{pid}/root", root)
+    except OSError:
+        pass
+out["cron_running"] = running
 try:
-    pw = pwd.getpwnam(user)
-    out["user"] = {"home": pw.pw_dir, "shell": pw.pw_shell}
-except KeyError:
-    out["user"] = None
-ps = subprocess.run(["ps", "-eo", "comm="], capture_output=True, text=True).stdout.split()
-out["cron_running"] = "cron" in ps
-out["cron_enabled"] = os.path.exists(sys.argv[3])
+    target = os.readlink(root + link)
+    out["cron_enabled"] = os.path.isfile(root + os.path.join(os.path.dirname(link), target))
+except OSError:
+    out["cron_enabled"] = os.path.isfile(root + link)
 print(json.dumps(out))
 """
 
@@ -126,7 +138,7 @@ class LinuxCronJob(Check):
     # ---- reading --------------------------------------------------------------------------------
 
     def _state(self, ctx: CheckContext) -> dict:
-        code, out = run_in_box(ctx, self, ["python3", "-c", STATE_SCRIPT, SPOOL, self.user, ENABLED_LINK])
+        code, out = observe(ctx, self, ["python3", "-c", STATE_SCRIPT, BOX_ROOT, SPOOL, self.user, ENABLED_LINK])
         try:
             return json.loads(out.strip().splitlines()[-1])
         except (ValueError, IndexError):
@@ -149,7 +161,7 @@ class LinuxCronJob(Check):
                 if parse_crontab(text(facts), where, user=name).jobs:
                     others.append(name)
                 continue
-            if facts["owner"] != name or facts["mode"] != 0o600 or facts["links"] != 1:
+            if facts["owner"] != name or facts["mode"] != 0o600:
                 problems.append(f"cron ignores {SPOOL}/{name}: it must be owned by {name} with mode 600 "
                                 f"(it is owned by {facts['owner']}, mode {facts['mode']:o}); install a crontab "
                                 f"with `crontab -e` (or `sudo crontab -u {name} FILE`), never by copying the file there")
@@ -185,19 +197,19 @@ class LinuxCronJob(Check):
 
     def _file(self, ctx: CheckContext) -> tuple[str, str] | None:
         """(size and modification time, last line) of `writes`, or None when it does not exist."""
-        code, out = run_in_box(ctx, self, ["sh", "-c", 'stat -L -c "%s %.9Y" -- "$1" && tail -n 3 -- "$1"',
-                                           "labctl", self.writes])
+        code, out = observe(ctx, self, ["sh", "-c", 'f="$1$2"; stat -L -c "%s %.9Y" -- "$f" && tail -n 3 -- "$f"',
+                                        "labctl", BOX_ROOT, self.writes])
         if code != 0:
             return None
         stamp, _, tail = out.partition("\n")
         lines = [line for line in tail.splitlines() if line.strip()]
         return stamp.strip(), (lines[-1] if lines else "")
 
-    def _run_job(self, ctx: CheckContext, job: Job, user: dict) -> tuple[int, str]:
+    def _run_job(self, ctx: CheckContext, job: Job, home: str) -> tuple[int, str]:
         """Runs the job's command now as cron would: as its user, from their home, with only cron's
         environment (SHELL=/bin/sh, PATH=/usr/bin:/bin, HOME, LOGNAME, and the crontab's settings above
         it), its `%` input on stdin. Returns (exit code, what it printed)."""
-        env = {"SHELL": "/bin/sh", "PATH": "/usr/bin:/bin", "HOME": user["home"], "LOGNAME": job.user}
+        env = {"SHELL": "/bin/sh", "PATH": "/usr/bin:/bin", "HOME": home, "LOGNAME": job.user}
         env.update(job.env)
         command, stdin = split_percent(job.command)
         runner = ('cd "$HOME" 2>/dev/null || cd /; '
@@ -220,7 +232,7 @@ class LinuxCronJob(Check):
         if not state["cron_enabled"]:
             return failed("cron runs now but is not enabled, so it will not start again when the box restarts: "
                           "`sudo systemctl enable cron`", expected="enabled", found="disabled", evidence=ENABLED_LINK)
-        if state["user"] is None:
+        if state["home"] is None:
             return failed(f"there is no user {self.user}; a cron job of theirs needs the user first",
                           expected=self.user, found=None)
         jobs, problems, others = self._jobs(state)
@@ -257,7 +269,7 @@ class LinuxCronJob(Check):
         for job in timely[:MAX_JOBS]:
             before = self._file(ctx)
             started = time.time()
-            code, out = self._run_job(ctx, job, state["user"])
+            code, out = self._run_job(ctx, job, state["home"])
             after = self._file(ctx)
             where = f"{job.source}, line {job.line_no}"
             evidence = f"ran `{job.command}` ({where}) as {job.user} with cron's environment"
@@ -276,7 +288,7 @@ class LinuxCronJob(Check):
                     + ("" if not stamps else " (the time in it is not now: is it typed in?)"),
                     expected="the current date and time", found=after[1][:200], evidence=evidence))
                 continue
-            outcomes.append(self._not_written(job, where, code, out, evidence, state["user"]["home"]))
+            outcomes.append(self._not_written(job, where, code, out, evidence, state["home"]))
         return outcomes[0] if outcomes else failed("no job ran", evidence=evidence)
 
     def _not_written(self, job: Job, where: str, code: int, out: str, evidence: str, home: str) -> Outcome:

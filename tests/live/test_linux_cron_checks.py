@@ -159,3 +159,22 @@ def test_cron_stopped_or_disabled_fails(fresh, check):
     no(check(), "not enabled")
     fresh("systemctl enable cron && systemctl stop cron")
     no(check(), "the cron daemon is not running")
+
+
+def test_job_runs_with_crons_environment_and_input(fresh, check):
+    out = "/home/cronny/env.txt"
+    install(fresh, 'MYVAR = "set above"\n* * * * * echo "$HOME $LOGNAME $SHELL $PATH $(pwd) $MYVAR $APP_ENV" > '
+            + out + '; cat >> ' + out + ' %first line%second')
+    fresh("echo 'export APP_ENV=from-login' >> /home/cronny/.profile")
+    ok(check(writes=out, timestamp=False))
+    assert fresh(f"cat {out}") == ("/home/cronny cronny /bin/sh /usr/bin:/bin /home/cronny set above \n"
+                                   "first line\nsecond\n")
+
+
+def test_a_process_named_cron_is_not_cron(fresh, check):
+    install(fresh, "* * * * * /home/cronny/bin/heartbeat")
+    fresh("systemctl stop cron; cp /bin/sleep /usr/local/bin/cron; (setsid /usr/local/bin/cron 60 >/dev/null 2>&1 &)")
+    try:
+        no(check(), "the cron daemon is not running")
+    finally:
+        fresh("pkill -x cron; rm -f /usr/local/bin/cron")
