@@ -272,7 +272,7 @@ class LinuxCronJob(Check):
             code, out = self._run_job(ctx, job, state["home"])
             after = self._file(ctx)
             where = f"{job.source}, line {job.line_no}"
-            evidence = f"ran `{job.command}` ({where}) as {job.user} with cron's environment"
+            evidence = f"`{job.command}` ({where}), run as {job.user} with cron's environment"
             if after is not None and after != before:
                 if not self.timestamp:
                     return passed(f"{self.user}'s cron job ({where}) runs {describe_schedule(job)} and writes "
@@ -314,4 +314,6 @@ class LinuxCronJob(Check):
 
 def describe_schedule(job: Job) -> str:
     gap = longest_gap(job.schedule)
-    return f"every {describe_gap(gap)}" if gap else f"on {job.schedule}"
+    if not gap:
+        return f"on {job.schedule}"
+    return "every minute" if gap == 1 else f"at least every {describe_gap(gap)}"

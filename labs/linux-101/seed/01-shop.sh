@@ -6,8 +6,9 @@ hex() { head -c "$1" /dev/urandom | od -An -tx1 | tr -d ' \n'; }
 
 # ---- a log with one ERROR among many INFO lines, and a WARN that is not the answer ----------------
 install -d -m 755 /var/log/shop
-# awk writes the 420 lines in one go; its random numbers start from a seed read from /dev/urandom.
-awk -v seed="$(od -An -N4 -tu4 /dev/urandom)" 'BEGIN {
+# awk writes the 420 lines in one go; its random numbers start from a seed read from /dev/urandom (below
+# 2^31: mawk treats every larger seed as the same one).
+awk -v seed="$(( $(od -An -N4 -tu4 /dev/urandom) % 2000000000 ))" 'BEGIN {
   srand(seed); start = 1796025600   # 2026-11-30 08:00:00 UTC
   error_line = 150 + int(rand() * 200); warn_line = 20 + int(rand() * 100)
   for (i = 1; i <= 420; i++) {
