@@ -1,6 +1,6 @@
-# Runs as root in the box: installs linux101-check, which the checks of tasks 1, 3, 4 and 5 run as root.
-# It works out the truth when it runs (the log, the listening sockets, du, modes, a login shell of deploy)
-# and prints one sentence for the learner: what is wrong and what to do. Overwritten on every run.
+# Runs as root in the box: installs linux101-check, which the checks of tasks 3, 4 and 5 run as root, for what
+# only behaviour inside the box shows (a file a member of web makes, jq running, a login shell of deploy). It
+# prints one sentence per problem for the learner: what is wrong and what to do. Overwritten on every run.
 set -eu
 cat > /usr/local/bin/linux101-check <<'CHECKER'
 #!/bin/bash
@@ -11,47 +11,6 @@ say() { problems+=("$*"); }
 finish() {
   if [ ${#problems[@]} -eq 0 ]; then echo "$1"; exit 0; fi
   printf '%s\n' "${problems[@]}"; exit 1
-}
-
-# answer KEY: the value after KEY= in ~learner/answers.txt (spaces and a CR at the end ignored).
-ANSWERS=/home/learner/answers.txt
-answer() { sed -n "s/^[[:space:]]*$1[[:space:]]*[=:][[:space:]]*//p" "$ANSWERS" 2>/dev/null | tr -d '\r"'"'" | sed 's/[[:space:]]*$//' | tail -n 1; }
-
-inspect() {
-  [ -f "$ANSWERS" ] || { echo "there is no /home/learner/answers.txt yet: create it (as learner) with the three lines the task shows"; exit 1; }
-  # 1. the request id of the ERROR line of the shop's log
-  want=$(grep -E '^[^ ]+ ERROR ' /var/log/shop/app.log 2>/dev/null | grep -o 'req-[0-9a-f]*' | head -n 1)
-  [ -n "$want" ] || { echo "/var/log/shop/app.log has no ERROR line any more: run labctl reset to get the shop back"; exit 1; }
-  got=$(answer error_request)
-  if [ -z "$got" ]; then say "answers.txt has no line error_request=...: find the ERROR line in /var/log/shop/app.log (grep ERROR /var/log/shop/app.log)"
-  elif [ "$got" != "$want" ]; then
-    if grep -q "request_id=$got " /var/log/shop/app.log; then
-      say "error_request=$got is the request id of a line that is not the ERROR: grep ERROR /var/log/shop/app.log shows the one"
-    else
-      say "error_request=$got is not the request id of the ERROR line of /var/log/shop/app.log (copy it as req-... from that line)"
-    fi
-  fi
-  # 2. the port the inventory service listens on (the socket of a process running /opt/shop/server.py shop-inventory)
-  want=""
-  for pid in $(pgrep -f '/opt/shop/server.py shop-inventory'); do
-    p=$(ss -Hltnp | grep "pid=$pid," | awk '{print $4}' | sed 's/.*://' | head -n 1)
-    [ -n "$p" ] && want=$p
-  done
-  [ -n "$want" ] || { echo "the inventory service is not running: start it with sudo systemctl start shop-inventory"; exit 1; }
-  got=$(answer inventory_port)
-  if [ -z "$got" ]; then say "answers.txt has no line inventory_port=...: sudo ss -ltnp lists the listening ports and the programs behind them"
-  elif [ "$got" != "$want" ]; then
-    say "inventory_port=$got is not the port the inventory service listens on: sudo ss -ltnp shows each port's process id (pid=...); ps -p PID -o args shows which service that process is"
-  fi
-  # 3. the folder of /srv/data that takes the most disk space
-  want=$(du -s /srv/data/*/ 2>/dev/null | sort -n | tail -n 1 | awk '{print $2}' | xargs -r basename)
-  got=$(answer biggest_folder)
-  got=${got%/}; got=${got##*/}
-  if [ -z "$got" ]; then say "answers.txt has no line biggest_folder=...: du -sh /srv/data/* shows how much space each folder takes"
-  elif [ "$got" != "$want" ]; then
-    say "biggest_folder=$got is not the folder of /srv/data that takes the most disk space: compare them with du -sh /srv/data/* (ls only counts files)"
-  fi
-  finish "the three answers are right"
 }
 
 permissions() {
@@ -124,11 +83,10 @@ env_path() {
 }
 
 case "${1:-}" in
-  inspect) inspect ;;
   permissions) permissions ;;
   packages) packages ;;
   env-path) env_path ;;
-  *) echo "usage: linux101-check inspect|permissions|packages|env-path"; exit 2 ;;
+  *) echo "usage: linux101-check permissions|packages|env-path"; exit 2 ;;
 esac
 CHECKER
 chmod 755 /usr/local/bin/linux101-check
