@@ -53,7 +53,20 @@ def facts(path):
             data = f.read(200000)
     return {"owner": names.get(st.st_uid, str(st.st_uid)), "mode": st.st_mode & 0o7777,
             "regular": os.path.isfile(root + path), "content": base64.b64encode(data).decode()}
-out = {"spool": {}, "cron_d": {}, "etc": facts("/etc/crontab"), "home": homes.get(user)}
+out = {"spool": {}, "cron_d": {}, "etc": facts("/etc/crontab"), "home": homes.get(user), "pam_env": {}}
+# Debian's cron opens a PAM session (pam_env): the job also gets /etc/environment and the locale, below cron's own.
+for name in ("/etc/environment", "/etc/default/locale"):
+    try:
+        with open(root + name, encoding="utf-8", errors="replace") as f:
+            for line in f:
+                line = line.strip()
+                if line.startswith("export "):
+                    line = line[7:].strip()
+                key, sep, value = line.partition("=")
+                if sep and key and not key.startswith("#") and " " not in key:
+                    out["pam_env"][key] = value.strip().strip("\"'")
+    except OSError:
+        pass
 for folder, key in ((spool, "spool"), ("/etc/cron.d", "cron_d")):
     try:
         entries = sorted(os.listdir(root + folder))
@@ -205,11 +218,12 @@ class LinuxCronJob(Check):
         lines = [line for line in tail.splitlines() if line.strip()]
         return stamp.strip(), (lines[-1] if lines else "")
 
-    def _run_job(self, ctx: CheckContext, job: Job, home: str) -> tuple[int, str]:
+    def _run_job(self, ctx: CheckContext, job: Job, home: str, pam_env: dict) -> tuple[int, str]:
         """Runs the job's command now as cron would: as its user, from their home, with only cron's
         environment (SHELL=/bin/sh, PATH=/usr/bin:/bin, HOME, LOGNAME, and the crontab's settings above
-        it), its `%` input on stdin. Returns (exit code, what it printed)."""
-        env = {"SHELL": "/bin/sh", "PATH": "/usr/bin:/bin", "HOME": home, "LOGNAME": job.user}
+        it, over what PAM adds from /etc/environment), its `%` input on stdin. Returns (exit code, what it printed)."""
+        env = dict(pam_env)  # /etc/environment and the locale, as PAM gives them (cron's own settings win)
+        env.update({"SHELL": "/bin/sh", "PATH": "/usr/bin:/bin", "HOME": home, "LOGNAME": job.user})
         env.update(job.env)
         command, stdin = split_percent(job.command)
         runner = ('cd "$HOME" 2>/dev/null || cd /; '
@@ -269,7 +283,7 @@ class LinuxCronJob(Check):
         for job in timely[:MAX_JOBS]:
             before = self._file(ctx)
             started = time.time()
-            code, out = self._run_job(ctx, job, state["home"])
+            code, out = self._run_job(ctx, job, state["home"], state["pam_env"])
             after = self._file(ctx)
             where = f"{job.source}, line {job.line_no}"
             evidence = f"`{job.command}` ({where}), run as {job.user} with cron's environment"

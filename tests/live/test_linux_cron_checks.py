@@ -163,11 +163,16 @@ def test_cron_stopped_or_disabled_fails(fresh, check):
 
 def test_job_runs_with_crons_environment_and_input(fresh, check):
     out = "/home/cronny/env.txt"
-    install(fresh, 'MYVAR = "set above"\n* * * * * echo "$HOME $LOGNAME $SHELL $PATH $(pwd) $MYVAR $APP_ENV" > '
+    install(fresh, 'MYVAR = "set above"\n* * * * * echo "$HOME $LOGNAME $SHELL $PATH $(pwd) $MYVAR $APP_ENV $FROMPAM" > '
             + out + '; cat >> ' + out + ' %first line%second')
     fresh("echo 'export APP_ENV=from-login' >> /home/cronny/.profile")
-    ok(check(writes=out, timestamp=False))
-    assert fresh(f"cat {out}") == ("/home/cronny cronny /bin/sh /usr/bin:/bin /home/cronny set above \n"
+    # Debian's cron adds /etc/environment through PAM, under its own PATH and HOME (seen with the real daemon).
+    fresh("cp /etc/environment /tmp/environment.saved; printf 'FROMPAM=yes\\nPATH=/nope\\nHOME=/nope\\n' >> /etc/environment")
+    try:
+        ok(check(writes=out, timestamp=False))
+    finally:
+        fresh("cp /tmp/environment.saved /etc/environment")
+    assert fresh(f"cat {out}") == ("/home/cronny cronny /bin/sh /usr/bin:/bin /home/cronny set above  yes\n"
                                    "first line\nsecond\n")
 
 
