@@ -23,23 +23,25 @@ def box(engine, tmp_path_factory):
     manager = make_manager(tmp_path_factory.mktemp("answers-home"))
     name = new_instance_name("answers")
     manager.start(LAB, name=name, workspace=tmp_path_factory.mktemp("answers-ws"), ephemeral=True)
-    context = manager.context(manager.view(name))
-    code, out = context.exec(SERVICE, ["bash", "-c", """
-        set -e
-        mkdir -p /var/log/t /srv/t/small /srv/t/many /srv/t/big
-        printf 'a INFO id=r1\\nb WARN id=r2\\nc ERROR id=r3\\nd INFO id=r4\\n' > /var/log/t/app.log
-        head -c 3M /dev/urandom > /srv/t/big/f
-        for i in $(seq 1 40); do echo $i > /srv/t/many/$i; done
-        mkdir -p /tmp/inventory /tmp/cache
-        (setsid python3 -m http.server 23456 --bind 127.0.0.1 --directory /tmp/inventory >/dev/null 2>&1 &)
-        (setsid python3 -m http.server 23457 --bind 127.0.0.1 --directory /tmp/cache >/dev/null 2>&1 &)
-        for i in $(seq 50); do ss -Hltn | grep -q :23457 && ss -Hltn | grep -q :23456 && exit 0; sleep 0.1; done
-        exit 1
-    """], None)
-    assert code == 0, out
-    yield manager, name, context
-    context.close()
-    manager.destroy(name)
+    try:
+        context = manager.context(manager.view(name))
+        code, out = context.exec(SERVICE, ["bash", "-c", """
+            set -e
+            mkdir -p /var/log/t /srv/t/small /srv/t/many /srv/t/big
+            printf 'a INFO id=r1\\nb WARN id=r2\\nc ERROR id=r3\\nd INFO id=r4\\n' > /var/log/t/app.log
+            head -c 3M /dev/urandom > /srv/t/big/f
+            for i in $(seq 1 40); do echo $i > /srv/t/many/$i; done
+            mkdir -p /tmp/inventory /tmp/cache
+            (setsid python3 -m http.server 23456 --bind 127.0.0.1 --directory /tmp/inventory >/dev/null 2>&1 &)
+            (setsid python3 -m http.server 23457 --bind 127.0.0.1 --directory /tmp/cache >/dev/null 2>&1 &)
+            for i in $(seq 50); do ss -Hltn | grep -q :23457 && ss -Hltn | grep -q :23456 && exit 0; sleep 0.1; done
+            exit 1
+        """], None)
+        assert code == 0, out
+        yield manager, name, context
+        context.close()
+    finally:
+        manager.destroy(name)
 
 
 def answer(box, text: str, **changes):
