@@ -10,21 +10,16 @@ import docker
 import pytest
 
 from labctl.core import naming
-from tests.conftest import make_manager, new_instance_name
+from tests.live.box import SERVICE, running_box
 
 pytestmark = pytest.mark.live
-SERVICE = "linuxbox"
-LAB = "linuxbox-only"
 DOC = "/usr/share/doc/labctl-box/services.txt"
 
 
 @pytest.fixture(scope="module")
 def box(engine, tmp_path_factory):
-    manager = make_manager(tmp_path_factory.mktemp("svc-home"))
-    name = new_instance_name("svc")
-    manager.start(LAB, name=name, workspace=tmp_path_factory.mktemp("svc-ws"), ephemeral=True)
-    yield manager, name
-    manager.destroy(name)
+    with running_box(tmp_path_factory, "svc") as found:
+        yield found
 
 
 @pytest.fixture

@@ -6,28 +6,21 @@ import uuid
 import pydantic
 import pytest
 
-from tests.conftest import TEST_LABS, make_manager, new_instance_name
+from tests.live.box import SERVICE, box_context, check_runner, no, ok, running_box
 
 pytestmark = pytest.mark.live
-SERVICE = "linuxbox"
-LAB = "linuxbox-only"
 
 
 @pytest.fixture(scope="module")
 def box(engine, tmp_path_factory):
-    manager = make_manager(tmp_path_factory.mktemp("git-home"))
-    name = new_instance_name("git")
-    manager.start(LAB, name=name, workspace=tmp_path_factory.mktemp("git-ws"), ephemeral=True)
-    yield manager, name
-    manager.destroy(name)
+    with running_box(tmp_path_factory, "git") as found:
+        yield found
 
 
 @pytest.fixture
 def ctx(box):
-    manager, name = box
-    context = manager.context(manager.view(name))
-    yield context
-    context.close()
+    with box_context(box) as context:
+        yield context
 
 
 @pytest.fixture
@@ -56,28 +49,7 @@ def repo(ctx):
 
 @pytest.fixture
 def run_check(ctx):
-    from labctl.check_engine import registry
-    from labctl.check_engine.runner import run_check as run_one
-    from labctl.core.model import CheckSpec, Task
-
-    def run(entry: dict):
-        params = dict(entry)
-        cls = registry.get(params.pop("type"))
-        params.setdefault("service", SERVICE)
-        check = cls.model_validate(params)
-        task = Task("t", "t", TEST_LABS / LAB, ("h",), (), (), ())
-        return run_one(task, CheckSpec(cls.type_name, check, 0), ctx)
-
-    return run
-
-
-def ok(result) -> None:
-    assert result.status.value == "passed", result.message
-
-
-def no(result, message: str) -> None:
-    assert result.status.value == "failed", result.message
-    assert message in result.message, result.message
+    return check_runner(ctx)
 
 
 WELCOME = 'GREETING = "Welcome"'

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import TEST_LABS, make_manager, new_instance_name
+from tests.live.box import SERVICE, box_context, check_runner, running_box
 
 pytestmark = pytest.mark.live
-SERVICE = "linuxbox"
-LAB = "linuxbox-only"
 ANSWERS = {
     "request": {"from_file": "/var/log/t/app.log", "pattern": r"^\S+ ERROR id=(\S+)", "near_pattern": r"id=(\S+)",
                 "missing": "grep the log", "wrong": "is not the ERROR's id", "near": "is another line's id"},
@@ -20,11 +18,7 @@ ANSWERS = {
 
 @pytest.fixture(scope="module")
 def box(engine, tmp_path_factory):
-    manager = make_manager(tmp_path_factory.mktemp("answers-home"))
-    name = new_instance_name("answers")
-    manager.start(LAB, name=name, workspace=tmp_path_factory.mktemp("answers-ws"), ephemeral=True)
-    try:
-        context = manager.context(manager.view(name))
+    with running_box(tmp_path_factory, "answers") as (manager, name), box_context((manager, name)) as context:
         code, out = context.exec(SERVICE, ["bash", "-c", """
             set -e
             mkdir -p /var/log/t /srv/t/small /srv/t/many /srv/t/big
@@ -39,23 +33,14 @@ def box(engine, tmp_path_factory):
         """], None)
         assert code == 0, out
         yield manager, name, context
-        context.close()
-    finally:
-        manager.destroy(name)
 
 
 def answer(box, text: str, **changes):
-    from labctl.check_engine import registry
-    from labctl.check_engine.runner import run_check
-    from labctl.core.model import CheckSpec, Task
-
     _, _, ctx = box
     code, out = ctx.exec(SERVICE, ["bash", "-c", 'printf "%s" "$1" > /home/learner/answers.txt', "x", text], "learner")
     assert code == 0, out
-    cls = registry.get("linux.answers")
     answers = {key: dict(value, **changes.get(key, {})) for key, value in ANSWERS.items()}
-    spec = cls.model_validate({"service": SERVICE, "file": "/home/learner/answers.txt", "answers": answers})
-    return run_check(Task("t", "t", TEST_LABS / LAB, ("h",), (), (), ()), CheckSpec(cls.type_name, spec, 0), ctx)
+    return check_runner(ctx)({"type": "linux.answers", "file": "/home/learner/answers.txt", "answers": answers})
 
 
 def test_right_answers_in_any_spelling_pass(box):
@@ -79,13 +64,7 @@ def test_wrong_near_and_missing_answers_are_each_said(box):
 def test_no_answers_file_and_a_stopped_process_fail(box):
     _, _, ctx = box
     ctx.exec(SERVICE, ["rm", "-f", "/home/learner/answers.txt"], None)
-    from labctl.check_engine import registry
-    from labctl.check_engine.runner import run_check
-    from labctl.core.model import CheckSpec, Task
-
-    cls = registry.get("linux.answers")
-    spec = cls.model_validate({"service": SERVICE, "file": "/home/learner/answers.txt", "answers": ANSWERS})
-    result = run_check(Task("t", "t", TEST_LABS / LAB, ("h",), (), (), ()), CheckSpec(cls.type_name, spec, 0), ctx)
+    result = check_runner(ctx)({"type": "linux.answers", "file": "/home/learner/answers.txt", "answers": ANSWERS})
     assert result.status.value == "failed" and "there is no /home/learner/answers.txt yet" in result.message
     result = answer(box, "request=r3\nport=23456\nbiggest=big\n", port={"port_of": "no-such-process"})
     assert result.status.value == "failed" and "no process the answer port asks about listens now" in result.message

@@ -10,71 +10,37 @@ import time
 import pytest
 from click.testing import CliRunner
 
-from tests.conftest import TEST_LABS, make_manager, new_instance_name
+from tests.conftest import TEST_LABS
+from tests.live.box import LAB, SERVICE, box_context, check_runner, no, ok, running_box, shell
 
 pytestmark = pytest.mark.live
-SERVICE = "linuxbox"
-LAB = "linuxbox-only"
 
 
 @pytest.fixture(scope="module")
 def box(engine, tmp_path_factory):
     """(manager, instance name) of a running linuxbox-only instance for the whole module."""
-    manager = make_manager(tmp_path_factory.mktemp("linuxbox-home"))
-    name = new_instance_name("linux")
     started = time.monotonic()
-    report = manager.start(LAB, name=name, workspace=tmp_path_factory.mktemp("linuxbox-ws"), ephemeral=True)
-    print(f"linuxbox start-to-ready (with build if needed): {time.monotonic() - started:.1f}s")
-    assert report.seeded
-    yield manager, name
-    manager.destroy(name)
+    with running_box(tmp_path_factory, "linux") as (manager, name):
+        print(f"linuxbox start-to-ready (with build if needed): {time.monotonic() - started:.1f}s")
+        yield manager, name
 
 
 @pytest.fixture
 def ctx(box):
-    manager, name = box
-    context = manager.context(manager.view(name))
-    yield context
-    context.close()
+    with box_context(box) as context:
+        yield context
 
 
 @pytest.fixture
 def sh(ctx):
-    """Run a bash command line in the box (as root unless told): sh("...") -> output; asserts it succeeded."""
-    def run(command: str, user: str | None = None, ok: bool = True) -> str:
-        code, out = ctx.exec(SERVICE, ["bash", "-c", f"cd ~ && {command}"], user)
-        if ok:
-            assert code == 0, f"{command!r} exited {code}: {out}"
-        return out
-    return run
+    """Run a bash command line in the box, from root's home (as root unless told): sh("...") -> output."""
+    run = shell(ctx)
+    return lambda command, user=None, ok=True: run(f"cd ~ && {command}", user, ok)
 
 
 @pytest.fixture
 def run_check(ctx, box):
-    """Validate a check from its lab.yaml form and run it: run_check({"type": ..., ...}) -> CheckResult."""
-    from labctl.check_engine import registry
-    from labctl.check_engine.runner import run_check as run_one
-    from labctl.core.model import CheckSpec, Task
-
-    def run(entry: dict):
-        params = dict(entry)
-        cls = registry.get(params.pop("type"))
-        assert cls is not None, entry
-        params.setdefault("service", SERVICE)
-        check = cls.model_validate(params)
-        task = Task("t", "t", TEST_LABS / LAB, ("h",), (), (), ())
-        return run_one(task, CheckSpec(cls.type_name, check, 0), ctx)
-
-    return run
-
-
-def ok(result) -> None:
-    assert result.status.value == "passed", result.message
-
-
-def no(result, message: str) -> None:
-    assert result.status.value == "failed", result.message
-    assert message in result.message
+    return check_runner(ctx)
 
 
 # ---- keys, seed, run steps ----------------------------------------------------------------------

@@ -6,38 +6,27 @@ import time
 
 import pytest
 
-from tests.conftest import TEST_LABS, make_manager, new_instance_name
+from tests.live.box import box_context, check_runner, ok, running_box, shell
 
 pytestmark = pytest.mark.live
-SERVICE = "linuxbox"
-LAB = "linuxbox-only"
 LOG = "/home/cronny/heartbeat.log"
 
 
 @pytest.fixture(scope="module")
 def box(engine, tmp_path_factory):
-    manager = make_manager(tmp_path_factory.mktemp("cron-home"))
-    name = new_instance_name("cron")
-    manager.start(LAB, name=name, workspace=tmp_path_factory.mktemp("cron-ws"), ephemeral=True)
-    yield manager, name
-    manager.destroy(name)
+    with running_box(tmp_path_factory, "cron") as found:
+        yield found
 
 
 @pytest.fixture
 def ctx(box):
-    manager, name = box
-    context = manager.context(manager.view(name))
-    yield context
-    context.close()
+    with box_context(box) as context:
+        yield context
 
 
 @pytest.fixture
 def sh(ctx):
-    def run(command: str, user: str | None = None) -> str:
-        code, out = ctx.exec(SERVICE, ["bash", "-c", command], user)
-        assert code == 0, f"{command!r} exited {code}: {out}"
-        return out
-    return run
+    return shell(ctx)
 
 
 @pytest.fixture
@@ -64,19 +53,8 @@ def _q(text: str) -> str:
 
 @pytest.fixture
 def check(ctx):
-    from labctl.check_engine import registry
-    from labctl.check_engine.runner import run_check
-    from labctl.core.model import CheckSpec, Task
-
-    def run(**params):
-        cls = registry.get("linux.cron_job")
-        spec = cls.model_validate({"service": SERVICE, "user": "cronny", "writes": LOG, **params})
-        return run_check(Task("t", "t", TEST_LABS / LAB, ("h",), (), (), ()), CheckSpec(cls.type_name, spec, 0), ctx)
-    return run
-
-
-def ok(result) -> None:
-    assert result.status.value == "passed", result.message
+    run = check_runner(ctx, type="linux.cron_job", user="cronny", writes=LOG)
+    return lambda **params: run(params)
 
 
 def no(result, *words: str) -> None:

@@ -3,44 +3,29 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import TEST_LABS, make_manager, new_instance_name
+from tests.live.box import box_context, check_runner, running_box, shell
 
 pytestmark = pytest.mark.live
-SERVICE = "linuxbox"
-LAB = "linuxbox-only"
 
 
 @pytest.fixture(scope="module")
 def box(engine, tmp_path_factory):
-    manager = make_manager(tmp_path_factory.mktemp("pkg-home"))
-    name = new_instance_name("pkg")
-    manager.start(LAB, name=name, workspace=tmp_path_factory.mktemp("pkg-ws"), ephemeral=True)
-    yield manager, name
-    manager.destroy(name)
+    with running_box(tmp_path_factory, "pkg") as found:
+        yield found
 
 
 @pytest.fixture
 def ctx(box):
-    manager, name = box
-    context = manager.context(manager.view(name))
-    yield context
-    context.close()
+    with box_context(box) as context:
+        yield context
 
 
 def sh(ctx, command: str) -> str:
-    code, out = ctx.exec(SERVICE, ["bash", "-c", command], None)
-    assert code == 0, f"{command!r} exited {code}: {out}"
-    return out
+    return shell(ctx)(command)
 
 
 def check(ctx, **params):
-    from labctl.check_engine import registry
-    from labctl.check_engine.runner import run_check
-    from labctl.core.model import CheckSpec, Task
-
-    cls = registry.get("linux.package")
-    spec = cls.model_validate({"service": SERVICE, **params})
-    return run_check(Task("t", "t", TEST_LABS / LAB, ("h",), (), (), ()), CheckSpec(cls.type_name, spec, 0), ctx)
+    return check_runner(ctx, type="linux.package")(params)
 
 
 def test_package_states(ctx):

@@ -7,66 +7,39 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import TEST_LABS, make_manager, new_instance_name
+from tests.live.box import SERVICE, box_context, check_runner, no, ok, running_box, shell
 
 pytestmark = pytest.mark.live
-SERVICE = "linuxbox"
-LAB = "linuxbox-only"
 DEPLOY = Path(__file__).resolve().parents[2] / "labs" / "deploy-101"
 
 
 @pytest.fixture(scope="module")
 def box(engine, tmp_path_factory):
     """(manager, instance name) of a linuxbox-only instance running deploy-101's reference up to its HTTPS task."""
-    manager = make_manager(tmp_path_factory.mktemp("site-home"))
-    name = new_instance_name("site")
-    manager.start(LAB, name=name, workspace=tmp_path_factory.mktemp("site-ws"), ephemeral=True)
-    try:
-        ctx = manager.context(manager.view(name))
+    with running_box(tmp_path_factory, "site") as (manager, name), box_context((manager, name)) as ctx:
         https = ctx.service(SERVICE).ports[443]
         for script in ["seed/01-hello-app.sh", "solution/01-user-and-code.sh", "solution/02-env-file.sh",
                        "solution/03-service.sh", "solution/04-nginx-proxy.sh", "solution/05-https.sh"]:
             code, out = ctx.exec(SERVICE, ["bash", "-c", f"export LABCTL_PORT_443={https}\n"
                                            + (DEPLOY / script).read_text()], None)
             assert code == 0, f"{script}: {out}"
-        ctx.close()
         yield manager, name
-    finally:
-        manager.destroy(name)
 
 
 @pytest.fixture
 def ctx(box):
-    manager, name = box
-    context = manager.context(manager.view(name))
-    context.timeout = 30
-    yield context
-    context.close()
+    with box_context(box, timeout=30) as context:
+        yield context
 
 
 @pytest.fixture
 def sh(ctx):
-    def run(command: str) -> str:
-        code, out = ctx.exec(SERVICE, ["bash", "-c", command], None)
-        assert code == 0, f"{command!r} exited {code}: {out}"
-        return out
-    return run
+    return shell(ctx)
 
 
 @pytest.fixture
 def run_check(ctx):
-    from labctl.check_engine import registry
-    from labctl.check_engine.runner import run_check as run_one
-    from labctl.core.model import CheckSpec, Task
-
-    def run(entry: dict):
-        params = dict(entry)
-        cls = registry.get(params.pop("type"))
-        assert cls is not None, entry
-        params.setdefault("service", SERVICE)
-        check = cls.model_validate(params)
-        return run_one(Task("t", "t", TEST_LABS / LAB, ("h",), (), (), ()), CheckSpec(cls.type_name, check, 0), ctx)
-    return run
+    return check_runner(ctx)
 
 
 @pytest.fixture
@@ -80,15 +53,6 @@ def site(sh):
     yield put
     sh("cp /root/hello-app.site /etc/nginx/sites-available/hello-app && systemctl reload nginx")
     time.sleep(0.5)
-
-
-def ok(result) -> None:
-    assert result.status.value == "passed", result.message
-
-
-def no(result, message: str) -> None:
-    assert result.status.value == "failed", result.message
-    assert message in result.message, result.message
 
 
 HTTPS_BLOCK = """server {
