@@ -14,7 +14,9 @@ from labctl.check_engine.base import Check
 from labctl.check_engine.context import CheckContext
 from labctl.core.errors import CheckError
 
-from ..linux.common import run_in_box, shortened
+from labctl.core.access import PathFacts
+
+from ..linux.common import path_facts, run_in_box, shortened
 
 PROBE_TEST = "tests/test_labctl_probe_{tag}.py"
 PROBE_TEST_TEXT = '''import unittest
@@ -145,41 +147,12 @@ class Stream:
             self._stop.wait(max(0.0, pause - (time.monotonic() - began)))
 
 
-# ---- files, from outside the box where labctl can -----------------------------------------------
+# ---- files, from outside the box -----------------------------------------------
 
-@dataclass(frozen=True)
-class Facts:
-    kind: str  # "file", "directory", "symlink", "other"
-    target: str | None = None  # a symlink's target, as written
-    content: bytes | None = None  # a regular file's content
-
-
-def facts(ctx: CheckContext, check: Check, path: str) -> Facts | None:
-    """What is at `path` in the box (None: nothing). Read through the engine when labctl's linux family can
-    (linux.common.path_facts), else with a command in the box as root."""
-    try:
-        from ..linux.common import path_facts  # type: ignore[attr-defined]
-    except ImportError:
-        path_facts = None
-    if path_facts is not None:
-        found = path_facts(ctx, check, path)
-        if found is None:
-            return None
-        return Facts(found.kind, getattr(found, "target", None), getattr(found, "content", None))
-    script = ('p=$1; if [ -L "$p" ]; then printf "symlink\\n"; readlink -- "$p"; '
-              'elif [ -d "$p" ]; then printf "directory\\n"; elif [ -f "$p" ]; then printf "file\\n"; head -c 1048576 -- "$p"; '
-              'elif [ -e "$p" ]; then printf "other\\n"; else printf "none\\n"; fi')
-    code, out = run_in_box(ctx, check, ["bash", "-c", script, "labctl", path])
-    if code != 0:
-        raise CheckError(f"cannot look at {path} in the box: {shortened(out)}")
-    kind, _, rest = out.partition("\n")
-    if kind == "none":
-        return None
-    if kind == "symlink":
-        return Facts("symlink", target=rest.strip())
-    if kind == "file":
-        return Facts("file", content=rest.encode())
-    return Facts(kind)
+def facts(ctx: CheckContext, check: Check, path: str) -> PathFacts | None:
+    """What is at `path` in the box, as the engine sees it (a learner's replaced `stat` or `readlink` cannot
+    lie): a symlink as a symlink (not followed), a small file with its content; None when nothing is there."""
+    return path_facts(ctx, check, path, content=True, follow=False)
 
 
 def link_target(link: str, target: str) -> str:
