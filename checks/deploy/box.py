@@ -172,7 +172,7 @@ def version_in(ctx: CheckContext, check: Check, release: str, file: str) -> str 
 
 PUSH_SCRIPT = r'''
 set -u
-repo=$1 branch=$2 file=$3 marker=$4 test_path=$5 test_text=$6
+repo=$1 branch=$2 file=$3 marker=$4 test_path=$5 test_text=$6 to=$7
 work=$(mktemp -d /tmp/labctl-push-XXXXXX)
 trap 'rm -rf "$work"' EXIT
 export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null GIT_TERMINAL_PROMPT=0
@@ -183,7 +183,7 @@ printf '%s\n' "$marker" > "$file"
 if [ -n "$test_path" ]; then printf '%s' "$test_text" > "$test_path"; fi
 git add -A
 git -c user.name="labctl check" -c user.email=check@labctl.invalid commit -q -m "Release $marker" || exit 4
-git push origin "HEAD:$branch" 2>&1
+git push origin "HEAD:refs/heads/$to" 2>&1
 '''
 
 
@@ -194,14 +194,15 @@ class Pushed:
 
 
 def push(ctx: CheckContext, check: Check, *, repo: str, branch: str, file: str, marker: str, user: str,
-         failing_test: bool = False) -> Pushed:
+         failing_test: bool = False, to: str | None = None) -> Pushed:
     """Commit `file` = marker (and a failing test, when asked) in a fresh clone of `repo` on `branch`, and
-    push it as `user`. A probe test an earlier push left in the branch is removed in the same commit."""
+    push it as `user` to `branch` (or to the branch `to`). A probe test an earlier push left in the branch is
+    removed in the same commit."""
     tag = marker.removeprefix("labctl-")
     test_path = PROBE_TEST.format(tag=tag) if failing_test else ""
     test_text = PROBE_TEST_TEXT.format(tag=tag) if failing_test else ""
     code, out = run_in_box(ctx, check, ["bash", "-c", PUSH_SCRIPT, "labctl", repo, branch, file, marker,
-                                        test_path, test_text], user)
+                                        test_path, test_text, to or branch], user)
     if code == 3 or "LABCTL-CLONE-FAILED" in out:
         raise CheckError(f"cannot clone {repo} (branch {branch}) as {user}: {shortened(out)}")
     if code == 4:

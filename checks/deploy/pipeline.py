@@ -119,6 +119,7 @@ class DeployCheck(Check):
 @register("deploy.push", service_kind="linuxbox")
 class DeployPush(DeployCheck):
     pushes: int = Field(1, ge=1, le=3, description="How many pushes in a row (two show a release folder reused).")
+    other_branch: bool = Field(True, description="First push a branch other than `branch`: it must not be deployed.")
     zero_downtime: bool = Field(False, description="Stream requests to the site during each push (at most 400 in "
                                                    "20 s, 4 at a time): none may fail.")
 
@@ -128,7 +129,31 @@ class DeployPush(DeployCheck):
     def describe(self) -> str:
         return f"a push to {self.branch} is deployed" + (" with no failed request" if self.zero_downtime else "")
 
+    def _other_branch(self, ctx: CheckContext) -> Outcome | None:
+        """A push to another branch must not be deployed (its hook runs as soon as the push returns)."""
+        before, problem = self._current(ctx)
+        if problem:
+            return failed(problem, expected="a symlink", found=None)
+        marker = new_marker()
+        other = f"labctl-probe-{marker.removeprefix('labctl-')}"
+        try:
+            pushed = push(ctx, self, repo=self.repo, branch=self.branch, file=self.file, marker=marker,
+                          user=self.user, to=other)
+            after, _ = self._current(ctx)
+        finally:
+            run_in_box(ctx, self, ["git", f"--git-dir={self.repo}", "branch", "-D", other], self.user)
+        if pushed.ok and after != before:
+            return failed(f"a push to the branch {other} (not {self.branch}) was deployed: {self.current} now points "
+                          f"to {after}. Only {self.branch} deploys: skip other refs in the hook with "
+                          f"`[ \"$ref\" = refs/heads/{self.branch} ] || continue`", expected=before, found=after,
+                          evidence=f"git push origin HEAD:{other}")
+        return None
+
     def run(self, ctx: CheckContext) -> Outcome:
+        if self.other_branch:
+            problem = self._other_branch(ctx)
+            if problem:
+                return problem
         releases = []
         for number in range(self.pushes):
             done = self._deploy(ctx, stream=self.zero_downtime)
@@ -197,6 +222,8 @@ class DeployGate(DeployCheck):
 @register("deploy.rollback", service_kind="linuxbox")
 class DeployRollback(DeployCheck):
     command: str = Field("sudo rollback", min_length=1, description="The rollback command, run by `user` in bash.")
+    after_failed_push: bool = Field(True, description="Push a commit with a failing test between the two good "
+                                                      "ones: the rollback must go back to the last good release.")
 
     def describe(self) -> str:
         return f"`{self.command}` brings the previous release back"
@@ -206,6 +233,11 @@ class DeployRollback(DeployCheck):
         if isinstance(first, Outcome):
             return failed("a push was not deployed (do the earlier tasks first): " + first.message,
                           expected=first.expected, found=first.found, evidence=first.evidence)
+        bad = new_marker()
+        if self.after_failed_push:
+            # a commit whose test fails between the two: the rollback must skip it (it never ran)
+            push(ctx, self, repo=self.repo, branch=self.branch, file=self.file, marker=bad, user=self.user,
+                 failing_test=True)
         second = self._deploy(ctx)
         if isinstance(second, Outcome):
             return failed("a second push was not deployed: " + second.message,
@@ -221,6 +253,9 @@ class DeployRollback(DeployCheck):
         served, last = poll(host, port, self.path, old_marker, self.wait)
         if not served:
             now = "still serves the release it should leave" if last.body == new_marker_ else (
+                "serves a release whose tests failed (it never ran: skip it, or do not keep failed releases)"
+                if last.body == bad else "serves an older release, not the one just before"
+                if last.status == 200 and last.body.startswith("labctl-") else
                 f"answers {last.body[:60]!r}" if last.status == 200 else last.said())
             return failed(f"after `{self.command}`, the site {now}; expected the previous release. Switch "
                           f"{self.current} back, then restart or reload the app", expected="the previous release",

@@ -35,10 +35,10 @@ mkdir tests
 cat > app.py <<'EOF'
 """The shop's web app: / greets, /version says which release runs, /health answers ok.
 
-Started by app.service as `python3 /srv/app/current/app.py` (listens on 127.0.0.1:$PORT). It reads its
+Started by app.service as `python3 app.py` in /srv/app/current (listens on 127.0.0.1:$PORT). It reads its
 VERSION once, when it starts: a new release is served only once the app is restarted or reloaded.
 `systemctl reload app` (SIGHUP) is a graceful reload: the app keeps its listening socket and starts the
-release `current` points to in the same process, so no request is refused meanwhile.
+release $APP_ROOT (/srv/app/current) points to then, in the same process, so no request is refused meanwhile.
 """
 import os
 import signal
@@ -51,7 +51,6 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 VERSION = (HERE / "VERSION").read_text().strip()
 PORT = int(os.environ.get("PORT", "8001"))
-START = os.path.abspath(sys.argv[0])  # /srv/app/current/app.py: through the link, whatever it points to then
 
 
 def greeting():
@@ -97,7 +96,8 @@ def main():
     print(f"release {VERSION}: reloading", flush=True)
     os.set_inheritable(sock.fileno(), True)
     os.environ["APP_LISTEN_FD"] = str(sock.fileno())
-    os.execv(sys.executable, [sys.executable, START])
+    os.chdir(os.environ.get("APP_ROOT") or HERE)  # through the link: the release it points to now
+    os.execv(sys.executable, [sys.executable, "app.py"])
 
 
 if __name__ == "__main__":
@@ -164,7 +164,8 @@ User=app
 Group=app
 WorkingDirectory=/srv/app/current
 Environment=PORT=8001
-ExecStart=/usr/bin/python3 /srv/app/current/app.py
+Environment=APP_ROOT=/srv/app/current
+ExecStart=/usr/bin/python3 app.py
 ExecReload=/bin/kill -HUP $MAINPID
 Restart=on-failure
 RestartSec=1
