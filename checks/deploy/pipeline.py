@@ -53,6 +53,7 @@ class DeployCheck(Check):
     def _deploy(self, ctx: CheckContext, *, stream: bool = False) -> tuple[str, str, str] | Outcome:
         """Push a new marker and wait until it is served from a new release: (marker, release, previous
         release), or the failure."""
+        ctx.memo.pop(MEMO, None)  # what an earlier check of this run deployed is not what runs now
         before, problem = self._current(ctx)
         if problem:
             return failed(problem, expected="a symlink", found=None)
@@ -84,6 +85,8 @@ class DeployCheck(Check):
                           f"(`chmod +x`)? Does it restart the app? " + (f"The hooks said: {said}" if said else
                                                                        "The push printed nothing from a hook."),
                           expected="the new release served", found=last.body[:200] or last.said(), evidence=evidence)
+        if runner:
+            ctx.memo["deploy.requests"] = ctx.memo.get("deploy.requests", 0) + runner.sent
         if runner and runner.failures:
             at, first = runner.first or (0.0, last)
             return failed(f"{runner.failures} of {runner.sent} requests failed while the push deployed (the first "
@@ -155,6 +158,7 @@ class DeployPush(DeployCheck):
             if problem:
                 return problem
         releases = []
+        ctx.memo["deploy.requests"] = 0
         for number in range(self.pushes):
             done = self._deploy(ctx, stream=self.zero_downtime)
             if isinstance(done, Outcome):
@@ -164,8 +168,10 @@ class DeployPush(DeployCheck):
                 return done
             releases.append(done[1])
         pushes = "a push" if self.pushes == 1 else f"{self.pushes} pushes"
-        return passed(f"{pushes} to {self.branch} served from new release folders ({', '.join(releases)})"
-                      + (", and no request failed while they deployed" if self.zero_downtime else ""))
+        folders = "a new release folder" if self.pushes == 1 else "new release folders"
+        return passed(f"{pushes} to {self.branch} served from {folders} ({', '.join(releases)})"
+                      + (f", and none of {ctx.memo['deploy.requests']} requests sent meanwhile failed"
+                         if self.zero_downtime else ""))
 
 
 # ---- deploy.gate --------------------------------------------------------------------------------
@@ -178,6 +184,7 @@ class DeployGate(DeployCheck):
         return "a push with a failing test is not deployed"
 
     def run(self, ctx: CheckContext) -> Outcome:
+        ctx.memo.pop(MEMO, None)
         before, problem = self._current(ctx)
         if problem:
             return failed(problem, expected="a symlink", found=None)
@@ -229,6 +236,7 @@ class DeployRollback(DeployCheck):
         return f"`{self.command}` brings the previous release back"
 
     def run(self, ctx: CheckContext) -> Outcome:
+        ctx.memo.pop(MEMO, None)
         first = self._deploy(ctx)
         if isinstance(first, Outcome):
             return failed("a push was not deployed (do the earlier tasks first): " + first.message,

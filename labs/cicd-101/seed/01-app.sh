@@ -135,6 +135,7 @@ if __name__ == "__main__":
     unittest.main()
 EOF
 
+printf '__pycache__/\n*.pyc\n' > .gitignore
 cat > README.md <<'EOF'
 # The shop app
 
