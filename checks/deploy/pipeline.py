@@ -46,6 +46,26 @@ class DeployCheck(Check):
             return None, f"{self.current} points to {target}; expected a release folder right inside {self.releases}/"
         return target, None
 
+    def _other_branch(self, ctx: CheckContext) -> Outcome | None:
+        """A push to another branch must not be deployed (its hook runs as soon as the push returns)."""
+        before, problem = self._current(ctx)
+        if problem:
+            return failed(problem, expected="a symlink", found=None)
+        marker = new_marker()
+        other = f"labctl-probe-{marker.removeprefix('labctl-')}"
+        try:
+            pushed = push(ctx, self, repo=self.repo, branch=self.branch, file=self.file, marker=marker,
+                          user=self.user, to=other)
+            after, _ = self._current(ctx)
+        finally:
+            run_in_box(ctx, self, ["git", f"--git-dir={self.repo}", "branch", "-D", other], self.user)
+        if pushed.ok and after != before:
+            return failed(f"a push to the branch {other} (not {self.branch}) was deployed: {self.current} now points "
+                          f"to {after}. Only {self.branch} deploys: skip other refs in the hook with "
+                          f"`[ \"$ref\" = refs/heads/{self.branch} ] || continue`", expected=before, found=after,
+                          evidence=f"git push origin HEAD:{other}")
+        return None
+
     def _served(self, ctx: CheckContext) -> tuple[str, int, Answer]:
         host, port = site(ctx, self)
         return host, port, get(host, port, self.path)
@@ -132,26 +152,6 @@ class DeployPush(DeployCheck):
     def describe(self) -> str:
         return f"a push to {self.branch} is deployed" + (" with no failed request" if self.zero_downtime else "")
 
-    def _other_branch(self, ctx: CheckContext) -> Outcome | None:
-        """A push to another branch must not be deployed (its hook runs as soon as the push returns)."""
-        before, problem = self._current(ctx)
-        if problem:
-            return failed(problem, expected="a symlink", found=None)
-        marker = new_marker()
-        other = f"labctl-probe-{marker.removeprefix('labctl-')}"
-        try:
-            pushed = push(ctx, self, repo=self.repo, branch=self.branch, file=self.file, marker=marker,
-                          user=self.user, to=other)
-            after, _ = self._current(ctx)
-        finally:
-            run_in_box(ctx, self, ["git", f"--git-dir={self.repo}", "branch", "-D", other], self.user)
-        if pushed.ok and after != before:
-            return failed(f"a push to the branch {other} (not {self.branch}) was deployed: {self.current} now points "
-                          f"to {after}. Only {self.branch} deploys: skip other refs in the hook with "
-                          f"`[ \"$ref\" = refs/heads/{self.branch} ] || continue`", expected=before, found=after,
-                          evidence=f"git push origin HEAD:{other}")
-        return None
-
     def run(self, ctx: CheckContext) -> Outcome:
         if self.other_branch:
             problem = self._other_branch(ctx)
@@ -185,6 +185,9 @@ class DeployGate(DeployCheck):
 
     def run(self, ctx: CheckContext) -> Outcome:
         ctx.memo.pop(MEMO, None)
+        problem_ = self._other_branch(ctx)
+        if problem_:
+            return problem_
         before, problem = self._current(ctx)
         if problem:
             return failed(problem, expected="a symlink", found=None)
@@ -229,6 +232,8 @@ class DeployGate(DeployCheck):
 @register("deploy.rollback", service_kind="linuxbox")
 class DeployRollback(DeployCheck):
     command: str = Field("sudo rollback", min_length=1, description="The rollback command, run by `user` in bash.")
+    script: str | None = Field("/usr/local/bin/rollback", pattern=r"^/",
+                               description="The rollback script: owned by root and writable by nobody else (sudo runs it).")
     after_failed_push: bool = Field(True, description="Push a commit with a failing test between the two good "
                                                       "ones: the rollback must go back to the last good release.")
 
@@ -277,6 +282,14 @@ class DeployRollback(DeployCheck):
         if kept is None or kept.kind != "directory" or version_in(ctx, self, new_release, self.file) != new_marker_:
             return failed(f"the rollback lost the release it left ({new_release}); keep it, so you can go forward "
                           f"again without a new push", expected="kept", found=None, evidence=evidence)
+        if self.script:
+            found = facts(ctx, self, self.script)
+            if found is not None and (found.uid != 0 or found.mode & 0o022):
+                return failed(f"{self.script} is run as root (with sudo) but is "
+                              + ("not owned by root" if found.uid != 0 else f"writable by others (mode {found.mode & 0o7777:04o})")
+                              + f": anyone who can change it gets root. `sudo chown root: {self.script}` and "
+                                f"`sudo chmod 755 {self.script}`", expected="owned by root, mode 755 or stricter",
+                              found=f"uid {found.uid}, mode {found.mode & 0o7777:04o}", evidence=f"{self.script} (read through the engine)")
         ctx.memo[MEMO] = old_marker
         return passed(f"`{self.command}` switched back to {old_release} and kept {new_release}")
 

@@ -86,6 +86,8 @@ def no(result, message: str) -> None:
 
 def test_push_needs_an_executable_hook_and_a_new_release_behind_a_symlink(fresh, run_check, apply, sh):
     no(run_check({"type": "deploy.push"}), "executable")
+    apply("near-miss/deploys-every-branch.sh")
+    no(run_check({"type": "deploy.push"}), "Only main deploys")
     apply("near-miss/release-overwritten.sh")
     no(run_check({"type": "deploy.push", "pushes": 2}), "same folder")
     apply("near-miss/current-copied.sh")
@@ -122,7 +124,9 @@ def test_zero_downtime_counts_failed_requests_during_a_restart(fresh, run_check,
     no(result, "requests failed while the push deployed")
     assert "systemctl reload app" in result.message
     apply("solution/03-zero-downtime.sh")
-    ok(run_check({"type": "deploy.push", "zero_downtime": True}))
+    result = run_check({"type": "deploy.push", "zero_downtime": True})
+    ok(result)
+    assert "none of " in result.message and " requests sent meanwhile failed" in result.message
 
 
 def test_rollback_must_switch_back_reload_and_keep_the_release(fresh, run_check, apply, sh):
@@ -132,7 +136,10 @@ def test_rollback_must_switch_back_reload_and_keep_the_release(fresh, run_check,
     no(run_check({"type": "deploy.rollback"}), "still serves the release it should leave")
     apply("near-miss/rollback-deletes-release.sh")
     no(run_check({"type": "deploy.rollback"}), "lost the release")
-    apply("solution/04-rollback.sh")
+    apply("near-miss/keeps-failed-releases.sh")
+    no(run_check({"type": "deploy.rollback"}), "serves a release whose tests failed")
+    ok(run_check({"type": "deploy.rollback", "after_failed_push": False}))
+    apply("solution/02-tests-gate.sh", "solution/03-zero-downtime.sh", "solution/04-rollback.sh")
     ok(run_check({"type": "deploy.rollback"}))
     ok(run_check({"type": "deploy.rollback", "command": "sudo /usr/local/bin/rollback"}))
 

@@ -6,10 +6,7 @@ cat > /usr/local/bin/rollback <<'ROLLBACK'
 set -eu
 now=$(basename "$(readlink /srv/app/current)")
 previous=$(ls -1 /srv/app/releases | sort | awk -v now="$now" '$0 == now { print prev; exit } { prev = $0 }')
-if [ -z "$previous" ]; then
-  echo "no release before $now" >&2
-  exit 1
-fi
+[ -n "$previous" ] || { echo "no release before $now" >&2; exit 1; }
 ln -sfn "/srv/app/releases/$previous" /srv/app/current
 systemctl reload app
 echo "rolled back from $now to $previous"
