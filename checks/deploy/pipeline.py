@@ -3,6 +3,8 @@ symlink, with no failed request while it deploys), a push with a failing test is
 previous release back, and the site serves the last release after a reboot."""
 from __future__ import annotations
 
+import time
+
 from pydantic import Field
 
 from labctl.check_engine.base import Check
@@ -251,6 +253,7 @@ class DeployRollback(DeployCheck):
             # a commit whose test fails between the two: the rollback must skip it (it never ran)
             push(ctx, self, repo=self.repo, branch=self.branch, file=self.file, marker=bad, user=self.user,
                  failing_test=True)
+            time.sleep(1.1)  # release folders are often named to the second: the next one sorts after this one
         second = self._deploy(ctx)
         if isinstance(second, Outcome):
             return failed("a second push was not deployed: " + second.message,

@@ -134,6 +134,8 @@ def test_rollback_must_switch_back_reload_and_keep_the_release(fresh, run_check,
     no(run_check({"type": "deploy.rollback"}), "exited with code")
     apply("near-miss/rollback-no-reload.sh")
     no(run_check({"type": "deploy.rollback"}), "still serves the release it should leave")
+    apply("near-miss/rollback-world-writable.sh")
+    no(run_check({"type": "deploy.rollback"}), "writable by others (mode 0777)")
     apply("near-miss/rollback-deletes-release.sh")
     no(run_check({"type": "deploy.rollback"}), "lost the release")
     apply("near-miss/keeps-failed-releases.sh")
