@@ -1,0 +1,17 @@
+# Near miss: a new release and the link switched, but the app never restarted: it keeps serving the old release
+set -eu
+sudo -u learner -H bash -s <<'AS_LEARNER'
+set -eu
+cat > /srv/git/app.git/hooks/post-receive <<'HOOK'
+#!/bin/bash
+set -eu
+while read -r old new ref; do
+  [ "$ref" = refs/heads/main ] || continue
+  release=/srv/app/releases/$(date +%Y%m%d-%H%M%S)-${new:0:7}
+  mkdir -p "$release"
+  git archive "$new" | tar -x -C "$release"
+  ln -sfn "$release" /srv/app/current
+done
+HOOK
+chmod +x /srv/git/app.git/hooks/post-receive
+AS_LEARNER

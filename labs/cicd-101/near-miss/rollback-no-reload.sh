@@ -1,0 +1,11 @@
+# Near miss: the rollback switches the link back but never reloads the app: the site keeps serving the newer release.
+set -eu
+cat > /usr/local/bin/rollback <<'ROLLBACK'
+#!/bin/bash
+set -eu
+now=$(basename "$(readlink /srv/app/current)")
+previous=$(ls -1 /srv/app/releases | sort | awk -v now="$now" '$0 == now { print prev; exit } { prev = $0 }')
+[ -n "$previous" ] || { echo "no release before $now" >&2; exit 1; }
+ln -sfn "/srv/app/releases/$previous" /srv/app/current
+ROLLBACK
+chmod 755 /usr/local/bin/rollback

@@ -1,0 +1,19 @@
+# Near miss: runs the tests but deploys whatever they say
+set -eu
+sudo -u learner -H bash -s <<'AS_LEARNER'
+set -eu
+cat > /srv/git/app.git/hooks/post-receive <<'HOOK'
+#!/bin/bash
+set -eu
+while read -r old new ref; do
+  [ "$ref" = refs/heads/main ] || continue
+  release=/srv/app/releases/$(date +%Y%m%d-%H%M%S)-${new:0:7}
+  mkdir -p "$release"
+  git archive "$new" | tar -x -C "$release"
+  (cd "$release" && python3 -m unittest) || echo "tests failed"
+  ln -sfn "$release" /srv/app/current
+  sudo systemctl restart app
+done
+HOOK
+chmod +x /srv/git/app.git/hooks/post-receive
+AS_LEARNER
