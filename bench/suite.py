@@ -7,7 +7,7 @@ import time
 
 from common import Bench, log, machine
 
-SECTIONS = ("start", "three", "cli", "reset", "memory", "scale", "authoring", "apps")
+SECTIONS = ("start", "three", "cli", "reset", "memory", "scale", "authoring", "apps", "box")
 TITLES = {
     "start": "1. labctl start databases-101 against its floor",
     "three": "2. PostgreSQL + Redis + RabbitMQ in one lab against the slowest alone",
@@ -17,6 +17,7 @@ TITLES = {
     "scale": "6. Many instances at once",
     "authoring": "7. labctl lab mutate against labctl lab test, per lab",
     "apps": "8. The learner's app started and stopped by labctl against its floor",
+    "box": "9. The Linux box seen from outside and rebooted, against asking it inside",
 }
 
 
@@ -65,6 +66,7 @@ def main(argv=None) -> int:
     from authoring_bench import bench_authoring
     from scale_bench import bench_scale
     from app_bench import bench_apps
+    from box_bench import bench_box
 
     bench = Bench()
     floors: dict[str, float] = {}
@@ -77,6 +79,7 @@ def main(argv=None) -> int:
         "scale": lambda: bench_scale(bench, args.scale),
         "authoring": lambda: bench_authoring(bench, _labs(args.labs)),
         "apps": lambda: bench_apps(max(args.rounds, 5)),
+        "box": lambda: bench_box(bench, max(args.rounds, 5)),
     }
     failed = []
     began = time.monotonic()
