@@ -422,7 +422,7 @@ def test_every_usual_port_taken_every_service_moves_and_says_so(home, client):
     env = cli_env()
     lab = make_manager(home).loader.load("four-services")
     wanted = {(svc, spec.host_ports.get(p, p)): p for svc, spec in lab.services.items() for p in spec.ports}
-    assert {w for _, w in wanted} == {5432, 6379, 5672, 15672, 2222}
+    assert {w for _, w in wanted} == {5432, 6379, 5672, 15672, 2222, 8080, 8443}  # the box: SSH, HTTP, HTTPS
     held = {key: _hold(key[1]) for key in wanted}
     try:
         started = labctl("start", "four-services", "--name", name, env=env, timeout=400)

@@ -1,4 +1,4 @@
-"""site.logged: a request sent through nginx shows up in the app's service log, the one `journalctl -u UNIT`
+"""website.logged: a request sent through nginx shows up in the app's service log, the one `journalctl -u UNIT`
 shows. The box's service manager keeps it in /var/log/labctl/UNIT.log, read through the engine's archive API."""
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ LOGS = "/var/log/labctl"  # compose/images/linuxbox/units.py
 WAIT = 5.0
 
 
-@register("site.logged", service_kind="linuxbox")
+@register("website.logged", service_kind="linuxbox")
 class SiteLogged(ThroughNginx):
     unit: str = Field(pattern=r"^[A-Za-z0-9_.@-]+$", description="The app's service, e.g. hello-app.")
     path: str = Field("/", pattern=r"^/[^?#]*$", description="The page asked for (a fresh query is added to it).")

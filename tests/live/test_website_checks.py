@@ -1,4 +1,4 @@
-"""Live tests of the site.* checks (through the box's published HTTP and HTTPS ports) and of linux.port_listening and
+"""Live tests of the website.* checks (through the box's published HTTP and HTTPS ports) and of linux.port_listening and
 linux.survives_kill, each passing and failing, against a real box running deploy-101's app behind nginx."""
 from __future__ import annotations
 
@@ -68,62 +68,62 @@ GOOD_LOCATION = """        proxy_pass http://127.0.0.1:8000;
         proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;"""
 
 
-# ---- site.proxied -------------------------------------------------------------------------------
+# ---- website.proxied -------------------------------------------------------------------------------
 
 def test_proxied_passes_over_https_and_through_the_redirect(run_check):
-    ok(run_check({"type": "site.proxied", "scheme": "https"}))
-    ok(run_check({"type": "site.proxied", "scheme": "http"}))
+    ok(run_check({"type": "website.proxied", "scheme": "https"}))
+    ok(run_check({"type": "website.proxied", "scheme": "http"}))
 
 
 def test_proxied_fails_without_forwarded_for(run_check, site, ctx):
     https = ctx.service(SERVICE).ports[443]
     site(f"server {{ listen 80 default_server; return 301 https://$host:{https}$request_uri; }}\n"
          + HTTPS_BLOCK % "        proxy_pass http://127.0.0.1:8000;\n        proxy_set_header Host $http_host;")
-    no(run_check({"type": "site.proxied", "scheme": "https"}), "without adding the address it saw")
-    no(run_check({"type": "site.proxied", "scheme": "http"}), "X-Forwarded-For exactly as the client sent it")
+    no(run_check({"type": "website.proxied", "scheme": "https"}), "without adding the address it saw")
+    no(run_check({"type": "website.proxied", "scheme": "http"}), "X-Forwarded-For exactly as the client sent it")
 
 
 def test_proxied_fails_on_a_fixed_forwarded_for_and_a_lost_host(run_check, site):
     site(HTTPS_BLOCK % "        proxy_pass http://127.0.0.1:8000;\n        proxy_set_header Host $http_host;\n"
                        "        proxy_set_header X-Forwarded-For 10.1.2.3;")
-    no(run_check({"type": "site.proxied", "scheme": "https"}), "not the address of the client nginx saw")
+    no(run_check({"type": "website.proxied", "scheme": "https"}), "not the address of the client nginx saw")
     site(HTTPS_BLOCK % "        proxy_pass http://127.0.0.1:8000;\n"
                        "        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;")
-    no(run_check({"type": "site.proxied", "scheme": "https"}), "does not pass the Host header")
+    no(run_check({"type": "website.proxied", "scheme": "https"}), "does not pass the Host header")
 
 
 def test_proxied_fails_on_a_static_page(run_check, site):
     site(HTTPS_BLOCK % "        default_type application/json;\n"
                        "        return 200 '{\"client\": \"127.0.0.1\", \"path\": \"/whoami\"}';")
-    no(run_check({"type": "site.proxied", "scheme": "https"}), "is not about this request")
+    no(run_check({"type": "website.proxied", "scheme": "https"}), "is not about this request")
 
 
 def test_proxied_without_follow_fails_on_the_redirect(run_check):
-    no(run_check({"type": "site.proxied", "scheme": "http", "follow": False}), "did not reach the app: it redirected")
+    no(run_check({"type": "website.proxied", "scheme": "http", "follow": False}), "did not reach the app: it redirected")
 
 
-# ---- site.health --------------------------------------------------------------------------------
+# ---- website.health --------------------------------------------------------------------------------
 
 def test_health_passes_with_the_env_files_secret(run_check):
-    ok(run_check({"type": "site.health", "scheme": "https", "env_file": "/etc/hello-app.env"}))
+    ok(run_check({"type": "website.health", "scheme": "https", "env_file": "/etc/hello-app.env"}))
 
 
 def test_health_fails_when_the_app_runs_with_another_secret(run_check, sh):
     sh("cp /etc/hello-app.env /root/env.bak && sed -i 's/^APP_SECRET=.*/APP_SECRET=changed-but-not-restarted/' "
        "/etc/hello-app.env")
     try:
-        no(run_check({"type": "site.health", "scheme": "https", "env_file": "/etc/hello-app.env"}),
+        no(run_check({"type": "website.health", "scheme": "https", "env_file": "/etc/hello-app.env"}),
            "the app that answered does not run with that file")
-        no(run_check({"type": "site.health", "scheme": "https", "env_file": "/etc/missing.env"}),
+        no(run_check({"type": "website.health", "scheme": "https", "env_file": "/etc/missing.env"}),
            "/etc/missing.env does not exist")
     finally:
         sh("cp /root/env.bak /etc/hello-app.env")
 
 
-# ---- site.redirect ------------------------------------------------------------------------------
+# ---- website.redirect ------------------------------------------------------------------------------
 
 def test_redirect_passes(run_check):
-    ok(run_check({"type": "site.redirect"}))
+    ok(run_check({"type": "website.redirect"}))
 
 
 @pytest.mark.parametrize("target,message", [
@@ -137,18 +137,18 @@ def test_redirect_fails_on_each_mistake(run_check, site, ctx, target, message):
     https = ctx.service(SERVICE).ports[443]
     site(f"server {{ listen 80 default_server; return 301 {target.replace('PORT', str(https))}; }}\n"
          + HTTPS_BLOCK % GOOD_LOCATION)
-    no(run_check({"type": "site.redirect"}), message)
+    no(run_check({"type": "website.redirect"}), message)
 
 
-# ---- site.tls -----------------------------------------------------------------------------------
+# ---- website.tls -----------------------------------------------------------------------------------
 
 def test_tls_passes_on_the_reference_certificate(run_check):
-    ok(run_check({"type": "site.tls"}))
+    ok(run_check({"type": "website.tls"}))
 
 
 def test_tls_fails_when_443_does_not_speak_tls(run_check, site):
     site("server { listen 443 default_server; return 200 'plain'; }")
-    no(run_check({"type": "site.tls"}), "no TLS answer on the box's port 443")
+    no(run_check({"type": "website.tls"}), "no TLS answer on the box's port 443")
 
 
 def test_tls_fails_on_a_certificate_for_another_name(run_check, sh):
@@ -159,7 +159,7 @@ def test_tls_fails_on_a_certificate_for_another_name(run_check, sh):
         sh('openssl req -x509 -nodes -newkey rsa:2048 -days 30 -subj "/CN=example.com" -keyout '
            "/etc/ssl/private/hello-app.key -out /etc/ssl/certs/hello-app.crt 2>/dev/null && systemctl reload nginx")
         time.sleep(0.5)
-        no(run_check({"type": "site.tls"}), "is for example.com (its common name, CN)")
+        no(run_check({"type": "website.tls"}), "is for example.com (its common name, CN)")
     finally:
         sh("cp /root/c.bak /etc/ssl/certs/hello-app.crt && cp /root/k.bak /etc/ssl/private/hello-app.key && "
            "systemctl reload nginx")
@@ -184,7 +184,7 @@ def test_listener_fails_on_all_addresses_root_and_nothing(run_check):
 def test_survives_kill_passes_with_restart_on_failure(run_check):
     result = run_check({"type": "linux.survives_kill", "port": 8000, "within": 15})
     ok(result)
-    ok(run_check({"type": "site.health", "scheme": "https", "env_file": "/etc/hello-app.env"}))
+    ok(run_check({"type": "website.health", "scheme": "https", "env_file": "/etc/hello-app.env"}))
 
 
 def test_survives_kill_fails_without_restart(run_check, sh):
@@ -199,8 +199,8 @@ def test_survives_kill_fails_without_restart(run_check, sh):
     ok(run_check({"type": "linux.port_listening", "port": 8000, "user": "hello"}))
 
 
-# ---- site.logged --------------------------------------------------------------------------------
+# ---- website.logged --------------------------------------------------------------------------------
 
 def test_logged_passes_for_the_apps_unit_and_fails_for_another(run_check):
-    ok(run_check({"type": "site.logged", "unit": "hello-app", "scheme": "https"}))
-    no(run_check({"type": "site.logged", "unit": "nginx", "scheme": "https"}), "is not in `journalctl -u nginx`")
+    ok(run_check({"type": "website.logged", "unit": "hello-app", "scheme": "https"}))
+    no(run_check({"type": "website.logged", "unit": "nginx", "scheme": "https"}), "is not in `journalctl -u nginx`")

@@ -1,4 +1,4 @@
-"""The pure parts of the site.* checks and of the box's listening sockets: certificates, redirects, environment files and
+"""The pure parts of the website.* checks and of the box's listening sockets: certificates, redirects, environment files and
 `ss` lines, judged without a box (the live tests in tests/live/test_site_checks.py run each check for real)."""
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ import datetime
 import pytest
 
 from labctl.check_families.linux.common import parse_listeners
-from labctl.check_families.site.common import Answer
-from labctl.check_families.site.proxy import env_value
-from labctl.check_families.site.redirect import SiteRedirect
-from labctl.check_families.site.tls import SiteTls
+from labctl.check_families.website.common import Answer
+from labctl.check_families.website.proxy import env_value
+from labctl.check_families.website.redirect import SiteRedirect
+from labctl.check_families.website.tls import SiteTls
 
 
 def certificate(*, cn="localhost", san=("localhost",), key="rsa2048", days=(-1, 30)) -> bytes:

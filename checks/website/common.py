@@ -1,4 +1,4 @@
-"""What the site.* checks share: the box's published HTTP and HTTPS ports, one request sent from the host, and
+"""What the website.* checks share: the box's published HTTP and HTTPS ports, one request sent from the host, and
 the learner-facing reason when nothing answers there."""
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""site.redirect: plain HTTP on the box's published port 80 redirects to HTTPS, keeping the host, the published
+"""website.redirect: plain HTTP on the box's published port 80 redirects to HTTPS, keeping the host, the published
 HTTPS port (which is not 443), the path and the query the client asked for."""
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from labctl.check_engine.result import Outcome, failed, passed
 from .common import Answer, SiteCheck, token
 
 
-@register("site.redirect", service_kind="linuxbox")
+@register("website.redirect", service_kind="linuxbox")
 class SiteRedirect(SiteCheck):
     status: list[int] = Field([301, 302, 307, 308], min_length=1, description="The redirect codes accepted.")
 

@@ -1,4 +1,4 @@
-"""site.tls: the box's published HTTPS port speaks TLS with a certificate a browser on this machine could be
+"""website.tls: the box's published HTTPS port speaks TLS with a certificate a browser on this machine could be
 told to trust: in date, for localhost or 127.0.0.1, with a key of at least 2048 bits (RSA) or 256 (EC).
 Self-signed is expected: the chain is not verified, the certificate itself is read (with cryptography, which
 labctl's SSH client already needs)."""
@@ -21,7 +21,7 @@ MAKE = ('sudo openssl req -x509 -newkey rsa:2048 -nodes -days 365 -subj "/CN=loc
         '-addext "subjectAltName=DNS:localhost,IP:127.0.0.1" -keyout KEY -out CERT')
 
 
-@register("site.tls", service_kind="linuxbox")
+@register("website.tls", service_kind="linuxbox")
 class SiteTls(SiteCheck):
     names: list[str] = Field(["localhost", "127.0.0.1"], min_length=1,
                              description="The certificate must be for at least one of these (SAN, or CN without SAN).")

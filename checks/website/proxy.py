@@ -1,4 +1,4 @@
-"""site.proxied and site.health: requests through nginx on the box's published ports reach the app, with the
+"""website.proxied and website.health: requests through nginx on the box's published ports reach the app, with the
 client's address in X-Forwarded-For, and the health answer comes from the app that reads the environment file.
 
 The app's side of the contract (the given hello-app, or a learner's own app that keeps it):
@@ -52,9 +52,9 @@ def _ip(text: str) -> str | None:
         return None
 
 
-# ---- site.proxied -------------------------------------------------------------------------------
+# ---- website.proxied -------------------------------------------------------------------------------
 
-@register("site.proxied", service_kind="linuxbox")
+@register("website.proxied", service_kind="linuxbox")
 class SiteProxied(ThroughNginx):
     path: str = Field("/whoami", pattern=r"^/[^?#]*$", description="The app's page that says what it saw of a request.")
     forwarded_for: bool = Field(True, description="The proxy adds the client's address to X-Forwarded-For.")
@@ -128,9 +128,9 @@ class SiteProxied(ThroughNginx):
         return None
 
 
-# ---- site.health --------------------------------------------------------------------------------
+# ---- website.health --------------------------------------------------------------------------------
 
-@register("site.health", service_kind="linuxbox")
+@register("website.health", service_kind="linuxbox")
 class SiteHealth(ThroughNginx):
     path: str = Field("/health", pattern=r"^/[^?#]*$")
     env_file: str = Field(pattern=r"^/", description="The app's environment file in the box.")
